@@ -1,0 +1,75 @@
+/*
+ * cmd_dump: `pytop dump`: every thread's current Python stack, once, for
+ * each selected process.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "commands.h"
+#include "output/dump.h"
+#include "python/stack.h"
+#include "python/target.h"
+#include "select.h"
+
+/* A torn read of a running target is retried a few times before giving
+ * up: the target is never stopped, so its stacks move while read. */
+#define DUMP_ATTEMPTS 5
+
+static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
+{
+    struct py_target t;
+    if (pytarget_attach(&t, pid, err) != 0)
+        return -1;
+    struct py_sample s;
+    py_sample_init(&s);
+    int rc = -1;
+    for (int attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
+        rc = pystack_sample(&t, &s, err);
+        int torn = 0;
+        for (int i = 0; rc == 0 && i < s.nthreads; i++)
+            torn |= s.threads[i].torn;
+        if ((rc == 0 && !torn) || (rc != 0 && err->code != PT_E_TORN))
+            break;
+    }
+    if (rc == 0) {
+        struct dump_options o = {opt->locals, opt->full_filenames};
+        dump_write(stdout, &t, &s, &o);
+    }
+    py_sample_free(&s);
+    pytarget_detach(&t);
+    return rc;
+}
+
+int cmd_dump(const struct options *opt, struct pt_error *err)
+{
+    if (opt->cmd_argv != NULL || opt->npositional > 0)
+        return pt_error_set(err, PT_E_USAGE,
+                            "dump takes -p PID or -P PORT, not a command or other arguments");
+    if (opt->pid == 0 && opt->port == 0)
+        return pt_error_set(err, PT_E_USAGE, "dump needs a target: -p PID or -P PORT");
+    struct select_result sel;
+    if (select_targets(opt, &sel, err) != 0)
+        return -1;
+    int rc = select_require_one(&sel, err);
+    if (rc == 0)
+        rc = select_keep_python(&sel, err);
+    for (size_t i = 0; rc == 0 && i < sel.n; i++) {
+        if (i > 0)
+            fputc('\n', stdout);
+        struct pt_error one;
+        if (dump_one(sel.pids[i], opt, &one) != 0) {
+            /* A worker that exits between selection and reading is skipped
+             * with a note; the first process failing is an error. */
+            if (i > 0 && (one.code == PT_E_GONE || one.code == PT_E_NOPROC)) {
+                fprintf(stdout, "Process %d: exited while being read\n", (int)sel.pids[i]);
+                continue;
+            }
+            *err = one;
+            rc = -1;
+        }
+    }
+    fflush(stdout);
+    select_result_free(&sel);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * main: argv -> options -> one command; errors become one line on stderr
+ * and the exit status of CLI.md (1 runtime, 2 usage).
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "commands.h"
+#include "options.h"
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    struct pt_error err;
+    pt_error_clear(&err);
+    signal(SIGPIPE, SIG_IGN);
+    if (options_parse(argc, argv, &opt, &err) != 0) {
+        fprintf(stderr, "pytop: %s\n", err.msg);
+        return pt_error_exit_status(&err);
+    }
+    if (opt.help) {
+        options_usage();
+        return 0;
+    }
+    if (opt.version) {
+        printf("pytop %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    int rc;
+    switch (opt.command) {
+    case CMD_DUMP:
+        rc = cmd_dump(&opt, &err);
+        break;
+    case CMD_LIST:
+        rc = cmd_list(&opt, &err);
+        break;
+    default:
+        rc = pt_error_set(&err, PT_E_USAGE,
+                          "this command is not available yet in pytop %s: use dump or list",
+                          PACKAGE_VERSION);
+        break;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "pytop: %s\n", err.msg);
+        return pt_error_exit_status(&err);
+    }
+    return 0;
+}

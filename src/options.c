@@ -1,0 +1,375 @@
+/*
+ * options: command line, environment and config file. See options.h.
+ *
+ * Every long option is described once, in the table below; the same table
+ * drives getopt_long, the PYTOP_<NAME> environment variables and the
+ * "name = value" lines of the config file. Sources are applied from the
+ * weakest (config file) to the strongest (command line).
+ */
+#include "config.h"
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_kind { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_WAIT };
+
+struct opt_spec {
+    const char *name;  /* long name; PYTOP_ + upper-case with '_' for env */
+    int short_name;    /* 0 if none */
+    enum opt_kind kind;
+    size_t offset;     /* into struct options */
+    const char *help;
+};
+
+#define OFF(field) offsetof(struct options, field)
+
+static const struct opt_spec specs[] = {
+    {"pid", 'p', OPT_INT, OFF(pid), "attach to process PID"},
+    {"port", 'P', OPT_INT, OFF(port), "attach to the process(es) listening on TCP PORT"},
+    {"rate", 'r', OPT_DOUBLE, OFF(rate), "samples per second per process (default 100)"},
+    {"duration", 'd', OPT_DOUBLE, OFF(duration), "stop after SEC seconds"},
+    {"subprocesses", 's', OPT_FLAG, OFF(subprocesses), "also profile descendants (workers)"},
+    {"idle", 'i', OPT_FLAG, OFF(idle), "keep samples of idle threads"},
+    {"gil", 'g', OPT_FLAG, OFF(gil), "keep only samples of the GIL holder"},
+    {"native", 'n', OPT_FLAG, OFF(native), "include native frames (pauses threads)"},
+    {"blocking", 0, OPT_FLAG, OFF(blocking), "pause each thread while reading its stack"},
+    {"nonblocking", 0, OPT_FLAG, 0, "never pause the target (the default)"},
+    {"threads", 't', OPT_FLAG, OFF(threads), "record: a frame per thread"},
+    {"function", 'F', OPT_FLAG, OFF(function), "aggregate by function, not line"},
+    {"output", 'o', OPT_STRING, OFF(output), "output file"},
+    {"format", 'f', OPT_STRING, OFF(format), "output format"},
+    {"locals", 0, OPT_FLAG, OFF(locals), "dump: show local variables"},
+    {"wait", 0, OPT_WAIT, OFF(wait), "wait up to SEC (30) s for the PID or port"},
+    {"full-filenames", 0, OPT_FLAG, OFF(full_filenames), "show whole file paths"},
+    {"all", 0, OPT_FLAG, OFF(all), "list: every process, not only Python"},
+    {"config", 'c', OPT_STRING, OFF(config), "config file"},
+    {"help", 'h', OPT_FLAG, OFF(help), "this help"},
+    {"version", 'V', OPT_FLAG, OFF(version), "print the version"},
+};
+#define NSPECS (sizeof specs / sizeof specs[0])
+
+static const struct {
+    const char *name;
+    enum pt_command cmd;
+} commands[] = {
+    {"top", CMD_TOP},       {"record", CMD_RECORD}, {"dump", CMD_DUMP},
+    {"list", CMD_LIST},     {"report", CMD_REPORT}, {"diff", CMD_DIFF},
+};
+
+void options_usage(void)
+{
+    printf("Usage: pytop [top] [OPTIONS] TARGET      live view (the default command)\n"
+           "       pytop record [OPTIONS] TARGET     sample without a UI, write a profile\n"
+           "       pytop dump [OPTIONS] TARGET       print every thread's Python stack once\n"
+           "       pytop list [--all]                list Python processes and their roles\n"
+           "       pytop report [OPTIONS] PROFILE    report from a saved profile\n"
+           "       pytop diff BEFORE AFTER -o OUT    differential flamegraph\n"
+           "\n"
+           "TARGET: -p PID | -P PORT | -- COMMAND [ARGS...]\n"
+           "\nOptions:\n");
+    for (size_t i = 0; i < NSPECS; i++) {
+        char left[48];
+        const char *arg = specs[i].kind == OPT_INT      ? (specs[i].short_name == 'P' ? " PORT" : " PID")
+                          : specs[i].kind == OPT_DOUBLE ? (specs[i].short_name == 'r' ? " HZ" : " SEC")
+                          : specs[i].kind == OPT_STRING ? (specs[i].short_name == 'f' ? " FMT" : " FILE")
+                          : specs[i].kind == OPT_WAIT   ? "[=SEC]"
+                                                        : "";
+        if (specs[i].short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s", specs[i].short_name, specs[i].name, arg);
+        else
+            snprintf(left, sizeof left, "    --%s%s", specs[i].name, arg);
+        printf("  %-26s %s\n", left, specs[i].help);
+    }
+    printf("\nEvery option can be set as PYTOP_<NAME> in the environment (PYTOP_RATE=250)\n"
+           "or as 'name = value' in $XDG_CONFIG_HOME/pytop/config.\n");
+}
+
+static int parse_int(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+    if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
+        !strcasecmp(s, "on")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcmp(s, "0") || !strcasecmp(s, "false") || !strcasecmp(s, "no") ||
+        !strcasecmp(s, "off")) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+/* Apply one value; `from` names the source for messages. */
+static int apply(struct options *opt, const struct opt_spec *sp, const char *value,
+                 const char *from, struct pt_error *err)
+{
+    void *field = (char *)opt + sp->offset;
+    long l;
+    double d;
+    int b;
+    if (sp->offset == 0 && sp->kind == OPT_FLAG) /* --nonblocking */
+        return 0;
+    switch (sp->kind) {
+    case OPT_FLAG:
+        if (value == NULL) {
+            *(int *)field = 1;
+            return 0;
+        }
+        if (parse_bool(value, &b) != 0)
+            return pt_error_set(err, PT_E_USAGE, "%s: %s takes true or false, not '%s'", from,
+                                sp->name, value);
+        *(int *)field = b;
+        return 0;
+    case OPT_INT:
+        if (parse_int(value, 1, sp->short_name == 'P' ? 65535 : INT_MAX, &l) != 0)
+            return pt_error_set(err, PT_E_USAGE, "%s: %s takes a %s, not '%s'", from, sp->name,
+                                sp->short_name == 'P' ? "port number (1-65535)"
+                                                      : "process ID (a positive number)",
+                                value);
+        if (sp->short_name == 'P')
+            *(int *)field = (int)l;
+        else
+            *(pid_t *)field = (pid_t)l;
+        return 0;
+    case OPT_DOUBLE:
+        if (parse_double(value, &d) != 0)
+            return pt_error_set(err, PT_E_USAGE, "%s: %s takes a positive number, not '%s'",
+                                from, sp->name, value);
+        *(double *)field = d;
+        return 0;
+    case OPT_WAIT:
+        if (value == NULL) {
+            *(double *)field = 30;
+            return 0;
+        }
+        if (parse_double(value, &d) != 0 || d <= 0)
+            return pt_error_set(err, PT_E_USAGE, "%s: wait takes a number of seconds, not '%s'",
+                                from, value);
+        *(double *)field = d;
+        return 0;
+    case OPT_STRING: {
+        char *copy = strdup(value);
+        if (copy == NULL)
+            return pt_error_set(err, PT_E_NOMEM, "out of memory");
+        *(const char **)field = copy;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static const struct opt_spec *spec_by_name(const char *name)
+{
+    for (size_t i = 0; i < NSPECS; i++)
+        if (strcmp(specs[i].name, name) == 0)
+            return &specs[i];
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+static int load_config(struct options *opt, const char *path, int explicit_path,
+                       struct pt_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (!explicit_path && errno == ENOENT)
+            return 0;
+        return pt_error_set(err, PT_E_USAGE, "cannot read config file %s: %s", path,
+                            strerror(errno));
+    }
+    char line[1024];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        char where[1100];
+        snprintf(where, sizeof where, "%s:%d", path, lineno);
+        if (eq == NULL) {
+            rc = pt_error_set(err, PT_E_USAGE, "%s: expected 'name = value'", where);
+            break;
+        }
+        *eq = '\0';
+        char *name = trim(s), *value = trim(eq + 1);
+        const struct opt_spec *sp = spec_by_name(name);
+        if (sp == NULL || sp->short_name == 'h' || sp->short_name == 'V' ||
+            sp->short_name == 'c') {
+            rc = pt_error_set(err, PT_E_USAGE, "%s: unknown option '%s'", where, name);
+            break;
+        }
+        rc = apply(opt, sp, value, where, err);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int load_environment(struct options *opt, struct pt_error *err)
+{
+    for (size_t i = 0; i < NSPECS; i++) {
+        char env[64] = "PYTOP_";
+        size_t at = strlen(env);
+        for (const char *p = specs[i].name; *p && at + 1 < sizeof env; p++)
+            env[at++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+        env[at] = '\0';
+        const char *value = getenv(env);
+        if (value == NULL || specs[i].short_name == 'h' || specs[i].short_name == 'V' ||
+            specs[i].short_name == 'c')
+            continue;
+        if (apply(opt, &specs[i], value, env, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void set_defaults(struct options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->command = CMD_TOP;
+    opt->rate = 100;
+}
+
+int options_parse(int argc, char **argv, struct options *opt, struct pt_error *err)
+{
+    set_defaults(opt);
+    int first = 1;
+    if (argc > 1 && argv[1][0] != '-') {
+        size_t i;
+        for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (strcmp(argv[1], commands[i].name) == 0)
+                break;
+        if (i == sizeof commands / sizeof commands[0])
+            return pt_error_set(err, PT_E_USAGE,
+                                "unknown command '%s' (commands: top, record, dump, list, "
+                                "report, diff; see pytop --help)",
+                                argv[1]);
+        opt->command = commands[i].cmd;
+        first = 2;
+    }
+
+    /* Command line into a scratch struct first, to learn -c and what was
+     * given; then config, environment, and the command line again on top. */
+    struct option longopts[NSPECS + 1];
+    char shortopts[3 * NSPECS + 2] = "+:";
+    size_t sl = 2;
+    for (size_t i = 0; i < NSPECS; i++) {
+        int has_arg = specs[i].kind == OPT_FLAG   ? no_argument
+                      : specs[i].kind == OPT_WAIT ? optional_argument
+                                                  : required_argument;
+        longopts[i] = (struct option){specs[i].name, has_arg, NULL, 1000 + (int)i};
+        if (specs[i].short_name) {
+            shortopts[sl++] = (char)specs[i].short_name;
+            if (has_arg == required_argument)
+                shortopts[sl++] = ':';
+        }
+    }
+    shortopts[sl] = '\0';
+    longopts[NSPECS] = (struct option){0, 0, 0, 0};
+
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            const char *config = opt->config;
+            char defpath[4096];
+            int explicit_path = config != NULL;
+            if (config == NULL) {
+                const char *xdg = getenv("XDG_CONFIG_HOME");
+                const char *home = getenv("HOME");
+                if (xdg && *xdg)
+                    snprintf(defpath, sizeof defpath, "%s/pytop/config", xdg);
+                else if (home && *home)
+                    snprintf(defpath, sizeof defpath, "%s/.config/pytop/config", home);
+                else
+                    defpath[0] = '\0';
+                config = defpath[0] ? defpath : NULL;
+            }
+            enum pt_command cmd = opt->command;
+            set_defaults(opt);
+            opt->command = cmd;
+            if (config && load_config(opt, config, explicit_path, err) != 0)
+                return -1;
+            if (load_environment(opt, err) != 0)
+                return -1;
+        }
+        optind = first;
+        opterr = 0;
+        int c, index;
+        while ((c = getopt_long(argc, argv, shortopts, longopts, &index)) != -1) {
+            const struct opt_spec *sp = NULL;
+            if (c >= 1000) {
+                sp = &specs[c - 1000];
+            } else if (c == '?' || c == ':') {
+                const char *bad = argv[optind - 1];
+                if (c == ':')
+                    return pt_error_set(err, PT_E_USAGE, "option %s needs a value (see pytop --help)",
+                                        bad);
+                if (optopt)
+                    return pt_error_set(err, PT_E_USAGE, "unknown option -%c (see pytop --help)",
+                                        optopt);
+                return pt_error_set(err, PT_E_USAGE, "unknown option %s (see pytop --help)", bad);
+            } else {
+                for (size_t i = 0; i < NSPECS; i++)
+                    if (specs[i].short_name == c)
+                        sp = &specs[i];
+            }
+            if (sp == NULL)
+                continue;
+            if (apply(opt, sp, optarg, "command line", err) != 0)
+                return -1;
+        }
+        if (pass == 1) {
+            /* "--" ends the options: a command to start follows. Other
+             * arguments are positional (report's PROFILE, diff's files). */
+            int dashdash = optind > first && strcmp(argv[optind - 1], "--") == 0;
+            if (dashdash && optind < argc) {
+                opt->cmd_argv = &argv[optind];
+                opt->cmd_argc = argc - optind;
+            } else if (optind < argc) {
+                opt->positional = &argv[optind];
+                opt->npositional = argc - optind;
+            }
+        }
+    }
+    if (opt->rate <= 0 || opt->rate > 100000)
+        return pt_error_set(err, PT_E_USAGE, "--rate must be between 1 and 100000 Hz");
+    return 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * options: the command line, PYTOP_* environment variables and the config
+ * file, merged into one struct options (command line > environment >
+ * config file > defaults), as ../shared/design/CLI.md describes.
+ */
+#ifndef PYTOP_OPTIONS_H
+#define PYTOP_OPTIONS_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+enum pt_command { CMD_TOP, CMD_RECORD, CMD_DUMP, CMD_LIST, CMD_REPORT, CMD_DIFF };
+
+struct options {
+    enum pt_command command;
+    pid_t pid;            /* -p; 0 if not given */
+    int port;             /* -P; 0 if not given */
+    char **cmd_argv;      /* after "--": NULL-terminated, or NULL */
+    int cmd_argc;
+    double rate;          /* -r, Hz */
+    double duration;      /* -d, seconds; 0 = until stopped */
+    int subprocesses;     /* -s */
+    int idle;             /* -i */
+    int gil;              /* -g */
+    int native;           /* -n */
+    int blocking;         /* --blocking */
+    int threads;          /* -t */
+    int function;         /* -F */
+    int locals;           /* --locals */
+    int full_filenames;   /* --full-filenames */
+    int all;              /* list --all */
+    double wait;          /* --wait seconds; 0 = do not wait */
+    const char *output;   /* -o; NULL = command default */
+    const char *format;   /* -f; NULL = from the extension */
+    const char *config;   /* -c */
+    char **positional;    /* report PROFILE / diff BEFORE AFTER */
+    int npositional;
+    int help, version;
+};
+
+/* Parse argv (and the environment and config file). On a usage error fill
+ * err with PT_E_USAGE and a one-line message; returns 0 or -1. Strings
+ * point into argv or into storage that lives until exit. */
+int options_parse(int argc, char **argv, struct options *opt, struct pt_error *err);
+
+/* Print the --help text of pytop to stdout. */
+void options_usage(void);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * output/dump: the text of `pytop dump` for one process: a header, then
+ * each thread (main thread first, then by TID) with its frames innermost
+ * first and, if asked, their local variables.
+ */
+#ifndef PYTOP_OUTPUT_DUMP_H
+#define PYTOP_OUTPUT_DUMP_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+struct py_target;
+struct py_sample;
+
+struct dump_options {
+    int locals;
+    int full_filenames;
+};
+
+/* Print the process block for sample s of target t to out. */
+void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
+                const struct dump_options *o);
+
+#endif

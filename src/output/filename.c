@@ -1,0 +1,56 @@
+/*
+ * output/filename: shortening source paths. See filename.h.
+ */
+#include "config.h"
+#include "output/filename.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The text after the last "/lib/pythonX.Y/" in path, or NULL. */
+static const char *after_stdlib(const char *path)
+{
+    const char *found = NULL;
+    for (const char *p = strstr(path, "/lib/python"); p; p = strstr(p + 1, "/lib/python")) {
+        const char *q = p + strlen("/lib/python");
+        while ((*q >= '0' && *q <= '9') || *q == '.')
+            q++;
+        if (*q == '/' && q[1] != '\0')
+            found = q + 1;
+    }
+    return found;
+}
+
+static const char *after_packages(const char *path)
+{
+    const char *found = NULL;
+    static const char *const dirs[] = {"/site-packages/", "/dist-packages/"};
+    for (int i = 0; i < 2; i++)
+        for (const char *p = strstr(path, dirs[i]); p; p = strstr(p + 1, dirs[i]))
+            if (p[strlen(dirs[i])] != '\0')
+                found = p + strlen(dirs[i]);
+    return found;
+}
+
+void filename_shorten(const char *path, const char *cwd, char *out, size_t size)
+{
+    const char *s = after_packages(path);
+    if (s == NULL)
+        s = after_stdlib(path);
+    if (s == NULL && cwd[0] == '/') {
+        size_t n = strlen(cwd);
+        while (n > 1 && cwd[n - 1] == '/')
+            n--;
+        if (strncmp(path, cwd, n) == 0 && path[n] == '/' && path[n + 1] != '\0')
+            s = path + n + 1;
+    }
+    snprintf(out, size, "%s", s ? s : path);
+}
+
+void filename_absolute(const char *path, const char *cwd, char *out, size_t size)
+{
+    if (path[0] == '/' || path[0] == '<' || cwd[0] == '\0')
+        snprintf(out, size, "%s", path);
+    else
+        snprintf(out, size, "%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path);
+}

@@ -1,0 +1,189 @@
+/*
+ * python/code: the code object cache. See code.h.
+ */
+#include "config.h"
+#include "python/code.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "python/layout.h"
+#include "python/linetable.h"
+#include "python/pystr.h"
+#include "remote/mem.h"
+
+/* Line tables longer than this are not copied (no real function has one). */
+#define LINETABLE_MAX (1u << 20)
+
+void code_cache_init(struct code_cache *cc, uint64_t code_type)
+{
+    memset(cc, 0, sizeof *cc);
+    cc->code_type = code_type;
+}
+
+void code_cache_free(struct code_cache *cc)
+{
+    for (uint32_t i = 0; i < cc->n; i++) {
+        free(cc->v[i].name);
+        free(cc->v[i].filename);
+        free(cc->v[i].linetable);
+    }
+    free(cc->v);
+    free(cc->slots);
+    memset(cc, 0, sizeof *cc);
+}
+
+static uint32_t addr_hash(uint64_t addr)
+{
+    addr ^= addr >> 33;
+    addr *= 0xff51afd7ed558ccdULL;
+    addr ^= addr >> 33;
+    return (uint32_t)addr;
+}
+
+static int slots_grow(struct code_cache *cc)
+{
+    uint32_t nslots = cc->nslots ? cc->nslots * 2 : 1024;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    for (uint32_t i = 0; i < cc->n; i++) {
+        uint32_t h = addr_hash(cc->v[i].addr) & (nslots - 1);
+        while (slots[h] != 0)
+            h = (h + 1) & (nslots - 1);
+        slots[h] = i + 1;
+    }
+    free(cc->slots);
+    cc->slots = slots;
+    cc->nslots = nslots;
+    return 0;
+}
+
+static int read_i32(const uint8_t *buf, uint32_t off)
+{
+    int32_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+static uint64_t read_u64(const uint8_t *buf, uint32_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+/* Read the code object at addr into e. 0 or -1. */
+static int code_read(struct code_cache *cc, struct remote *mem, const struct py_layout *lay,
+                     uint64_t addr, struct py_code *e)
+{
+    uint8_t head[256];
+    const uint32_t used[] = {lay->co_firstlineno, lay->co_argcount, lay->co_firsttraceable,
+                             lay->co_varnames, lay->co_localspluskinds, lay->co_qualname,
+                             lay->co_name, lay->co_filename, lay->co_linetable,
+                             lay->co_nlocals};
+    uint32_t need = 16;
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+        if (used[i] + 8 > need)
+            need = used[i] + 8;
+    if (need > sizeof head || remote_read(mem, addr, head, need) != 0)
+        return -1;
+    if (cc->code_type != 0 && read_u64(head, 8) != cc->code_type)
+        return -1;
+    memset(e, 0, sizeof *e);
+    e->addr = addr;
+    e->firstlineno = read_i32(head, lay->co_firstlineno);
+    e->argcount = read_i32(head, lay->co_argcount);
+    e->nlocals = read_i32(head, lay->co_nlocals);
+    e->firsttraceable = lay->co_firsttraceable ? read_i32(head, lay->co_firsttraceable) : 0;
+    e->varnames = read_u64(head, lay->co_varnames);
+    e->kinds = lay->co_localspluskinds ? read_u64(head, lay->co_localspluskinds) : 0;
+    e->memo_offset = -1;
+    if (e->firstlineno < 0 || e->argcount < 0 || e->firsttraceable < 0 || e->nlocals < 0)
+        return -1;
+
+    char text[PYSTR_MAX_CHARS];
+    uint64_t name_addr = read_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
+    if (pystr_read(mem, lay, name_addr, text, sizeof text) != 0)
+        return -1;
+    e->name = strdup(text);
+    if (pystr_read(mem, lay, read_u64(head, lay->co_filename), text, sizeof text) != 0)
+        text[0] = '\0';
+    e->filename = strdup(text);
+    if (e->name == NULL || e->filename == NULL)
+        goto fail;
+
+    size_t len;
+    uint64_t table = read_u64(head, lay->co_linetable);
+    uint8_t probe;
+    if (pybytes_read(mem, lay, table, &probe, 0, &len) == 0 && len <= LINETABLE_MAX) {
+        e->linetable = malloc(len ? len : 1);
+        if (e->linetable == NULL ||
+            pybytes_read(mem, lay, table, e->linetable, len, &e->linetable_len) != 0)
+            goto fail;
+        if (e->linetable_len > len)
+            e->linetable_len = len;
+    }
+    return 0;
+fail:
+    free(e->name);
+    free(e->filename);
+    free(e->linetable);
+    return -1;
+}
+
+int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_layout *lay,
+                   uint64_t addr, uint32_t *id)
+{
+    if (addr == 0 || (addr & 7) != 0)
+        return -1;
+    if (cc->nslots != 0) {
+        uint32_t h = addr_hash(addr) & (cc->nslots - 1);
+        for (; cc->slots[h] != 0; h = (h + 1) & (cc->nslots - 1)) {
+            if (cc->v[cc->slots[h] - 1].addr == addr) {
+                *id = cc->slots[h] - 1;
+                return 0;
+            }
+        }
+    }
+    struct py_code e;
+    if (code_read(cc, mem, lay, addr, &e) != 0)
+        return -1;
+    if (cc->n == cc->cap) {
+        uint32_t ncap = cc->cap ? cc->cap * 2 : 256;
+        struct py_code *nv = realloc(cc->v, ncap * sizeof *nv);
+        if (nv == NULL)
+            goto fail;
+        cc->v = nv;
+        cc->cap = ncap;
+    }
+    if ((cc->n + 1) * 2 > cc->nslots && slots_grow(cc) != 0)
+        goto fail;
+    cc->v[cc->n] = e;
+    uint32_t h = addr_hash(addr) & (cc->nslots - 1);
+    while (cc->slots[h] != 0)
+        h = (h + 1) & (cc->nslots - 1);
+    cc->slots[h] = cc->n + 1;
+    *id = cc->n++;
+    return 0;
+fail:
+    free(e.name);
+    free(e.filename);
+    free(e.linetable);
+    return -1;
+}
+
+int code_line(struct code_cache *cc, uint32_t id, int minor, int offset)
+{
+    struct py_code *e = &cc->v[id];
+    if (offset < 0)
+        return e->firstlineno;
+    if (offset == e->memo_offset)
+        return e->memo_line;
+    int line = linetable_line(minor, e->linetable, e->linetable_len, e->firstlineno, offset);
+    if (line < 0)
+        line = e->firstlineno;
+    e->memo_offset = offset;
+    e->memo_line = line;
+    return line;
+}

@@ -1,0 +1,64 @@
+/*
+ * python/code: a cache of the target's code objects, keyed by address.
+ *
+ * A code object is read once: its function name (co_qualname from 3.11,
+ * co_name before), file name, first line and line table are copied out;
+ * afterwards a sample only turns (code, instruction offset) into a line,
+ * through a one-entry memo per code object that hits for the hot loops a
+ * profiler mostly sees. Code objects are immutable and long-lived, so the
+ * cache is not invalidated; a code object freed and another allocated at
+ * its address is caught by the type and first-line checks of
+ * code_cache_get when it happens to be re-read.
+ */
+#ifndef PYTOP_PYTHON_CODE_H
+#define PYTOP_PYTHON_CODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct remote;
+struct py_layout;
+
+struct py_code {
+    uint64_t addr;
+    char *name;       /* qualified name (3.11+) or name; owned */
+    char *filename;   /* co_filename as the target has it; owned */
+    int firstlineno;
+    int firsttraceable; /* 3.11+: first instruction a frame is complete at (code units) */
+    int argcount;
+    int nlocals;        /* co_nlocals (3.8-3.10) or co_nlocalsplus (3.11+) */
+    uint8_t *linetable;
+    size_t linetable_len;
+    uint64_t varnames;  /* tuple of local names (co_varnames / co_localsplusnames) */
+    uint64_t kinds;     /* 3.11+: co_localspluskinds (bytes) */
+    int memo_offset;    /* last looked-up offset and its line */
+    int memo_line;
+};
+
+struct code_cache {
+    struct py_code *v;  /* entries; an id is an index into v */
+    uint32_t n, cap;
+    uint32_t *slots;    /* open addressing over addresses: id + 1, 0 = empty */
+    uint32_t nslots;
+    uint64_t code_type; /* address of PyCode_Type in the target; 0 = do not check */
+};
+
+void code_cache_init(struct code_cache *cc, uint64_t code_type);
+void code_cache_free(struct code_cache *cc);
+
+/* The id of the code object at addr, reading it on first sight. 0, or -1
+ * if addr does not hold a readable code object (a torn frame). */
+int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_layout *lay,
+                   uint64_t addr, uint32_t *id);
+
+/* The entry for an id returned by code_cache_get. */
+static inline const struct py_code *code_cache_at(const struct code_cache *cc, uint32_t id)
+{
+    return &cc->v[id];
+}
+
+/* The line at byte offset `offset` of code id (firstlineno if the offset is
+ * before the code, or has no line). */
+int code_line(struct code_cache *cc, uint32_t id, int minor, int offset);
+
+#endif

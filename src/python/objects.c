@@ -1,0 +1,617 @@
+/*
+ * python/objects: dicts, instance attributes and reprs. See objects.h.
+ *
+ * Dicts: up to 3.10 every entry is (hash, key, value); from 3.11 a keys
+ * object of kind "general" keeps that form while unicode-only and split
+ * keys keep (key, value), and a split dict's values live apart (in
+ * ma_values, or from 3.13 inline after the object). An instance's
+ * attributes are in its __dict__ (tp_dictoffset up to 3.10), or from 3.11
+ * managed: a dict or values pointer just before the object, values that
+ * share the keys of the class (ht_cached_keys).
+ */
+#include "config.h"
+#include "python/objects.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "python/pystr.h"
+#include "python/stack.h"
+#include "python/target.h"
+
+#define TPFLAGS_INLINE_VALUES (1ul << 2)
+#define TPFLAGS_MANAGED_DICT (1ul << 4)
+#define CO_FAST_LOCAL 0x20
+#define CO_FAST_CELL 0x40
+#define DICT_ENTRIES_MAX 100000
+#define REPR_ITEMS_MAX 12
+
+static int rd_u64(struct py_target *t, uint64_t addr, uint64_t *v)
+{
+    return addr == 0 ? -1 : remote_read(&t->mem, addr, v, sizeof *v);
+}
+
+static int type_of(struct py_target *t, uint64_t obj, uint64_t *type)
+{
+    return rd_u64(t, obj + 8, type);
+}
+
+static int type_name(struct py_target *t, uint64_t type, char *buf, size_t size)
+{
+    uint64_t name;
+    buf[0] = '\0';
+    if (rd_u64(t, type + t->lay.tp_name, &name) != 0 || name == 0)
+        return -1;
+    char tmp[64];
+    if (remote_read(&t->mem, name, tmp, sizeof tmp) != 0 &&
+        remote_read(&t->mem, name, tmp, 16) != 0)
+        return -1;
+    tmp[sizeof tmp - 1] = '\0';
+    snprintf(buf, size, "%s", tmp);
+    return 0;
+}
+
+/* --- dicts --- */
+
+struct dict_view {
+    uint64_t entries;   /* first entry */
+    int64_t nentries;
+    unsigned entry_size; /* 24 (hash, key, value) or 16 (key, value) */
+    unsigned key_off;    /* of the key within an entry */
+    uint64_t values;     /* split: the values array, else 0 */
+};
+
+static int keys_view(struct py_target *t, uint64_t keys, struct dict_view *v)
+{
+    const struct py_layout *lay = &t->lay;
+    uint8_t head[48];
+    if (keys == 0 || remote_read(&t->mem, keys, head, sizeof head) != 0)
+        return -1;
+    int64_t nentries;
+    memcpy(&nentries, head + lay->dk_nentries, 8);
+    if (nentries < 0 || nentries > DICT_ENTRIES_MAX)
+        return -1;
+    v->nentries = nentries;
+    if (lay->minor >= 11) {
+        unsigned log2_index_bytes = head[lay->dk_log2_index_bytes];
+        unsigned kind = head[lay->dk_kind];
+        if (log2_index_bytes > 40)
+            return -1;
+        v->entries = keys + lay->dk_indices + (1ull << log2_index_bytes);
+        v->entry_size = kind == 0 ? 24 : 16;
+        v->key_off = kind == 0 ? 8 : 0;
+    } else {
+        int64_t size;
+        memcpy(&size, head + lay->dk_size, 8);
+        if (size <= 0 || size > (1ll << 40))
+            return -1;
+        unsigned ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffll ? 4 : 8;
+        v->entries = keys + lay->dk_indices + (uint64_t)size * ix;
+        v->entry_size = 24;
+        v->key_off = 8;
+    }
+    v->values = 0;
+    return 0;
+}
+
+/* The values array of a split dict or of inline values. */
+static uint64_t values_array(struct py_target *t, uint64_t values)
+{
+    return t->lay.minor >= 13 ? values + 8 : values;
+}
+
+static int dict_view(struct py_target *t, uint64_t dict, struct dict_view *v)
+{
+    uint64_t keys, values;
+    if (rd_u64(t, dict + t->lay.dict_keys, &keys) != 0 ||
+        rd_u64(t, dict + t->lay.dict_values, &values) != 0 || keys_view(t, keys, v) != 0)
+        return -1;
+    v->values = values ? values_array(t, values) : 0;
+    return 0;
+}
+
+/* Entry i: key and value (0 for an empty or deleted slot). */
+static int view_entry(struct py_target *t, const struct dict_view *v, int64_t i, uint64_t *key,
+                      uint64_t *value)
+{
+    uint64_t e[3];
+    if (remote_read(&t->mem, v->entries + (uint64_t)i * v->entry_size, e, v->entry_size) != 0)
+        return -1;
+    *key = e[v->key_off / 8];
+    if (v->values)
+        return rd_u64(t, v->values + 8 * (uint64_t)i, value);
+    *value = e[v->key_off / 8 + 1];
+    return 0;
+}
+
+/* Find the str key `name` in a dict view (a linear scan: no hashing). */
+static int view_get_str(struct py_target *t, const struct dict_view *v, const char *name,
+                        uint64_t *value)
+{
+    char text[128];
+    for (int64_t i = 0; i < v->nentries; i++) {
+        uint64_t key, val;
+        if (view_entry(t, v, i, &key, &val) != 0)
+            return -1;
+        if (key == 0 || val == 0)
+            continue;
+        if (pystr_read(&t->mem, &t->lay, key, text, sizeof text) == 0 &&
+            strcmp(text, name) == 0) {
+            *value = val;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int dict_get_str(struct py_target *t, uint64_t dict, const char *name, uint64_t *value)
+{
+    struct dict_view v;
+    return dict_view(t, dict, &v) == 0 ? view_get_str(t, &v, name, value) : -1;
+}
+
+/* An instance attribute from the object's own attributes. */
+static int obj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t *value)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t type, flags;
+    if (type_of(t, obj, &type) != 0 || rd_u64(t, type + lay->tp_flags, &flags) != 0)
+        return -1;
+    if (lay->minor >= 11 && (flags & TPFLAGS_MANAGED_DICT)) {
+        uint64_t slot;
+        if (rd_u64(t, obj - 24, &slot) != 0)
+            return -1;
+        if (lay->minor == 12 && (slot & 1)) {
+            /* PyDictOrValues tagged as values. */
+        } else if (slot != 0) {
+            return dict_get_str(t, slot, name, value);
+        }
+        uint64_t values = 0;
+        if (lay->minor == 11) {
+            if (rd_u64(t, obj - 32, &values) != 0)
+                return -1;
+        } else if (lay->minor == 12) {
+            values = slot - 1;
+        } else if (flags & TPFLAGS_INLINE_VALUES) {
+            uint64_t basicsize;
+            uint8_t valid;
+            if (rd_u64(t, type + lay->tp_basicsize, &basicsize) != 0 ||
+                remote_read(&t->mem, obj + basicsize + 3, &valid, 1) != 0 || !valid)
+                return -1;
+            values = obj + basicsize;
+        }
+        uint64_t keys;
+        struct dict_view v;
+        if (values == 0 || rd_u64(t, type + lay->ht_cached_keys, &keys) != 0 ||
+            keys_view(t, keys, &v) != 0)
+            return -1;
+        v.values = values_array(t, values);
+        return view_get_str(t, &v, name, value);
+    }
+    int64_t dictoffset;
+    uint64_t dict;
+    if (remote_read(&t->mem, type + lay->tp_dictoffset, &dictoffset, 8) != 0 ||
+        dictoffset <= 0 || rd_u64(t, obj + (uint64_t)dictoffset, &dict) != 0 || dict == 0)
+        return -1;
+    return dict_get_str(t, dict, name, value);
+}
+
+/* --- ints --- */
+
+/* Digits (base 2^30) and sign of an int. Returns ndigits, or -1. */
+static int long_digits(struct py_target *t, uint64_t obj, uint32_t *digits, int max, int *neg)
+{
+    int64_t tag;
+    if (remote_read(&t->mem, obj + 16, &tag, 8) != 0)
+        return -1;
+    int64_t n;
+    if (t->lay.minor >= 12) {
+        n = (int64_t)((uint64_t)tag >> 3);
+        *neg = (tag & 3) == 2;
+    } else {
+        *neg = tag < 0;
+        n = tag < 0 ? -tag : tag;
+    }
+    if (n > max)
+        return -1;
+    if (n > 0 && remote_read(&t->mem, obj + t->lay.long_digit, digits, (size_t)n * 4) != 0)
+        return -1;
+    return (int)n;
+}
+
+static int long_to_u64(struct py_target *t, uint64_t obj, uint64_t *out)
+{
+    uint32_t d[3];
+    int neg, n = long_digits(t, obj, d, 3, &neg);
+    if (n < 0 || neg)
+        return -1;
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 30) | (d[i] & 0x3fffffff);
+    *out = v;
+    return 0;
+}
+
+static void long_repr(struct py_target *t, uint64_t obj, char *buf, size_t size)
+{
+    uint32_t d[70];
+    int neg, n = long_digits(t, obj, d, 70, &neg);
+    if (n < 0) {
+        snprintf(buf, size, "<int at 0x%" PRIx64 ">", obj);
+        return;
+    }
+    /* Repeated division by 10^9 of the base-2^30 number. */
+    char out[700];
+    int at = (int)sizeof out - 1;
+    out[at] = '\0';
+    while (n > 0) {
+        uint64_t rem = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            uint64_t cur = (rem << 30) | (d[i] & 0x3fffffff);
+            d[i] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+        }
+        while (n > 0 && d[n - 1] == 0)
+            n--;
+        for (int k = 0; k < 9 && (n > 0 || rem > 0 || k == 0); k++) {
+            out[--at] = (char)('0' + rem % 10);
+            rem /= 10;
+            if (n == 0 && rem == 0)
+                break;
+        }
+    }
+    if (out[at] == '\0')
+        out[--at] = '0';
+    if (neg)
+        out[--at] = '-';
+    snprintf(buf, size, "%s", out + at);
+}
+
+/* --- floats: Python's repr (shortest round-trip digits). --- */
+
+static void float_repr(double v, char *buf, size_t size)
+{
+    if (isnan(v)) {
+        snprintf(buf, size, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, size, v < 0 ? "-inf" : "inf");
+        return;
+    }
+    char e[64];
+    int p;
+    for (p = 1; p <= 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    char *ep = strchr(e, 'e');
+    int exp = atoi(ep + 1);
+    if (exp >= -5 && exp < 16) {
+        int decimals = p - 1 - exp;
+        snprintf(buf, size, "%.*f", decimals > 0 ? decimals : 0, v);
+        if (!strchr(buf, '.') && strlen(buf) + 2 < size)
+            strcat(buf, ".0");
+    } else {
+        *ep = '\0';
+        snprintf(buf, size, "%se%c%02d", e, exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    }
+}
+
+/* --- reprs --- */
+
+struct sbuf {
+    char *p;
+    size_t size, len;
+    int full;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->full)
+        return;
+    if (b->len + n >= b->size) {
+        n = b->size - 1 - b->len;
+        b->full = 1;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static void quote_text(struct sbuf *b, const unsigned char *s, size_t n, int is_bytes)
+{
+    int has_single = memchr(s, '\'', n) != NULL, has_double = memchr(s, '"', n) != NULL;
+    char q = has_single && !has_double ? '"' : '\'';
+    if (is_bytes)
+        sb_puts(b, "b");
+    sb_add(b, &q, 1);
+    for (size_t i = 0; i < n && !b->full; i++) {
+        unsigned char c = s[i];
+        char esc[8];
+        if (c == '\\' || c == (unsigned char)q) {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            sb_add(b, esc, 2);
+        } else if (c == '\n') {
+            sb_puts(b, "\\n");
+        } else if (c == '\r') {
+            sb_puts(b, "\\r");
+        } else if (c == '\t') {
+            sb_puts(b, "\\t");
+        } else if (c < 0x20 || c == 0x7f || (is_bytes && c >= 0x80)) {
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+            sb_puts(b, esc);
+        } else {
+            sb_add(b, (const char *)&c, 1);
+        }
+    }
+    sb_add(b, &q, 1);
+}
+
+static void repr_into(struct py_target *t, uint64_t obj, struct sbuf *b, int depth);
+
+static void repr_sequence(struct py_target *t, uint64_t items, int64_t n, const char *open,
+                          const char *close, struct sbuf *b, int depth, int tuple)
+{
+    sb_puts(b, open);
+    for (int64_t i = 0; i < n && !b->full; i++) {
+        uint64_t item;
+        if (i >= REPR_ITEMS_MAX) {
+            sb_puts(b, ", ...");
+            break;
+        }
+        if (i > 0)
+            sb_puts(b, ", ");
+        if (rd_u64(t, items + 8 * (uint64_t)i, &item) != 0) {
+            sb_puts(b, "?");
+            continue;
+        }
+        repr_into(t, item, b, depth + 1);
+    }
+    if (tuple && n == 1)
+        sb_puts(b, ",");
+    sb_puts(b, close);
+}
+
+static void repr_dict(struct py_target *t, uint64_t obj, struct sbuf *b, int depth)
+{
+    struct dict_view v;
+    if (dict_view(t, obj, &v) != 0) {
+        sb_puts(b, "{?}");
+        return;
+    }
+    sb_puts(b, "{");
+    int shown = 0;
+    for (int64_t i = 0; i < v.nentries && !b->full; i++) {
+        uint64_t key, val;
+        if (view_entry(t, &v, i, &key, &val) != 0)
+            break;
+        if (key == 0 || val == 0)
+            continue;
+        if (shown == REPR_ITEMS_MAX) {
+            sb_puts(b, ", ...");
+            break;
+        }
+        if (shown++ > 0)
+            sb_puts(b, ", ");
+        repr_into(t, key, b, depth + 1);
+        sb_puts(b, ": ");
+        repr_into(t, val, b, depth + 1);
+    }
+    sb_puts(b, "}");
+}
+
+static void repr_set(struct py_target *t, uint64_t obj, const char *tname, struct sbuf *b,
+                     int depth)
+{
+    /* PySetObject: fill, used, mask, table at 16, 24, 32, 40; entries are
+     * (key, hash). */
+    uint64_t f[4];
+    if (remote_read(&t->mem, obj + 16, f, sizeof f) != 0 || f[2] > (1u << 20)) {
+        sb_puts(b, "{?}");
+        return;
+    }
+    int frozen = strcmp(tname, "frozenset") == 0;
+    if (f[1] == 0) {
+        sb_puts(b, frozen ? "frozenset()" : "set()");
+        return;
+    }
+    sb_puts(b, frozen ? "frozenset({" : "{");
+    int shown = 0;
+    for (uint64_t i = 0; i <= f[2] && !b->full; i++) {
+        uint64_t key;
+        char kt[32];
+        if (rd_u64(t, f[3] + 16 * i, &key) != 0)
+            break;
+        uint64_t ktype;
+        if (key == 0 || type_of(t, key, &ktype) != 0 ||
+            type_name(t, ktype, kt, sizeof kt) != 0 || kt[0] == '<')
+            continue; /* empty slot, or the dummy of a deleted key */
+        if (shown == REPR_ITEMS_MAX) {
+            sb_puts(b, ", ...");
+            break;
+        }
+        if (shown++ > 0)
+            sb_puts(b, ", ");
+        repr_into(t, key, b, depth + 1);
+    }
+    sb_puts(b, frozen ? "})" : "}");
+}
+
+static void repr_into(struct py_target *t, uint64_t obj, struct sbuf *b, int depth)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t type;
+    char tname[64], text[PYREPR_MAX * 4 + 8];
+    if (obj == 0 || type_of(t, obj, &type) != 0 || type_name(t, type, tname, sizeof tname) != 0) {
+        sb_puts(b, "<unreadable>");
+        return;
+    }
+    if (strcmp(tname, "NoneType") == 0) {
+        sb_puts(b, "None");
+    } else if (strcmp(tname, "bool") == 0) {
+        uint64_t v = 0;
+        sb_puts(b, long_to_u64(t, obj, &v) == 0 && v ? "True" : "False");
+    } else if (strcmp(tname, "int") == 0) {
+        long_repr(t, obj, text, sizeof text);
+        sb_puts(b, text);
+    } else if (strcmp(tname, "float") == 0) {
+        double v;
+        if (remote_read(&t->mem, obj + lay->float_fval, &v, sizeof v) != 0)
+            sb_puts(b, "<float>");
+        float_repr(v, text, sizeof text);
+        sb_puts(b, text);
+    } else if (strcmp(tname, "str") == 0) {
+        if (pystr_read(&t->mem, lay, obj, text, sizeof text) != 0)
+            snprintf(text, sizeof text, "?");
+        quote_text(b, (const unsigned char *)text, strlen(text), 0);
+    } else if (strcmp(tname, "bytes") == 0) {
+        size_t len;
+        uint8_t data[PYREPR_MAX];
+        if (pybytes_read(&t->mem, lay, obj, data, sizeof data, &len) != 0)
+            len = 0;
+        quote_text(b, data, len < sizeof data ? len : sizeof data, 1);
+    } else if (depth >= 3 && (!strcmp(tname, "list") || !strcmp(tname, "tuple") ||
+                              !strcmp(tname, "dict") || !strcmp(tname, "set"))) {
+        sb_puts(b, "...");
+    } else if (strcmp(tname, "list") == 0 || strcmp(tname, "tuple") == 0) {
+        int64_t n;
+        uint64_t items = obj + lay->tuple_item;
+        int is_list = tname[0] == 'l';
+        if (remote_read(&t->mem, obj + 16, &n, 8) != 0 || n < 0 ||
+            (is_list && rd_u64(t, obj + lay->list_item, &items) != 0)) {
+            sb_puts(b, "?");
+            return;
+        }
+        repr_sequence(t, items, n, is_list ? "[" : "(", is_list ? "]" : ")", b, depth,
+                      !is_list);
+    } else if (strcmp(tname, "dict") == 0) {
+        repr_dict(t, obj, b, depth);
+    } else if (strcmp(tname, "set") == 0 || strcmp(tname, "frozenset") == 0) {
+        repr_set(t, obj, tname, b, depth);
+    } else {
+        snprintf(text, sizeof text, "<%s at 0x%" PRIx64 ">", tname, obj);
+        sb_puts(b, text);
+    }
+}
+
+/* Cut a UTF-8 repr to PYREPR_MAX characters, ending in "...". */
+static void shorten(char *buf)
+{
+    size_t chars = 0, i = 0, cut = 0;
+    for (; buf[i]; i++) {
+        if (((unsigned char)buf[i] & 0xC0) == 0x80)
+            continue;
+        if (chars == PYREPR_MAX - 3)
+            cut = i;
+        chars++;
+    }
+    if (chars > PYREPR_MAX)
+        strcpy(buf + cut, "...");
+}
+
+void pyobj_repr(struct py_target *t, uint64_t obj, char *buf, size_t size)
+{
+    char big[PYREPR_MAX * 8];
+    struct sbuf b = {big, sizeof big, 0, 0};
+    big[0] = '\0';
+    repr_into(t, obj, &b, 0);
+    shorten(big);
+    snprintf(buf, size, "%s", big);
+}
+
+/* --- thread names --- */
+
+struct name_ctx {
+    struct py_target *t;
+    const struct py_sample *s;
+    char (*names)[64];
+};
+
+void pyobj_thread_names(struct py_target *t, const struct py_sample *s, char (*names)[64])
+{
+    const struct py_layout *lay = &t->lay;
+    for (int i = 0; i < s->nthreads; i++)
+        names[i][0] = '\0';
+    uint64_t interp, modules, threading, mdict, active;
+    if (rd_u64(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0 ||
+        rd_u64(t, interp + lay->is_modules, &modules) != 0 ||
+        dict_get_str(t, modules, "threading", &threading) != 0 ||
+        rd_u64(t, threading + 16, &mdict) != 0 || /* PyModuleObject.md_dict */
+        dict_get_str(t, mdict, "_active", &active) != 0)
+        return;
+    struct dict_view v;
+    if (dict_view(t, active, &v) != 0)
+        return;
+    for (int64_t i = 0; i < v.nentries; i++) {
+        uint64_t key, thread, ident, name;
+        if (view_entry(t, &v, i, &key, &thread) != 0)
+            return;
+        if (key == 0 || thread == 0 || long_to_u64(t, key, &ident) != 0)
+            continue;
+        for (int k = 0; k < s->nthreads; k++) {
+            if (s->threads[k].pthread != ident || names[k][0] != '\0')
+                continue;
+            if (obj_getattr(t, thread, "_name", &name) == 0)
+                pystr_read(&t->mem, lay, name, names[k], sizeof names[k]);
+        }
+    }
+}
+
+/* --- locals --- */
+
+void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
+                        void (*cb)(void *ctx, const char *name, uint64_t value), void *ctx)
+{
+    const struct py_layout *lay = &t->lay;
+    const struct py_code *code = code_cache_at(&t->codes, f->code);
+    int n = code->nlocals;
+    if (n <= 0 || n > 4096)
+        return;
+    uint64_t *values = calloc((size_t)n, sizeof *values);
+    uint8_t kinds[4096];
+    size_t nkinds = 0;
+    if (values == NULL)
+        return;
+    if (remote_read(&t->mem, f->addr + lay->fr_localsplus, values, (size_t)n * 8) != 0)
+        goto out;
+    if (lay->minor >= 11 &&
+        pybytes_read(&t->mem, lay, code->kinds, kinds, sizeof kinds, &nkinds) != 0)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        if (values[i] == 0)
+            continue;
+        uint64_t value = values[i];
+        if (lay->minor >= 11) {
+            unsigned kind = (size_t)i < nkinds ? kinds[i] : 0;
+            if (!(kind & (CO_FAST_LOCAL | CO_FAST_CELL)))
+                continue;
+            if (kind & CO_FAST_CELL) {
+                uint64_t type;
+                char tname[16];
+                if (type_of(t, value, &type) == 0 &&
+                    type_name(t, type, tname, sizeof tname) == 0 && strcmp(tname, "cell") == 0 &&
+                    (rd_u64(t, value + lay->cell_ref, &value) != 0 || value == 0))
+                    continue;
+            }
+        }
+        uint64_t name_obj;
+        char name[128];
+        if (rd_u64(t, code->varnames + lay->tuple_item + 8 * (uint64_t)i, &name_obj) != 0 ||
+            pystr_read(&t->mem, lay, name_obj, name, sizeof name) != 0)
+            continue;
+        cb(ctx, name, value);
+    }
+out:
+    free(values);
+}

@@ -1,0 +1,477 @@
+/*
+ * python/stack: walking interpreters, threads and frames. See stack.h.
+ *
+ * Reads per sample, for a thread of 3.11+: its thread state, (3.11-3.12)
+ * its _PyCFrame, and the used part of its current data stack chunk, which
+ * holds every frame of the thread that is not a generator's; frames
+ * elsewhere (generators, coroutines, older chunks of a deep recursion) are
+ * read when the walk reaches them. 3.8-3.10 frames are heap objects: one
+ * read each.
+ */
+#include "config.h"
+#include "python/stack.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "python/target.h"
+
+/* 3.11+ frame owners (enum _frameowner). */
+#define FRAME_OWNED_BY_GENERATOR 1
+#define FRAME_OWNED_BY_CSTACK 3
+
+/* The most of one data stack chunk read in one go. */
+#define CHUNK_READ_MAX (1u << 20)
+#define ARENA_MAX (8u << 20)
+
+/* A glibc struct pthread is about 2.3 KiB; its tid lies in the first 1 KiB
+ * on every architecture glibc supports, 720 on x86-64. */
+#define PTHREAD_SCAN_BYTES 1024
+#define PTHREAD_TID_GLIBC_X86_64 720
+
+void py_sample_init(struct py_sample *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void py_sample_free(struct py_sample *s)
+{
+    free(s->threads);
+    free(s->frames);
+    memset(s, 0, sizeof *s);
+}
+
+static uint64_t get_u64(const uint8_t *buf, uint32_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+static int32_t get_i32(const uint8_t *buf, uint32_t off)
+{
+    int32_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+static int sample_fail(struct py_target *t, struct pt_error *err, enum pt_code code,
+                       const char *what)
+{
+    if (kill(t->pid, 0) != 0 && errno == ESRCH)
+        return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)t->pid);
+    if (code == PT_E_READ)
+        return remote_read_error(&t->mem, err, what);
+    return pt_error_set(err, code, "PID %d changed while its %s was read", (int)t->pid, what);
+}
+
+static struct py_thread *push_thread(struct py_sample *s)
+{
+    if (s->nthreads == s->threads_cap) {
+        int ncap = s->threads_cap ? s->threads_cap * 2 : 16;
+        struct py_thread *nv = realloc(s->threads, (size_t)ncap * sizeof *nv);
+        if (nv == NULL)
+            return NULL;
+        s->threads = nv;
+        s->threads_cap = ncap;
+    }
+    struct py_thread *th = &s->threads[s->nthreads++];
+    memset(th, 0, sizeof *th);
+    th->first = s->nframes;
+    return th;
+}
+
+static struct py_frame *push_frame(struct py_sample *s)
+{
+    if (s->nframes == s->frames_cap) {
+        int ncap = s->frames_cap ? s->frames_cap * 2 : 256;
+        struct py_frame *nv = realloc(s->frames, (size_t)ncap * sizeof *nv);
+        if (nv == NULL)
+            return NULL;
+        s->frames = nv;
+        s->frames_cap = ncap;
+    }
+    return &s->frames[s->nframes++];
+}
+
+/* --- The frame reader of 3.11+: data stack chunks, loaded on demand. --- */
+
+static void *arena_reserve(struct py_target *t, size_t len)
+{
+    if (t->arena_used + len > t->arena_cap) {
+        size_t ncap = t->arena_cap ? t->arena_cap : 65536;
+        while (ncap < t->arena_used + len)
+            ncap *= 2;
+        if (ncap > ARENA_MAX)
+            return NULL;
+        uint8_t *na = realloc(t->arena, ncap);
+        if (na == NULL)
+            return NULL;
+        t->arena = na;
+        t->arena_cap = ncap;
+    }
+    return t->arena + t->arena_used;
+}
+
+/* Load [lo, hi) of the target as a segment. 0 or -1. */
+static int segment_load(struct py_target *t, uint64_t lo, uint64_t hi)
+{
+    if (t->nsegs == FRAME_SEGMENTS_MAX || hi <= lo || hi - lo > CHUNK_READ_MAX)
+        return -1;
+    void *dst = arena_reserve(t, hi - lo);
+    if (dst == NULL || remote_read(&t->mem, lo, dst, hi - lo) != 0)
+        return -1;
+    t->segs[t->nsegs++] = (struct frame_segment){lo, hi, t->arena_used};
+    t->arena_used += hi - lo;
+    return 0;
+}
+
+/* Start a thread's walk: load the used part of its current chunk. */
+static void frames_begin(struct py_target *t, uint64_t chunk, uint64_t top)
+{
+    t->arena_used = 0;
+    t->nsegs = 0;
+    t->next_chunk = 0;
+    if (chunk == 0 || top <= chunk)
+        return;
+    uint64_t lo = top - chunk > CHUNK_READ_MAX ? top - CHUNK_READ_MAX : chunk;
+    if (segment_load(t, lo, top) == 0 && lo == chunk)
+        t->next_chunk = get_u64(t->arena + t->segs[0].off, 0); /* chunk->previous */
+}
+
+static const uint8_t *segment_find(struct py_target *t, uint64_t addr, size_t len)
+{
+    for (int i = 0; i < t->nsegs; i++)
+        if (addr >= t->segs[i].lo && addr + len <= t->segs[i].hi)
+            return t->arena + t->segs[i].off + (addr - t->segs[i].lo);
+    return NULL;
+}
+
+/* Load older chunks until one holds addr (deep recursion). */
+static const uint8_t *frames_from_older_chunks(struct py_target *t, uint64_t addr, size_t len)
+{
+    while (t->next_chunk != 0 && t->nsegs < FRAME_SEGMENTS_MAX) {
+        uint64_t header[3]; /* previous, size, top (slots used in data[]) */
+        uint64_t chunk = t->next_chunk;
+        t->next_chunk = 0;
+        if (remote_read(&t->mem, chunk, header, sizeof header) != 0)
+            return NULL;
+        uint64_t used = sizeof header + header[2] * sizeof(uint64_t);
+        if (header[1] > CHUNK_READ_MAX || used > header[1])
+            return NULL;
+        if (segment_load(t, chunk, chunk + used) != 0)
+            return NULL;
+        t->next_chunk = header[0];
+        const uint8_t *p = segment_find(t, addr, len);
+        if (p)
+            return p;
+    }
+    return NULL;
+}
+
+/* The len bytes of frame memory at addr: from a loaded chunk, or read into
+ * scratch. NULL if unreadable. */
+static const uint8_t *frame_bytes(struct py_target *t, uint64_t addr, size_t len,
+                                  uint8_t *scratch)
+{
+    const uint8_t *p = segment_find(t, addr, len);
+    if (p == NULL)
+        p = frames_from_older_chunks(t, addr, len);
+    if (p == NULL && remote_read(&t->mem, addr, scratch, len) == 0)
+        p = scratch;
+    return p;
+}
+
+/* --- Frame walks. --- */
+
+/* Brent's cycle check over a chain of addresses: returns 1 on a cycle. */
+struct cycle_check {
+    uint64_t saved;
+    unsigned power, steps;
+};
+
+static int cycle_step(struct cycle_check *c, uint64_t addr)
+{
+    if (addr == c->saved)
+        return 1;
+    if (++c->steps == c->power) {
+        c->saved = addr;
+        c->power *= 2;
+        c->steps = 0;
+    }
+    return 0;
+}
+
+static int add_frame(struct py_target *t, struct py_sample *s, struct py_thread *th,
+                     uint32_t code, int line, uint64_t addr)
+{
+    if (th->nframes >= PY_MAX_DEPTH) {
+        th->truncated = 1;
+        return 1;
+    }
+    struct py_frame *f = push_frame(s);
+    if (f == NULL)
+        return -1;
+    (void)t;
+    f->code = code;
+    f->line = line;
+    f->addr = addr;
+    th->nframes++;
+    return 0;
+}
+
+/* 3.8-3.10: PyFrameObject chain. */
+static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct py_thread *th,
+                              uint64_t frame)
+{
+    const struct py_layout *lay = &t->lay;
+    struct cycle_check cyc = {0, 1, 0};
+    uint32_t need = lay->fr_instr + 4;
+    uint8_t buf[128];
+    if (need > sizeof buf)
+        return -1;
+    while (frame != 0) {
+        if ((frame & 7) != 0 || cycle_step(&cyc, frame) ||
+            remote_read(&t->mem, frame, buf, need) != 0) {
+            th->torn = 1;
+            return 0;
+        }
+        uint32_t code;
+        if (code_cache_get(&t->codes, &t->mem, lay, get_u64(buf, lay->fr_code), &code) != 0) {
+            th->torn = 1;
+            return 0;
+        }
+        int lasti = get_i32(buf, lay->fr_instr);
+        int offset = lay->minor >= 10 ? (lasti < 0 ? -1 : lasti * 2) : lasti;
+        int line = code_line(&t->codes, code, lay->minor, offset);
+        int rc = add_frame(t, s, th, code, line, frame);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+        frame = get_u64(buf, lay->fr_back);
+    }
+    return 0;
+}
+
+/* 3.11+: _PyInterpreterFrame chain. */
+static int walk_interpreter_frames(struct py_target *t, struct py_sample *s,
+                                   struct py_thread *th, uint64_t frame)
+{
+    const struct py_layout *lay = &t->lay;
+    struct cycle_check cyc = {0, 1, 0};
+    uint8_t scratch[128];
+    uint32_t need = lay->fr_size;
+    if (need < lay->fr_owner + 1)
+        need = lay->fr_owner + 1;
+    if (need > sizeof scratch)
+        return -1;
+    while (frame != 0) {
+        const uint8_t *f = NULL;
+        if ((frame & 7) == 0 && !cycle_step(&cyc, frame))
+            f = frame_bytes(t, frame, need, scratch);
+        if (f == NULL) {
+            th->torn = 1;
+            return 0;
+        }
+        uint64_t back = get_u64(f, lay->fr_back);
+        int owner = f[lay->fr_owner];
+        if (owner == FRAME_OWNED_BY_CSTACK && lay->minor >= 12) {
+            frame = back;
+            continue;
+        }
+        uint64_t code_addr = get_u64(f, lay->fr_code);
+        uint64_t instr = get_u64(f, lay->fr_instr);
+        uint32_t code;
+        if (code_cache_get(&t->codes, &t->mem, lay, code_addr, &code) != 0) {
+            th->torn = 1;
+            return 0;
+        }
+        int64_t offset = (int64_t)(instr - (code_addr + lay->co_code));
+        if (offset > INT32_MAX || offset < -2) {
+            th->torn = 1;
+            return 0;
+        }
+        const struct py_code *pc = code_cache_at(&t->codes, code);
+        /* A frame still being set up (before its first traceable
+         * instruction) is not shown, as CPython's own walkers do. */
+        if (owner != FRAME_OWNED_BY_GENERATOR && offset / 2 < pc->firsttraceable) {
+            frame = back;
+            continue;
+        }
+        int line = code_line(&t->codes, code, lay->minor, (int)offset);
+        int rc = add_frame(t, s, th, code, line, frame);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+        frame = back;
+    }
+    return 0;
+}
+
+/* --- Threads. --- */
+
+/* 3.8-3.10 only know each thread's pthread_t. glibc's struct pthread (at
+ * the pthread_t address) holds the kernel tid at a fixed offset: find it
+ * once, by the main thread, whose tid is the PID. */
+static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, int from)
+{
+    int offsets[2] = {PTHREAD_TID_GLIBC_X86_64, -1};
+    uint8_t buf[PTHREAD_SCAN_BYTES];
+    for (int i = from; i < s->nthreads; i++) {
+        if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) != 0)
+            continue;
+        if (get_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->pid)
+            return PTHREAD_TID_GLIBC_X86_64;
+        for (int off = 0; off + 4 <= (int)sizeof buf; off += 4) {
+            if (get_i32(buf, (uint32_t)off) == t->pid) {
+                offsets[1] = off;
+                break;
+            }
+        }
+        if (offsets[1] >= 0)
+            return offsets[1];
+    }
+    return -1;
+}
+
+static void fill_tids_from_pthreads(struct py_target *t, struct py_sample *s, int from)
+{
+    if (t->tid_offset < 0)
+        t->tid_offset = calibrate_tid_offset(t, s, from);
+    if (t->tid_offset < 0)
+        return;
+    enum { BATCH = 256 };
+    struct remote_iov iov[BATCH];
+    int32_t tids[BATCH];
+    for (int at = from; at < s->nthreads; at += BATCH) {
+        int n = s->nthreads - at < BATCH ? s->nthreads - at : BATCH;
+        for (int i = 0; i < n; i++)
+            iov[i] = (struct remote_iov){s->threads[at + i].pthread + (uint64_t)t->tid_offset,
+                                         &tids[i], sizeof tids[i]};
+        if (remote_readv(&t->mem, iov, n) != 0)
+            return;
+        for (int i = 0; i < n; i++)
+            s->threads[at + i].tid = tids[i] > 0 ? tids[i] : 0;
+    }
+}
+
+/* Where the GIL is: for 3.8-3.11 in the runtime, from 3.12 per
+ * interpreter. Returns the holder's thread state address, 0 if free. */
+static uint64_t gil_holder_runtime(struct py_target *t, struct pt_error *err, int *fail)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t holder = 0;
+    if (remote_read_ptr(&t->mem, t->bin.runtime_addr + lay->rt_tstate_current, &holder) != 0) {
+        *fail = sample_fail(t, err, PT_E_READ, "GIL state");
+        return 0;
+    }
+    return holder;
+}
+
+static uint64_t gil_holder_interp(struct py_target *t, uint64_t gil)
+{
+    const struct py_layout *lay = &t->lay;
+    uint8_t g[32];
+    if (gil == 0 || lay->gil_locked + 4 > sizeof g || lay->gil_last_holder + 8 > sizeof g ||
+        remote_read(&t->mem, gil, g, sizeof g) != 0)
+        return 0;
+    return get_i32(g, lay->gil_locked) ? get_u64(g, lay->gil_last_holder) : 0;
+}
+
+static uint32_t max_u32(const uint32_t *v, size_t n)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] > m)
+            m = v[i];
+    return m;
+}
+
+static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstate,
+                        int64_t interp_index, uint64_t holder, struct pt_error *err)
+{
+    const struct py_layout *lay = &t->lay;
+    const uint32_t fields[] = {lay->ts_next, lay->ts_frame, lay->ts_thread_id,
+                               lay->ts_native_thread_id, lay->ts_datastack_chunk + 8};
+    uint32_t need = max_u32(fields, sizeof fields / sizeof fields[0]) + 8;
+    uint8_t ts[512];
+    struct cycle_check cyc = {0, 1, 0};
+    if (need > sizeof ts)
+        return pt_error_set(err, PT_E_UNSUPPORTED, "thread state layout too large");
+    for (int count = 0; tstate != 0; count++) {
+        if (count >= PY_MAX_THREADS || cycle_step(&cyc, tstate))
+            return sample_fail(t, err, PT_E_TORN, "thread list");
+        if (remote_read(&t->mem, tstate, ts, need) != 0)
+            return sample_fail(t, err, PT_E_TORN, "thread list");
+        struct py_thread *th = push_thread(s);
+        if (th == NULL)
+            return pt_error_set(err, PT_E_NOMEM, "out of memory sampling PID %d", (int)t->pid);
+        th->tstate = tstate;
+        th->interp_id = interp_index;
+        th->pthread = get_u64(ts, lay->ts_thread_id);
+        th->tid = lay->ts_native_thread_id ? (pid_t)get_i32(ts, lay->ts_native_thread_id) : 0;
+        th->gil = holder != 0 && holder == tstate;
+        uint64_t frame = get_u64(ts, lay->ts_frame);
+        int rc;
+        if (lay->minor >= 11) {
+            if (lay->cf_current_frame != 0 || lay->minor <= 12) {
+                /* 3.11-3.12: tstate->cframe->current_frame. */
+                uint64_t cframe = frame;
+                frame = 0;
+                if (cframe != 0 &&
+                    remote_read_ptr(&t->mem, cframe + lay->cf_current_frame, &frame) != 0)
+                    th->torn = 1;
+            }
+            frames_begin(t, get_u64(ts, lay->ts_datastack_chunk),
+                         get_u64(ts, lay->ts_datastack_chunk + 8));
+            rc = walk_interpreter_frames(t, s, th, frame);
+        } else {
+            rc = walk_frame_objects(t, s, th, frame);
+        }
+        if (rc != 0)
+            return pt_error_set(err, PT_E_NOMEM, "out of memory sampling PID %d", (int)t->pid);
+        tstate = get_u64(ts, lay->ts_next);
+    }
+    return 0;
+}
+
+int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *err)
+{
+    const struct py_layout *lay = &t->lay;
+    s->nthreads = 0;
+    s->nframes = 0;
+    s->gil_locked = 0;
+    uint64_t interp;
+    if (remote_read_ptr(&t->mem, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0)
+        return sample_fail(t, err, PT_E_READ, "interpreter list");
+    int fail = 0;
+    uint64_t runtime_holder = 0;
+    if (lay->rt_tstate_current != 0) {
+        runtime_holder = gil_holder_runtime(t, err, &fail);
+        if (fail)
+            return -1;
+    }
+    struct cycle_check cyc = {0, 1, 0};
+    int rc = 0;
+    for (int64_t index = 0; interp != 0 && rc == 0; index++) {
+        /* next, thread list head, and (3.12+) the GIL pointer: one read. */
+        uint64_t next = 0, head = 0, gil = 0;
+        struct remote_iov iov[3] = {{interp + lay->is_next, &next, 8},
+                                    {interp + lay->is_tstate_head, &head, 8},
+                                    {interp + lay->is_gil_ptr, &gil, 8}};
+        if (index >= PY_MAX_INTERPRETERS || cycle_step(&cyc, interp) ||
+            remote_readv(&t->mem, iov, lay->is_gil_ptr ? 3 : 2) != 0) {
+            rc = sample_fail(t, err, PT_E_TORN, "interpreter list");
+            break;
+        }
+        uint64_t holder = lay->is_gil_ptr ? gil_holder_interp(t, gil) : runtime_holder;
+        if (holder != 0)
+            s->gil_locked = 1;
+        int from = s->nthreads;
+        rc = walk_threads(t, s, head, index, holder, err);
+        if (rc == 0 && lay->ts_native_thread_id == 0)
+            fill_tids_from_pthreads(t, s, from);
+        interp = next;
+    }
+    return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * python/stack: one sample of every thread's Python stack.
+ *
+ * pystack_sample() walks interpreters -> thread states -> frames of a
+ * running target without stopping it, so what it reads can change under
+ * it: every chain is bounded and cycle-checked, and a thread whose frames
+ * could not be read consistently is flagged (torn) rather than trusted.
+ * The result lives in a struct py_sample that is reused from sample to
+ * sample (no allocation once its arrays have grown).
+ */
+#ifndef PYTOP_PYTHON_STACK_H
+#define PYTOP_PYTHON_STACK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct py_target;
+
+/* Frames beyond this depth are dropped (the thread is marked truncated). */
+#define PY_MAX_DEPTH 4096
+#define PY_MAX_THREADS 4096
+#define PY_MAX_INTERPRETERS 256
+
+struct py_frame {
+    uint32_t code;      /* id in the target's code cache */
+    int32_t line;
+    uint64_t addr;      /* the frame in the target (for locals) */
+};
+
+struct py_thread {
+    uint64_t tstate;    /* PyThreadState address */
+    uint64_t pthread;   /* thread_id: pthread_t */
+    pid_t tid;          /* kernel thread id; 0 if unknown */
+    int64_t interp_id;  /* index of its interpreter in the runtime's list */
+    int gil;            /* holds the GIL */
+    int torn;           /* a frame could not be read: frames are partial */
+    int truncated;      /* deeper than PY_MAX_DEPTH */
+    int first;          /* index of its innermost frame in py_sample.frames */
+    int nframes;
+};
+
+struct py_sample {
+    struct py_thread *threads;
+    int nthreads, threads_cap;
+    struct py_frame *frames;
+    int nframes, frames_cap;
+    int gil_locked;     /* some thread holds the GIL */
+};
+
+void py_sample_init(struct py_sample *s);
+void py_sample_free(struct py_sample *s);
+
+/* Read every thread's stack. 0 on success (threads may individually be
+ * torn); -1 with PT_E_GONE if the process exited, PT_E_TORN if the thread
+ * list itself was inconsistent, PT_E_PERM, PT_E_READ otherwise. */
+int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *err);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * python/target: attaching to a Python process. See target.h.
+ */
+#include "config.h"
+#include "python/target.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->pid = pid;
+    t->tid_offset = -1;
+    if (python_probe(pid, &t->ver, &t->bin, err) != 0)
+        return -1;
+    const struct py_layout *lay = layout_for(t->ver.minor);
+    if (lay == NULL)
+        return pt_error_set(err, PT_E_UNSUPPORTED,
+                            "Python %d.%d is not supported (PID %d; supported: %s)",
+                            t->ver.major, t->ver.minor, (int)pid, PY_SUPPORTED_TEXT);
+    t->lay = *lay;
+    if (remote_open(&t->mem, pid, err) != 0)
+        return -1;
+    if (t->ver.minor >= 13 &&
+        layout_apply_debug_offsets(&t->lay, &t->mem, t->bin.runtime_addr, err) != 0) {
+        remote_close(&t->mem);
+        return -1;
+    }
+    /* A first read proves we may read the process at all. */
+    uint64_t head;
+    if (remote_read_ptr(&t->mem, t->bin.runtime_addr + t->lay.rt_interp_head, &head) != 0) {
+        remote_read_error(&t->mem, err, "_PyRuntime");
+        remote_close(&t->mem);
+        return -1;
+    }
+    code_cache_init(&t->codes, t->bin.code_type);
+    return 0;
+}
+
+void pytarget_detach(struct py_target *t)
+{
+    code_cache_free(&t->codes);
+    remote_close(&t->mem);
+    free(t->arena);
+    t->arena = NULL;
+}

@@ -1,0 +1,53 @@
+/*
+ * python/target: one attached Python process: how to read it (memory,
+ * layout, version) and what was learned about it (code objects, the place
+ * of the kernel thread id in glibc's struct pthread). Nothing here stops
+ * the process.
+ */
+#ifndef PYTOP_PYTHON_TARGET_H
+#define PYTOP_PYTHON_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "python/code.h"
+#include "python/layout.h"
+#include "python/version.h"
+#include "remote/mem.h"
+
+/* A loaded range of the target's frame memory (3.11+ data stack chunks). */
+struct frame_segment {
+    uint64_t lo, hi; /* [lo, hi) in the target */
+    size_t off;      /* where it starts in the arena */
+};
+
+#define FRAME_SEGMENTS_MAX 32
+
+struct py_target {
+    pid_t pid;
+    struct remote mem;
+    struct py_version ver;
+    struct py_layout lay;
+    struct py_binary bin;
+    struct code_cache codes;
+    int tid_offset;      /* 3.8-3.10: offset of the tid in struct pthread; -1 = unknown */
+    /* The frame reader of the thread being walked (3.11+): reused buffers,
+     * so a sample allocates nothing once warm. */
+    uint8_t *arena;
+    size_t arena_used, arena_cap;
+    struct frame_segment segs[FRAME_SEGMENTS_MAX];
+    int nsegs;
+    uint64_t next_chunk; /* the next older data stack chunk not loaded yet */
+};
+
+/* Attach to pid: find its interpreter and version, set up the layout (with
+ * 3.13's debug offsets). Errors as python_probe, plus PT_E_UNSUPPORTED for
+ * unreadable debug offsets. On failure nothing needs freeing. */
+int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err);
+
+/* Release everything attach allocated. */
+void pytarget_detach(struct py_target *t);
+
+#endif

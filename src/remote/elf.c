@@ -1,0 +1,200 @@
+/*
+ * remote/elf: bounded reading of ELF64 symbol tables. See elf.h.
+ */
+#include "config.h"
+#include "remote/elf.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int in_bounds(const struct elf_file *ef, uint64_t off, uint64_t len)
+{
+    return off <= ef->size && len <= ef->size - off;
+}
+
+static const Elf64_Ehdr *elf_header(const struct elf_file *ef)
+{
+    if (ef->size < sizeof(Elf64_Ehdr))
+        return NULL;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)ef->data;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64)
+        return NULL;
+    return eh;
+}
+
+static const Elf64_Shdr *elf_section(const struct elf_file *ef, unsigned idx)
+{
+    const Elf64_Ehdr *eh = elf_header(ef);
+    if (eh == NULL || idx >= eh->e_shnum || eh->e_shentsize != sizeof(Elf64_Shdr))
+        return NULL;
+    uint64_t off = eh->e_shoff + (uint64_t)idx * sizeof(Elf64_Shdr);
+    if (!in_bounds(ef, off, sizeof(Elf64_Shdr)))
+        return NULL;
+    return (const Elf64_Shdr *)(ef->data + off);
+}
+
+static void elf_compute_load_delta(struct elf_file *ef)
+{
+    const Elf64_Ehdr *eh = elf_header(ef);
+    ef->load_delta = 0;
+    if (eh == NULL || eh->e_phentsize != sizeof(Elf64_Phdr))
+        return;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        uint64_t off = eh->e_phoff + (uint64_t)i * sizeof(Elf64_Phdr);
+        if (!in_bounds(ef, off, sizeof(Elf64_Phdr)))
+            return;
+        const Elf64_Phdr *ph = (const Elf64_Phdr *)(ef->data + off);
+        if (ph->p_type == PT_LOAD) {
+            ef->load_delta = ph->p_vaddr - ph->p_offset;
+            return;
+        }
+    }
+}
+
+int elf_open_mem(const void *data, size_t size, struct elf_file *ef)
+{
+    ef->data = data;
+    ef->size = size;
+    if (elf_header(ef) == NULL)
+        return -1;
+    elf_compute_load_delta(ef);
+    return 0;
+}
+
+int elf_open(const char *path, struct elf_file *ef, struct pt_error *err)
+{
+    memset(ef, 0, sizeof *ef);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pt_error_sys(err, PT_E_IO, errno, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+        close(fd);
+        return pt_error_set(err, PT_E_IO, "%s is not an ELF file", path);
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return pt_error_sys(err, PT_E_IO, errno, "cannot map %s: %s", path, strerror(errno));
+    if (elf_open_mem(p, (size_t)st.st_size, ef) != 0) {
+        munmap(p, (size_t)st.st_size);
+        memset(ef, 0, sizeof *ef);
+        return pt_error_set(err, PT_E_IO, "%s is not a 64-bit ELF file", path);
+    }
+    return 0;
+}
+
+void elf_close(struct elf_file *ef)
+{
+    if (ef->data != NULL)
+        munmap((void *)ef->data, ef->size);
+    memset(ef, 0, sizeof *ef);
+}
+
+static int symtab_lookup(const struct elf_file *ef, const Elf64_Shdr *sh, const char *name,
+                         uint64_t *value, uint64_t *size)
+{
+    const Elf64_Shdr *strsh = elf_section(ef, sh->sh_link);
+    if (strsh == NULL || sh->sh_entsize != sizeof(Elf64_Sym))
+        return -1;
+    if (!in_bounds(ef, sh->sh_offset, sh->sh_size) ||
+        !in_bounds(ef, strsh->sh_offset, strsh->sh_size))
+        return -1;
+    const char *strtab = (const char *)ef->data + strsh->sh_offset;
+    size_t nsyms = sh->sh_size / sizeof(Elf64_Sym);
+    size_t namelen = strlen(name);
+    for (size_t i = 0; i < nsyms; i++) {
+        const Elf64_Sym *s = (const Elf64_Sym *)(ef->data + sh->sh_offset) + i;
+        if (s->st_shndx == SHN_UNDEF || s->st_name >= strsh->sh_size)
+            continue;
+        if (strsh->sh_size - s->st_name <= namelen)
+            continue;
+        if (memcmp(strtab + s->st_name, name, namelen + 1) != 0)
+            continue;
+        *value = s->st_value;
+        if (size)
+            *size = s->st_size;
+        return 0;
+    }
+    return -1;
+}
+
+int elf_lookup(const struct elf_file *ef, const char *name, uint64_t *value, uint64_t *size)
+{
+    const Elf64_Ehdr *eh = elf_header(ef);
+    if (eh == NULL)
+        return -1;
+    static const uint32_t order[] = {SHT_DYNSYM, SHT_SYMTAB};
+    for (unsigned k = 0; k < 2; k++) {
+        for (unsigned i = 0; i < eh->e_shnum; i++) {
+            const Elf64_Shdr *sh = elf_section(ef, i);
+            if (sh != NULL && sh->sh_type == order[k] &&
+                symtab_lookup(ef, sh, name, value, size) == 0)
+                return 0;
+        }
+    }
+    return -1;
+}
+
+/* Does s[0..len) read "3.N.M" with an optional a/b/rc/+ suffix? */
+static int parse_version(const char *s, size_t len, int *major, int *minor, int *micro)
+{
+    int v[3] = {0, 0, 0};
+    size_t i = 0;
+    for (int part = 0; part < 3; part++) {
+        size_t start = i;
+        while (i < len && s[i] >= '0' && s[i] <= '9' && i - start < 3)
+            v[part] = v[part] * 10 + (s[i++] - '0');
+        if (i == start)
+            return -1;
+        if (part < 2 && (i >= len || s[i++] != '.'))
+            return -1;
+    }
+    while (i < len && ((s[i] >= 'a' && s[i] <= 'c') || s[i] == 'r' || s[i] == '+' ||
+                       (s[i] >= '0' && s[i] <= '9')))
+        i++;
+    if (i != len || (v[0] != 2 && v[0] != 3))
+        return -1;
+    *major = v[0];
+    *minor = v[1];
+    *micro = v[2];
+    return 0;
+}
+
+int elf_find_python_version(const struct elf_file *ef, int *major, int *minor, int *micro)
+{
+    const Elf64_Ehdr *eh = elf_header(ef);
+    if (eh == NULL)
+        return -1;
+    const Elf64_Shdr *shstr = elf_section(ef, eh->e_shstrndx);
+    if (shstr == NULL || !in_bounds(ef, shstr->sh_offset, shstr->sh_size))
+        return -1;
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        const Elf64_Shdr *sh = elf_section(ef, i);
+        if (sh == NULL || sh->sh_name >= shstr->sh_size)
+            continue;
+        const char *secname = (const char *)ef->data + shstr->sh_offset + sh->sh_name;
+        if (strncmp(secname, ".rodata", shstr->sh_size - sh->sh_name) != 0 ||
+            !in_bounds(ef, sh->sh_offset, sh->sh_size))
+            continue;
+        /* PY_VERSION is a NUL-terminated string of its own: look at every
+         * string that starts after a NUL and is short. */
+        const char *p = (const char *)ef->data + sh->sh_offset;
+        size_t n = sh->sh_size;
+        for (size_t at = 0; at < n; at++) {
+            if (at > 0 && p[at - 1] != '\0')
+                continue;
+            if (p[at] != '2' && p[at] != '3')
+                continue;
+            size_t len = strnlen(p + at, n - at);
+            if (len >= 5 && len <= 12 && parse_version(p + at, len, major, minor, micro) == 0)
+                return 0;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,176 @@
+/*
+ * remote/maps: parsing /proc/PID/maps. See maps.h.
+ */
+#include "config.h"
+#include "remote/maps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int maps_push(struct maps *m, size_t *cap, const struct map_entry *e)
+{
+    if (m->n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        struct map_entry *nv = realloc(m->v, ncap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        m->v = nv;
+        *cap = ncap;
+    }
+    m->v[m->n++] = *e;
+    return 0;
+}
+
+/* Parse one line "start-end perms offset maj:min inode   path". */
+static int maps_parse_line(const char *line, struct map_entry *e)
+{
+    int pathpos = 0;
+    memset(e, 0, sizeof *e);
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n", &e->start,
+               &e->end, e->perms, &e->offset, &e->dev_major, &e->dev_minor, &e->inode,
+               &pathpos) < 7)
+        return -1;
+    const char *path = pathpos > 0 ? line + pathpos : "";
+    while (*path == ' ')
+        path++;
+    size_t len = strcspn(path, "\n");
+    static const char deleted[] = " (deleted)";
+    size_t dlen = sizeof deleted - 1;
+    if (len >= dlen && memcmp(path + len - dlen, deleted, dlen) == 0) {
+        e->deleted = 1;
+        len -= dlen;
+    }
+    e->path = strndup(path, len);
+    return e->path ? 0 : -1;
+}
+
+int maps_parse(const char *text, struct maps *m, struct pt_error *err)
+{
+    size_t cap = 0;
+    m->v = NULL;
+    m->n = 0;
+    for (const char *line = text; *line; ) {
+        const char *nl = strchr(line, '\n');
+        struct map_entry e;
+        if (maps_parse_line(line, &e) == 0 && maps_push(m, &cap, &e) != 0) {
+            free(e.path);
+            maps_free(m);
+            return pt_error_set(err, PT_E_NOMEM, "out of memory reading a memory map");
+        }
+        if (nl == NULL)
+            break;
+        line = nl + 1;
+    }
+    return 0;
+}
+
+static char *read_whole_file(const char *path, int *err_no)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *err_no = errno;
+        return NULL;
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            *err_no = errno;
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (got == 0) {
+            buf[len] = '\0';
+            break;
+        }
+        len += (size_t)got;
+    }
+    if (buf == NULL && *err_no == 0)
+        *err_no = ENOMEM;
+    close(fd);
+    return buf;
+}
+
+int maps_read(pid_t pid, struct maps *m, struct pt_error *err)
+{
+    char path[64];
+    int e = 0;
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    char *text = read_whole_file(path, &e);
+    if (text == NULL) {
+        if (e == ENOENT || e == ESRCH)
+            return pt_error_set(err, PT_E_NOPROC, "no such process: PID %d does not exist",
+                                (int)pid);
+        if (e == EACCES || e == EPERM)
+            return pt_error_set(err, PT_E_PERM,
+                                "permission denied reading PID %d (run as the same user with "
+                                "ptrace allowed, or as root, or give CAP_SYS_PTRACE; in "
+                                "containers add --cap-add SYS_PTRACE)",
+                                (int)pid);
+        return pt_error_sys(err, PT_E_SYS, e, "cannot read %s: %s", path, strerror(e));
+    }
+    if (text[0] == '\0') {
+        /* Kernel threads and zombies have empty maps. */
+        free(text);
+        m->v = NULL;
+        m->n = 0;
+        return 0;
+    }
+    int rc = maps_parse(text, m, err);
+    free(text);
+    return rc;
+}
+
+void maps_free(struct maps *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i].path);
+    free(m->v);
+    m->v = NULL;
+    m->n = 0;
+}
+
+const struct map_entry *maps_find(const struct maps *m, uint64_t addr)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (addr >= m->v[i].start && addr < m->v[i].end)
+            return &m->v[i];
+    return NULL;
+}
+
+uint64_t maps_file_base(const struct maps *m, const char *path)
+{
+    uint64_t base = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (strcmp(m->v[i].path, path) != 0)
+            continue;
+        uint64_t b = m->v[i].start - m->v[i].offset;
+        if (base == 0 || b < base)
+            base = b;
+    }
+    return base;
+}
+
+void maps_root_path(pid_t pid, const char *path, char *buf, size_t size)
+{
+    snprintf(buf, size, "/proc/%d/root%s", (int)pid, path);
+}

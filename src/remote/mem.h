@@ -1,0 +1,67 @@
+/*
+ * remote/mem: reading another process's memory.
+ *
+ * Reads go through process_vm_readv (one syscall for many ranges); when the
+ * kernel refuses it (EPERM under some LSMs, ENOSYS) pytop falls back to
+ * pread on /proc/PID/mem. A source is abstract (struct remote_ops) so that
+ * tests can feed the readers a synthetic memory image.
+ */
+#ifndef PYTOP_REMOTE_MEM_H
+#define PYTOP_REMOTE_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct remote_iov {
+    uint64_t addr;
+    void *buf;
+    size_t len;
+};
+
+struct remote;
+
+struct remote_ops {
+    /* Read every range fully; 0 on success, -1 with errno set otherwise. */
+    int (*readv)(struct remote *r, const struct remote_iov *iov, int n);
+};
+
+struct remote {
+    const struct remote_ops *ops;
+    pid_t pid;
+    int mem_fd;         /* /proc/PID/mem, opened on first fallback; -1 if not */
+    int use_procmem;    /* process_vm_readv is refused: use mem_fd */
+    void *priv;         /* for test sources */
+    uint64_t syscalls;  /* read syscalls made: a benchmark figure */
+    uint64_t bytes;     /* bytes read */
+};
+
+/* Open process pid for reading. Fails with PT_E_NOPROC or PT_E_PERM and the
+ * CLI's message when the process is missing or not readable. */
+int remote_open(struct remote *r, pid_t pid, struct pt_error *err);
+
+/* Set up r over a custom source (tests). */
+void remote_init_custom(struct remote *r, const struct remote_ops *ops, void *priv);
+
+void remote_close(struct remote *r);
+
+/* Read len bytes at addr into buf. 0 on success, -1 (errno set) if any byte
+ * could not be read. */
+int remote_read(struct remote *r, uint64_t addr, void *buf, size_t len);
+
+/* Read several ranges, as one syscall where possible. 0 or -1 (errno). */
+int remote_readv(struct remote *r, const struct remote_iov *iov, int n);
+
+/* Read a pointer-sized value. 0 or -1. */
+int remote_read_ptr(struct remote *r, uint64_t addr, uint64_t *out);
+
+/* Fill err for a failed read of the target: PT_E_GONE if the process no
+ * longer exists, PT_E_PERM for EPERM, PT_E_READ otherwise. Returns -1. */
+int remote_read_error(struct remote *r, struct pt_error *err, const char *what);
+
+/* The standard permission message of the CLI for pid. Returns -1. */
+int remote_perm_error(struct pt_error *err, pid_t pid);
+
+#endif
