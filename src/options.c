@@ -129,7 +129,8 @@ static int parse_bool(const char *s, int *out)
     return -1;
 }
 
-/* Apply one value; `from` names the source for messages. */
+/* Apply one value; `from` names the source for messages ("" for the
+ * command line, where the option's own name says enough). */
 static int apply(struct options *opt, const struct opt_spec *sp, const char *value,
                  const char *from, struct pt_error *err)
 {
@@ -146,13 +147,13 @@ static int apply(struct options *opt, const struct opt_spec *sp, const char *val
             return 0;
         }
         if (parse_bool(value, &b) != 0)
-            return pt_error_set(err, PT_E_USAGE, "%s: %s takes true or false, not '%s'", from,
+            return pt_error_set(err, PT_E_USAGE, "%s--%s takes true or false, not '%s'", from,
                                 sp->name, value);
         *(int *)field = b;
         return 0;
     case OPT_INT:
         if (parse_int(value, 1, sp->short_name == 'P' ? 65535 : INT_MAX, &l) != 0)
-            return pt_error_set(err, PT_E_USAGE, "%s: %s takes a %s, not '%s'", from, sp->name,
+            return pt_error_set(err, PT_E_USAGE, "%s--%s takes a %s, not '%s'", from, sp->name,
                                 sp->short_name == 'P' ? "port number (1-65535)"
                                                       : "process ID (a positive number)",
                                 value);
@@ -163,7 +164,7 @@ static int apply(struct options *opt, const struct opt_spec *sp, const char *val
         return 0;
     case OPT_DOUBLE:
         if (parse_double(value, &d) != 0)
-            return pt_error_set(err, PT_E_USAGE, "%s: %s takes a positive number, not '%s'",
+            return pt_error_set(err, PT_E_USAGE, "%s--%s takes a positive number, not '%s'",
                                 from, sp->name, value);
         *(double *)field = d;
         return 0;
@@ -173,7 +174,7 @@ static int apply(struct options *opt, const struct opt_spec *sp, const char *val
             return 0;
         }
         if (parse_double(value, &d) != 0 || d <= 0)
-            return pt_error_set(err, PT_E_USAGE, "%s: wait takes a number of seconds, not '%s'",
+            return pt_error_set(err, PT_E_USAGE, "%s--wait takes a number of seconds, not '%s'",
                                 from, value);
         *(double *)field = d;
         return 0;
@@ -211,7 +212,8 @@ static int load_config(struct options *opt, const char *path, int explicit_path,
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        if (!explicit_path && errno == ENOENT)
+        /* The default file is optional; only an explicit -c must exist. */
+        if (!explicit_path && (errno == ENOENT || errno == EACCES || errno == ENOTDIR))
             return 0;
         return pt_error_set(err, PT_E_USAGE, "cannot read config file %s: %s", path,
                             strerror(errno));
@@ -225,9 +227,9 @@ static int load_config(struct options *opt, const char *path, int explicit_path,
             continue;
         char *eq = strchr(s, '=');
         char where[1100];
-        snprintf(where, sizeof where, "%s:%d", path, lineno);
+        snprintf(where, sizeof where, "%s:%d: ", path, lineno);
         if (eq == NULL) {
-            rc = pt_error_set(err, PT_E_USAGE, "%s: expected 'name = value'", where);
+            rc = pt_error_set(err, PT_E_USAGE, "%sexpected 'name = value'", where);
             break;
         }
         *eq = '\0';
@@ -235,7 +237,7 @@ static int load_config(struct options *opt, const char *path, int explicit_path,
         const struct opt_spec *sp = spec_by_name(name);
         if (sp == NULL || sp->short_name == 'h' || sp->short_name == 'V' ||
             sp->short_name == 'c') {
-            rc = pt_error_set(err, PT_E_USAGE, "%s: unknown option '%s'", where, name);
+            rc = pt_error_set(err, PT_E_USAGE, "%sunknown option '%s'", where, name);
             break;
         }
         rc = apply(opt, sp, value, where, err);
@@ -247,7 +249,7 @@ static int load_config(struct options *opt, const char *path, int explicit_path,
 static int load_environment(struct options *opt, struct pt_error *err)
 {
     for (size_t i = 0; i < NSPECS; i++) {
-        char env[64] = "PYTOP_";
+        char env[64] = "PYTOP_", from[80];
         size_t at = strlen(env);
         for (const char *p = specs[i].name; *p && at + 1 < sizeof env; p++)
             env[at++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
@@ -256,7 +258,8 @@ static int load_environment(struct options *opt, struct pt_error *err)
         if (value == NULL || specs[i].short_name == 'h' || specs[i].short_name == 'V' ||
             specs[i].short_name == 'c')
             continue;
-        if (apply(opt, &specs[i], value, env, err) != 0)
+        snprintf(from, sizeof from, "%s: ", env);
+        if (apply(opt, &specs[i], value, from, err) != 0)
             return -1;
     }
     return 0;
@@ -353,7 +356,7 @@ int options_parse(int argc, char **argv, struct options *opt, struct pt_error *e
             }
             if (sp == NULL)
                 continue;
-            if (apply(opt, sp, optarg, "command line", err) != 0)
+            if (apply(opt, sp, optarg, "", err) != 0)
                 return -1;
         }
         if (pass == 1) {

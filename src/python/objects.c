@@ -174,7 +174,7 @@ static int obj_getattr(struct py_target *t, uint64_t obj, const char *name, uint
             if (rd_u64(t, obj - 32, &values) != 0)
                 return -1;
         } else if (lay->minor == 12) {
-            values = slot - 1;
+            values = slot + 1; /* 3.12 tags values as (pointer - 1) */
         } else if (flags & TPFLAGS_INLINE_VALUES) {
             uint64_t basicsize;
             uint8_t valid;

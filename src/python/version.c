@@ -93,7 +93,7 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
     int have_name = version_from_name(e->path, &named) == 0;
     if (!have_name && elf_lookup(&ef, "Py_GetVersion", &(uint64_t){0}, NULL) == 0) {
         int major, minor, micro;
-        if (elf_find_python_version(&ef, &major, &minor, &micro) == 0) {
+        if (elf_find_python_version(&ef, -1, &major, &minor, &micro) == 0) {
             named = (struct py_version){major, minor, micro};
             have_name = 1;
         }
@@ -115,14 +115,14 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
     int have_micro = 0;
     if (!have_hex && !have_name) {
         int major, minor, micro;
-        if (elf_find_python_version(&ef, &major, &minor, &micro) == 0) {
+        if (elf_find_python_version(&ef, -1, &major, &minor, &micro) == 0) {
             named = (struct py_version){major, minor, micro};
             have_name = have_micro = 1;
         }
     } else if (!have_hex) {
         /* The name gives major.minor; PY_VERSION adds the micro. */
         int major, minor, micro;
-        if (elf_find_python_version(&ef, &major, &minor, &micro) == 0 &&
+        if (elf_find_python_version(&ef, named.minor, &major, &minor, &micro) == 0 &&
             major == named.major && minor == named.minor) {
             named.micro = micro;
             have_micro = 1;

@@ -166,7 +166,8 @@ static int parse_version(const char *s, size_t len, int *major, int *minor, int 
     return 0;
 }
 
-int elf_find_python_version(const struct elf_file *ef, int *major, int *minor, int *micro)
+int elf_find_python_version(const struct elf_file *ef, int want_minor, int *major, int *minor,
+                            int *micro)
 {
     const Elf64_Ehdr *eh = elf_header(ef);
     if (eh == NULL)
@@ -182,17 +183,22 @@ int elf_find_python_version(const struct elf_file *ef, int *major, int *minor, i
         if (strncmp(secname, ".rodata", shstr->sh_size - sh->sh_name) != 0 ||
             !in_bounds(ef, sh->sh_offset, sh->sh_size))
             continue;
-        /* PY_VERSION is a NUL-terminated string of its own: look at every
-         * string that starts after a NUL and is short. */
+        /* PY_VERSION is a string of its own, unless the linker merged it
+         * into the tail of a longer one (".../versions/3.8.18"): with the
+         * minor known, a tail after '/', '-' or ' ' counts too. */
         const char *p = (const char *)ef->data + sh->sh_offset;
         size_t n = sh->sh_size;
         for (size_t at = 0; at < n; at++) {
-            if (at > 0 && p[at - 1] != '\0')
-                continue;
             if (p[at] != '2' && p[at] != '3')
                 continue;
+            char before = at > 0 ? p[at - 1] : '\0';
+            if (before != '\0' && (want_minor < 0 || (before != '/' && before != '-' && before != ' ')))
+                continue;
             size_t len = strnlen(p + at, n - at);
-            if (len >= 5 && len <= 12 && parse_version(p + at, len, major, minor, micro) == 0)
+            if (len < 5 || len > 12 || at + len >= n)
+                continue;
+            if (parse_version(p + at, len, major, minor, micro) == 0 &&
+                (want_minor < 0 || *minor == want_minor))
                 return 0;
         }
     }

@@ -30,8 +30,11 @@ void elf_close(struct elf_file *ef);
  * *size. 0 if found, -1 if not. */
 int elf_lookup(const struct elf_file *ef, const char *name, uint64_t *value, uint64_t *size);
 
-/* Search the read-only data for a CPython version string of its own
- * ("3.9.18", "3.10.0rc2"). 0 and the numbers if found, -1 if not. */
-int elf_find_python_version(const struct elf_file *ef, int *major, int *minor, int *micro);
+/* Search the read-only data for CPython's PY_VERSION string ("3.9.18",
+ * "3.10.0rc2"). With want_minor >= 0 only that minor version counts, and
+ * strings the linker merged into the tail of another count too. 0 and the
+ * numbers if found, -1 if not. */
+int elf_find_python_version(const struct elf_file *ef, int want_minor, int *major, int *minor,
+                            int *micro);
 
 #endif

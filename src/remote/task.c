@@ -57,8 +57,10 @@ void task_cmdline(pid_t pid, char *buf, size_t size)
     }
     while (n > 0 && buf[n - 1] == '\0')
         n--;
+    /* Arguments are NUL-separated; a newline inside one (python -c) would
+     * break the one-line header. */
     for (ssize_t i = 0; i < n; i++)
-        if (buf[i] == '\0')
+        if ((unsigned char)buf[i] < 0x20)
             buf[i] = ' ';
     buf[n] = '\0';
 }
