@@ -10,11 +10,22 @@
 #include "output/dump.h"
 #include "python/stack.h"
 #include "python/target.h"
+#include "remote/pause.h"
+#include "remote/task.h"
 #include "select.h"
 
 /* A torn read of a running target is retried a few times before giving
  * up: the target is never stopped, so its stacks move while read. */
 #define DUMP_ATTEMPTS 5
+
+/* Give each sampled thread the kernel state it had before any pause. */
+static void assign_states(struct py_sample *s, const pid_t *tids, const char *states, int n)
+{
+    for (int i = 0; i < s->nthreads; i++)
+        for (int k = 0; k < n; k++)
+            if (tids[k] == s->threads[i].tid)
+                s->threads[i].os_state = states[k];
+}
 
 static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
 {
@@ -25,7 +36,23 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
     py_sample_init(&s);
     int rc = -1;
     for (int attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
+        pid_t tids[PY_MAX_THREADS];
+        char states[PY_MAX_THREADS];
+        int ntasks = task_states(pid, tids, states, PY_MAX_THREADS);
+        struct pause_set paused;
+        if (opt->blocking && pause_process(pid, &paused, err) != 0)
+            break;
         rc = pystack_sample(&t, &s, err);
+        assign_states(&s, tids, states, ntasks);
+        if (opt->blocking) {
+            /* Locals and names are read while still paused, too. */
+            if (rc == 0) {
+                struct dump_options o = {opt->locals, opt->full_filenames};
+                dump_write(stdout, &t, &s, &o);
+            }
+            pause_release(&paused);
+            goto done;
+        }
         int torn = 0;
         for (int i = 0; rc == 0 && i < s.nthreads; i++)
             torn |= s.threads[i].torn;
@@ -36,6 +63,7 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
         struct dump_options o = {opt->locals, opt->full_filenames};
         dump_write(stdout, &t, &s, &o);
     }
+done:
     py_sample_free(&s);
     pytarget_detach(&t);
     return rc;

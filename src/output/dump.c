@@ -72,9 +72,8 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
             snprintf(name, sizeof name, "%s", names[order[k].index]);
         else
             task_comm(t->pid, th->tid, name, sizeof name);
-        char state = th->tid ? task_state(t->pid, th->tid) : 0;
         fprintf(out, "\nThread %d (%s) [%s]%s\n", (int)th->tid, name[0] ? name : "?",
-                state == 'R' ? "running" : "idle", th->gil ? " [GIL]" : "");
+                th->os_state == 'R' ? "running" : "idle", th->gil ? " [GIL]" : "");
         for (int i = 0; i < th->nframes; i++) {
             const struct py_frame *f = &s->frames[th->first + i];
             const struct py_code *c = code_cache_at(&t->codes, f->code);

@@ -35,6 +35,7 @@ struct py_thread {
     pid_t tid;          /* kernel thread id; 0 if unknown */
     int64_t interp_id;  /* index of its interpreter in the runtime's list */
     int gil;            /* holds the GIL */
+    char os_state;      /* kernel state letter ('R' running, 'S' sleeping...), 0 unknown */
     int torn;           /* a frame could not be read: frames are partial */
     int truncated;      /* deeper than PY_MAX_DEPTH */
     int first;          /* index of its innermost frame in py_sample.frames */

@@ -4,7 +4,9 @@
 #include "config.h"
 #include "remote/task.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +35,29 @@ char task_state(pid_t pid, pid_t tid)
     if (close == NULL || close[1] != ' ')
         return 0;
     return close[2];
+}
+
+int task_states(pid_t pid, pid_t *tids, char *states, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return 0;
+    int n = 0;
+    struct dirent *de;
+    while (n < max && (de = readdir(d)) != NULL) {
+        pid_t tid = (pid_t)atoi(de->d_name);
+        if (tid <= 0)
+            continue;
+        char st = task_state(pid, tid);
+        if (st == 0)
+            continue;
+        tids[n] = tid;
+        states[n++] = st;
+    }
+    closedir(d);
+    return n;
 }
 
 void task_comm(pid_t pid, pid_t tid, char *buf, size_t size)

@@ -12,6 +12,10 @@
  * disk wait, ...), or 0 if the thread is gone. */
 char task_state(pid_t pid, pid_t tid);
 
+/* The state letters of every thread of pid: tids[i] has states[i]. At
+ * most max threads. Returns the count (0 if the process is gone). */
+int task_states(pid_t pid, pid_t *tids, char *states, int max);
+
 /* The thread's name (comm) into buf; "" if gone. */
 void task_comm(pid_t pid, pid_t tid, char *buf, size_t size);
 

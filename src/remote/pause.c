@@ -1,0 +1,117 @@
+/*
+ * remote/pause: ptrace-seize every thread of a process. See pause.h.
+ */
+#include "config.h"
+#include "remote/pause.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "remote/mem.h"
+
+static int seized(const struct pause_set *p, pid_t tid)
+{
+    for (int i = 0; i < p->n; i++)
+        if (p->tids[i] == tid)
+            return 1;
+    return 0;
+}
+
+/* Wait until tid reports its interrupt stop. Other stops (a signal being
+ * delivered) are let through with the signal re-injected. */
+static int wait_stopped(pid_t tid)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        int status;
+        pid_t got = waitpid(tid, &status, __WALL);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (WIFEXITED(status) || WIFSIGNALED(status))
+            return -1;
+        if (!WIFSTOPPED(status))
+            continue;
+        if ((status >> 16) == PTRACE_EVENT_STOP)
+            return 0;
+        /* A signal-delivery stop: deliver it, ask again. */
+        ptrace(PTRACE_CONT, tid, NULL, (void *)(long)WSTOPSIG(status));
+        ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+    }
+    return -1;
+}
+
+static int seize_one(struct pause_set *p, pid_t tid)
+{
+    if (p->n == p->cap) {
+        int ncap = p->cap ? p->cap * 2 : 32;
+        pid_t *nv = realloc(p->tids, (size_t)ncap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        p->tids = nv;
+        p->cap = ncap;
+    }
+    if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0)
+        return errno == ESRCH ? 0 : -1; /* a thread that just exited is fine */
+    p->tids[p->n++] = tid;
+    if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) != 0 || wait_stopped(tid) != 0) {
+        /* It exited meanwhile: forget it. */
+        ptrace(PTRACE_DETACH, tid, NULL, NULL);
+        p->n--;
+    }
+    return 0;
+}
+
+int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->pid = pid;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    /* Threads may be born while we seize: go over the list until a pass
+     * finds nothing new. */
+    for (int pass = 0; pass < 16; pass++) {
+        DIR *d = opendir(path);
+        if (d == NULL) {
+            pause_release(p);
+            return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)pid);
+        }
+        int added = 0;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            pid_t tid = (pid_t)atoi(de->d_name);
+            if (tid <= 0 || seized(p, tid))
+                continue;
+            int before = p->n;
+            if (seize_one(p, tid) != 0) {
+                int e = errno;
+                closedir(d);
+                pause_release(p);
+                if (e == EPERM || e == EACCES)
+                    return remote_perm_error(err, pid);
+                return pt_error_sys(err, PT_E_SYS, e, "cannot pause thread %d of PID %d: %s",
+                                    (int)tid, (int)pid, strerror(e));
+            }
+            added += p->n > before;
+        }
+        closedir(d);
+        if (!added)
+            return 0;
+    }
+    return 0;
+}
+
+void pause_release(struct pause_set *p)
+{
+    for (int i = 0; i < p->n; i++)
+        ptrace(PTRACE_DETACH, p->tids[i], NULL, NULL);
+    free(p->tids);
+    memset(p, 0, sizeof *p);
+}
