@@ -79,9 +79,11 @@ int cmd_dump(const struct options *opt, struct pt_error *err)
     struct select_result sel;
     if (select_targets(opt, &sel, err) != 0)
         return -1;
-    int rc = select_require_one(&sel, err);
+    /* Non-Python holders of a port are dropped before deciding whether the
+     * choice is ambiguous. */
+    int rc = select_keep_python(&sel, err);
     if (rc == 0)
-        rc = select_keep_python(&sel, err);
+        rc = select_require_one(&sel, err);
     for (size_t i = 0; rc == 0 && i < sel.n; i++) {
         if (i > 0)
             fputc('\n', stdout);
