@@ -117,10 +117,13 @@ static int code_read(struct code_cache *cc, struct remote *mem, const struct py_
     uint64_t table = read_u64(head, lay->co_linetable);
     uint8_t probe;
     if (pybytes_read(mem, lay, table, &probe, 0, &len) == 0 && len <= LINETABLE_MAX) {
+        /* An unreadable table costs only the line numbers (first line is
+         * shown), like a table too long to copy. */
         e->linetable = malloc(len ? len : 1);
-        if (e->linetable == NULL ||
-            pybytes_read(mem, lay, table, e->linetable, len, &e->linetable_len) != 0)
+        if (e->linetable == NULL)
             goto fail;
+        if (pybytes_read(mem, lay, table, e->linetable, len, &e->linetable_len) != 0)
+            e->linetable_len = 0;
         if (e->linetable_len > len)
             e->linetable_len = len;
     }

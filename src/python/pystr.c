@@ -109,9 +109,14 @@ int pystr_read(struct remote *mem, const struct py_layout *lay, uint64_t addr, c
     /* One read brings the header and, for short ASCII names (the common
      * case: identifiers and file names), the characters too. */
     uint8_t buf[sizeof header + 192];
-    if (remote_read(mem, addr, buf, sizeof buf) != 0 &&
-        remote_read(mem, addr, buf, lay->unicode_compact_size) != 0)
-        return -1;
+    size_t have = sizeof buf;
+    if (remote_read(mem, addr, buf, sizeof buf) != 0) {
+        /* Near the end of a mapping: the header alone. */
+        have = lay->unicode_compact_size;
+        memset(buf, 0, sizeof buf);
+        if (remote_read(mem, addr, buf, have) != 0)
+            return -1;
+    }
     memcpy(header, buf, sizeof header);
     if (pystr_locate(lay, addr, header, &data_addr, &data_ptr_addr, &length, &kind) != 0)
         return -1;
@@ -121,7 +126,7 @@ int pystr_read(struct remote *mem, const struct py_layout *lay, uint64_t addr, c
         return -1;
     size_t nbytes = (size_t)length * (size_t)kind;
     uint8_t chars[PYSTR_MAX_CHARS * 4];
-    if (data_addr >= addr && data_addr - addr + nbytes <= sizeof buf) {
+    if (data_addr >= addr && data_addr - addr <= have && nbytes <= have - (data_addr - addr)) {
         memcpy(chars, buf + (data_addr - addr), nbytes);
     } else if (remote_read(mem, data_addr, chars, nbytes) != 0) {
         return -1;

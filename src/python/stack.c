@@ -137,14 +137,14 @@ static void frames_begin(struct py_target *t, uint64_t chunk, uint64_t top)
     if (chunk == 0 || top <= chunk)
         return;
     uint64_t lo = top - chunk > CHUNK_READ_MAX ? top - CHUNK_READ_MAX : chunk;
-    if (segment_load(t, lo, top) == 0 && lo == chunk)
+    if (segment_load(t, lo, top) == 0 && lo == chunk && top - chunk >= 8)
         t->next_chunk = get_u64(t->arena + t->segs[0].off, 0); /* chunk->previous */
 }
 
 static const uint8_t *segment_find(struct py_target *t, uint64_t addr, size_t len)
 {
     for (int i = 0; i < t->nsegs; i++)
-        if (addr >= t->segs[i].lo && addr + len <= t->segs[i].hi)
+        if (addr >= t->segs[i].lo && addr <= t->segs[i].hi && len <= t->segs[i].hi - addr)
             return t->arena + t->segs[i].off + (addr - t->segs[i].lo);
     return NULL;
 }
@@ -244,7 +244,8 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
             return 0;
         }
         int lasti = get_i32(buf, lay->fr_instr);
-        int offset = lay->minor >= 10 ? (lasti < 0 ? -1 : lasti * 2) : lasti;
+        int offset = lay->minor >= 10 ? (lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * 2)
+                                      : lasti;
         int line = code_line(&t->codes, code, lay->minor, offset);
         int rc = add_frame(t, s, th, code, line, frame);
         if (rc != 0)
@@ -260,6 +261,7 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s,
 {
     const struct py_layout *lay = &t->lay;
     struct cycle_check cyc = {0, 1, 0};
+    int visited = 0; /* frames seen, shown or not: bounds the walk */
     uint8_t scratch[128];
     uint32_t need = lay->fr_size;
     if (need < lay->fr_owner + 1)
@@ -267,6 +269,10 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s,
     if (need > sizeof scratch)
         return -1;
     while (frame != 0) {
+        if (++visited > 2 * PY_MAX_DEPTH) {
+            th->truncated = 1;
+            return 0;
+        }
         const uint8_t *f = NULL;
         if ((frame & 7) == 0 && !cycle_step(&cyc, frame))
             f = frame_bytes(t, frame, need, scratch);
@@ -398,8 +404,9 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
     struct cycle_check cyc = {0, 1, 0};
     if (need > sizeof ts)
         return pt_error_set(err, PT_E_UNSUPPORTED, "thread state layout too large");
-    for (int count = 0; tstate != 0; count++) {
-        if (count >= PY_MAX_THREADS || cycle_step(&cyc, tstate))
+    while (tstate != 0) {
+        /* The bound is on all threads of the process, whatever interpreter. */
+        if (s->nthreads >= PY_MAX_THREADS || cycle_step(&cyc, tstate))
             return sample_fail(t, err, PT_E_TORN, "thread list");
         if (remote_read(&t->mem, tstate, ts, need) != 0)
             return sample_fail(t, err, PT_E_TORN, "thread list");

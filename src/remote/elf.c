@@ -33,7 +33,7 @@ static const Elf64_Shdr *elf_section(const struct elf_file *ef, unsigned idx)
     if (eh == NULL || idx >= eh->e_shnum || eh->e_shentsize != sizeof(Elf64_Shdr))
         return NULL;
     uint64_t off = eh->e_shoff + (uint64_t)idx * sizeof(Elf64_Shdr);
-    if (!in_bounds(ef, off, sizeof(Elf64_Shdr)))
+    if ((off & 7) != 0 || !in_bounds(ef, off, sizeof(Elf64_Shdr)))
         return NULL;
     return (const Elf64_Shdr *)(ef->data + off);
 }
@@ -46,7 +46,7 @@ static void elf_compute_load_delta(struct elf_file *ef)
         return;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         uint64_t off = eh->e_phoff + (uint64_t)i * sizeof(Elf64_Phdr);
-        if (!in_bounds(ef, off, sizeof(Elf64_Phdr)))
+        if ((off & 7) != 0 || !in_bounds(ef, off, sizeof(Elf64_Phdr)))
             return;
         const Elf64_Phdr *ph = (const Elf64_Phdr *)(ef->data + off);
         if (ph->p_type == PT_LOAD) {
@@ -100,7 +100,7 @@ static int symtab_lookup(const struct elf_file *ef, const Elf64_Shdr *sh, const 
                          uint64_t *value, uint64_t *size)
 {
     const Elf64_Shdr *strsh = elf_section(ef, sh->sh_link);
-    if (strsh == NULL || sh->sh_entsize != sizeof(Elf64_Sym))
+    if (strsh == NULL || sh->sh_entsize != sizeof(Elf64_Sym) || (sh->sh_offset & 7) != 0)
         return -1;
     if (!in_bounds(ef, sh->sh_offset, sh->sh_size) ||
         !in_bounds(ef, strsh->sh_offset, strsh->sh_size))

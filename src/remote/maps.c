@@ -27,8 +27,15 @@ static int maps_push(struct maps *m, size_t *cap, const struct map_entry *e)
 }
 
 /* Parse one line "start-end perms offset maj:min inode   path". */
-static int maps_parse_line(const char *line, struct map_entry *e)
+static int maps_parse_line(const char *text, struct map_entry *e)
 {
+    /* sscanf must not see past this line: copy it, bounded. */
+    char line[8192];
+    size_t linelen = strcspn(text, "\n");
+    if (linelen >= sizeof line)
+        return -1;
+    memcpy(line, text, linelen);
+    line[linelen] = '\0';
     int pathpos = 0;
     memset(e, 0, sizeof *e);
     if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n", &e->start,

@@ -41,8 +41,8 @@ void maps_free(struct maps *m);
 /* The entry containing addr, or NULL. */
 const struct map_entry *maps_find(const struct maps *m, uint64_t addr);
 
-/* Lowest start address among entries of file path, 0 if none. With
- * offset0 set, only entries mapping file offset 0 count. */
+/* The load base of file path: the lowest (start - file offset) among its
+ * entries, 0 if none. */
 uint64_t maps_file_base(const struct maps *m, const char *path);
 
 /* Write "/proc/PID/root" + path into buf. */
