@@ -60,7 +60,7 @@ static int32_t get_i32(const uint8_t *buf, uint32_t off)
 static int sample_fail(struct py_target *t, struct pt_error *err, enum pt_code code,
                        const char *what)
 {
-    if (kill(t->pid, 0) != 0 && errno == ESRCH)
+    if (remote_process_gone(t->pid))
         return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)t->pid);
     if (code == PT_E_READ)
         return remote_read_error(&t->mem, err, what);

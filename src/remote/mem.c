@@ -149,10 +149,28 @@ int remote_read_ptr(struct remote *r, uint64_t addr, uint64_t *out)
     return remote_read(r, addr, out, sizeof *out);
 }
 
+int remote_process_gone(pid_t pid)
+{
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return 1;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ESRCH;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = '\0';
+    const char *close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] == ' ' && (close_paren[2] == 'Z' || close_paren[2] == 'X');
+}
+
 int remote_read_error(struct remote *r, struct pt_error *err, const char *what)
 {
     int e = errno;
-    if (r->pid > 0 && kill(r->pid, 0) != 0 && errno == ESRCH)
+    if (r->pid > 0 && remote_process_gone(r->pid))
         return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)r->pid);
     if (e == EPERM || e == EACCES)
         return remote_perm_error(err, r->pid);

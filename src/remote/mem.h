@@ -57,6 +57,10 @@ int remote_readv(struct remote *r, const struct remote_iov *iov, int n);
 /* Read a pointer-sized value. 0 or -1. */
 int remote_read_ptr(struct remote *r, uint64_t addr, uint64_t *out);
 
+/* Has pid exited? True once it no longer exists or is a zombie (its
+ * memory is gone even while its parent has not reaped it). */
+int remote_process_gone(pid_t pid);
+
 /* Fill err for a failed read of the target: PT_E_GONE if the process no
  * longer exists, PT_E_PERM for EPERM, PT_E_READ otherwise. Returns -1. */
 int remote_read_error(struct remote *r, struct pt_error *err, const char *what);

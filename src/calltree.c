@@ -1,0 +1,297 @@
+/*
+ * calltree: frames and stacks, interned. See calltree.h.
+ *
+ * Two open-addressing hash tables: frames by their content, and edges
+ * (parent node, frame) -> child node. A sample of depth d costs d edge
+ * lookups and allocates nothing once its stack has been seen.
+ */
+#include "config.h"
+#include "calltree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t str_hash(const char *s, uint64_t h)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t frame_hash(int kind, const char *name, const char *file, int line)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;
+    h = str_hash(name, h);
+    h = str_hash(file, h * 31);
+    return mix(h ^ (uint64_t)(uint32_t)line);
+}
+
+static uint64_t edge_hash(uint32_t parent, uint32_t frame)
+{
+    return mix(((uint64_t)parent << 32) | frame);
+}
+
+static int grow(void **v, uint32_t *cap, size_t elem, uint32_t need)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *nv = realloc(*v, (size_t)ncap * elem);
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+int calltree_init(struct calltree *t)
+{
+    memset(t, 0, sizeof *t);
+    if (grow((void **)&t->nodes, &t->nodes_cap, sizeof *t->nodes, 1) != 0)
+        return -1;
+    t->nodes[0] = (struct ct_node){CT_NONE, CT_NONE, CT_NONE, CT_NONE, CT_NONE, 0, 0};
+    t->nnodes = 1;
+    return 0;
+}
+
+void calltree_free(struct calltree *t)
+{
+    for (uint32_t i = 0; i < t->nframes && !t->borrowed; i++) {
+        free(t->frames[i].name);
+        free(t->frames[i].file);
+    }
+    free(t->frames);
+    free(t->nodes);
+    free(t->frame_slots);
+    free(t->edge_slots);
+    memset(t, 0, sizeof *t);
+}
+
+static int rehash_frames(struct calltree *t)
+{
+    uint32_t n = t->frame_nslots ? t->frame_nslots * 2 : 1024;
+    uint32_t *slots = calloc(n, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    for (uint32_t i = 0; i < t->nframes; i++) {
+        const struct ct_frame *f = &t->frames[i];
+        uint32_t h = (uint32_t)frame_hash(f->kind, f->name, f->file, f->line) & (n - 1);
+        while (slots[h])
+            h = (h + 1) & (n - 1);
+        slots[h] = i + 1;
+    }
+    free(t->frame_slots);
+    t->frame_slots = slots;
+    t->frame_nslots = n;
+    return 0;
+}
+
+int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
+                   uint32_t *id)
+{
+    if (file == NULL)
+        file = "";
+    if ((t->nframes + 1) * 2 > t->frame_nslots && rehash_frames(t) != 0)
+        return -1;
+    uint32_t mask = t->frame_nslots - 1;
+    uint32_t h = (uint32_t)frame_hash(kind, name, file, line) & mask;
+    for (; t->frame_slots[h]; h = (h + 1) & mask) {
+        const struct ct_frame *f = &t->frames[t->frame_slots[h] - 1];
+        if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
+            strcmp(f->file, file) == 0) {
+            *id = t->frame_slots[h] - 1;
+            return 0;
+        }
+    }
+    if (grow((void **)&t->frames, &t->frames_cap, sizeof *t->frames, t->nframes + 1) != 0)
+        return -1;
+    struct ct_frame *f = &t->frames[t->nframes];
+    f->name = strdup(name);
+    f->file = strdup(file);
+    f->line = line;
+    f->kind = kind;
+    if (f->name == NULL || f->file == NULL) {
+        free(f->name);
+        free(f->file);
+        return -1;
+    }
+    t->frame_slots[h] = t->nframes + 1;
+    *id = t->nframes++;
+    return 0;
+}
+
+static int rehash_edges(struct calltree *t)
+{
+    uint32_t n = t->edge_nslots ? t->edge_nslots * 2 : 1024;
+    uint32_t *slots = calloc(n, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    for (uint32_t i = 1; i < t->nnodes; i++) {
+        uint32_t h = (uint32_t)edge_hash(t->nodes[i].parent, t->nodes[i].frame) & (n - 1);
+        while (slots[h])
+            h = (h + 1) & (n - 1);
+        slots[h] = i + 1;
+    }
+    free(t->edge_slots);
+    t->edge_slots = slots;
+    t->edge_nslots = n;
+    return 0;
+}
+
+uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t frame)
+{
+    if (t->edge_nslots == 0)
+        return CT_NONE;
+    uint32_t mask = t->edge_nslots - 1;
+    for (uint32_t h = (uint32_t)edge_hash(parent, frame) & mask; t->edge_slots[h];
+         h = (h + 1) & mask) {
+        const struct ct_node *n = &t->nodes[t->edge_slots[h] - 1];
+        if (n->parent == parent && n->frame == frame)
+            return t->edge_slots[h] - 1;
+    }
+    return CT_NONE;
+}
+
+/* The child of parent for frame, created if missing. */
+static uint32_t child_get(struct calltree *t, uint32_t parent, uint32_t frame)
+{
+    uint32_t c = calltree_child(t, parent, frame);
+    if (c != CT_NONE)
+        return c;
+    if ((t->nnodes + 1) * 2 > t->edge_nslots && rehash_edges(t) != 0)
+        return CT_NONE;
+    if (grow((void **)&t->nodes, &t->nodes_cap, sizeof *t->nodes, t->nnodes + 1) != 0)
+        return CT_NONE;
+    uint32_t id = t->nnodes++;
+    struct ct_node *n = &t->nodes[id];
+    *n = (struct ct_node){frame, parent, CT_NONE, CT_NONE, CT_NONE, 0, 0};
+    /* Append as the last child, so children keep their insertion order. */
+    struct ct_node *p = &t->nodes[parent];
+    if (p->child == CT_NONE)
+        p->child = id;
+    else
+        t->nodes[p->last].sibling = id;
+    p->last = id;
+    uint32_t mask = t->edge_nslots - 1;
+    uint32_t h = (uint32_t)edge_hash(parent, frame) & mask;
+    while (t->edge_slots[h])
+        h = (h + 1) & mask;
+    t->edge_slots[h] = id + 1;
+    return id;
+}
+
+int calltree_add_leaf(struct calltree *t, const uint32_t *frames, int n, uint64_t count,
+                      uint32_t *leaf)
+{
+    uint32_t node = 0;
+    /* Find or create the path first, so that a failure counts nothing. */
+    for (int i = 0; i < n; i++) {
+        node = child_get(t, node, frames[i]);
+        if (node == CT_NONE)
+            return -1;
+    }
+    calltree_add_at(t, node, count);
+    *leaf = node;
+    return 0;
+}
+
+int calltree_add(struct calltree *t, const uint32_t *frames, int n, uint64_t count)
+{
+    uint32_t leaf;
+    return calltree_add_leaf(t, frames, n, count, &leaf);
+}
+
+void calltree_add_at(struct calltree *t, uint32_t node, uint64_t count)
+{
+    t->nodes[node].self += count;
+    for (uint32_t n = node; n != CT_NONE; n = t->nodes[n].parent)
+        t->nodes[n].total += count;
+}
+
+static void *dup_array(const void *src, size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (p && bytes)
+        memcpy(p, src, bytes);
+    return p;
+}
+
+int calltree_copy(struct calltree *dst, const struct calltree *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->borrowed = 1;
+    dst->frames = dup_array(src->frames, (size_t)src->nframes * sizeof *src->frames);
+    dst->nodes = dup_array(src->nodes, (size_t)src->nnodes * sizeof *src->nodes);
+    dst->frame_slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
+    dst->edge_slots = dup_array(src->edge_slots, (size_t)src->edge_nslots * sizeof(uint32_t));
+    if (!dst->frames || !dst->nodes || !dst->frame_slots || !dst->edge_slots) {
+        calltree_free(dst);
+        return -1;
+    }
+    dst->nframes = dst->frames_cap = src->nframes;
+    dst->nnodes = dst->nodes_cap = src->nnodes;
+    dst->frame_nslots = src->frame_nslots;
+    dst->edge_nslots = src->edge_nslots;
+    return 0;
+}
+
+static int merge_node(struct calltree *dst, const struct calltree *src, uint32_t snode,
+                      uint32_t dnode)
+{
+    for (uint32_t c = src->nodes[snode].child; c != CT_NONE; c = src->nodes[c].sibling) {
+        const struct ct_frame *f = &src->frames[src->nodes[c].frame];
+        uint32_t frame, d;
+        if (calltree_frame(dst, f->kind, f->name, f->file, f->line, &frame) != 0)
+            return -1;
+        d = child_get(dst, dnode, frame);
+        if (d == CT_NONE)
+            return -1;
+        dst->nodes[d].self += src->nodes[c].self;
+        dst->nodes[d].total += src->nodes[c].total;
+        if (merge_node(dst, src, c, d) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int calltree_merge(struct calltree *dst, const struct calltree *src)
+{
+    dst->nodes[0].self += src->nodes[0].self;
+    dst->nodes[0].total += src->nodes[0].total;
+    return merge_node(dst, src, 0, 0);
+}
+
+void calltree_walk(const struct calltree *t,
+                   void (*fn)(void *ctx, const struct calltree *t, uint32_t node, int depth),
+                   void *ctx)
+{
+    /* Iterative: stacks can be thousands of frames deep. */
+    uint32_t node = 0;
+    int depth = 0;
+    while (node != CT_NONE) {
+        fn(ctx, t, node, depth);
+        if (t->nodes[node].child != CT_NONE) {
+            node = t->nodes[node].child;
+            depth++;
+            continue;
+        }
+        while (node != CT_NONE && t->nodes[node].sibling == CT_NONE) {
+            node = t->nodes[node].parent;
+            depth--;
+        }
+        if (node != CT_NONE)
+            node = t->nodes[node].sibling;
+    }
+}

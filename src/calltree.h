@@ -1,0 +1,93 @@
+/*
+ * calltree: interned frames and a trie of stacks with sample counts.
+ *
+ * The shape every profile takes on its way out: the sampler's profile
+ * builds one, the writers (flamegraph, collapsed, speedscope) read one,
+ * report and diff rebuild one from a saved file. Memory grows with the
+ * number of distinct stacks, never with the number of samples.
+ *
+ * Node 0 is the root: it has no frame, and its total is every sample.
+ * A node's total counts the samples whose stack passes through it; its
+ * self counts those that end at it.
+ */
+#ifndef PYTOP_CALLTREE_H
+#define PYTOP_CALLTREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CT_NONE UINT32_MAX
+
+enum ct_kind {
+    CT_PYTHON = 0,  /* a Python function: name (file:line) */
+    CT_PROCESS = 1, /* "process PID (cmd)" root frame of one process */
+    CT_THREAD = 2,  /* "thread TID (name)" */
+    CT_NATIVE = 3,  /* a native (C) frame: name (library) */
+};
+
+struct ct_frame {
+    char *name;     /* owned */
+    char *file;     /* owned; "" when none */
+    int line;       /* 0 when aggregated by function or unknown */
+    int kind;       /* enum ct_kind */
+};
+
+struct ct_node {
+    uint32_t frame;   /* CT_NONE for the root */
+    uint32_t parent;  /* CT_NONE for the root */
+    uint32_t child;   /* first child, CT_NONE if a leaf */
+    uint32_t sibling; /* next sibling, CT_NONE if last */
+    uint32_t last;    /* last child (appending is O(1)), CT_NONE if a leaf */
+    uint64_t self, total;
+};
+
+struct calltree {
+    struct ct_frame *frames;
+    uint32_t nframes, frames_cap;
+    struct ct_node *nodes;
+    uint32_t nnodes, nodes_cap;
+    uint32_t *frame_slots; /* hash of frames: id + 1, 0 empty */
+    uint32_t frame_nslots;
+    uint32_t *edge_slots;  /* hash of (parent, frame) -> node: id + 1 */
+    uint32_t edge_nslots;
+    int borrowed;          /* frame strings belong to another tree (calltree_copy) */
+};
+
+/* An empty tree holding only the root. 0, or -1 when out of memory. */
+int calltree_init(struct calltree *t);
+void calltree_free(struct calltree *t);
+
+/* The id of the frame (kind, name, file, line), added on first sight.
+ * 0, or -1 when out of memory. */
+int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
+                   uint32_t *id);
+
+/* Add count samples of the stack frames[0..n) (root first: outermost
+ * frame at 0, innermost at n-1). 0, or -1 when out of memory. */
+int calltree_add(struct calltree *t, const uint32_t *frames, int n, uint64_t count);
+
+/* Like calltree_add, and set *leaf to the node the stack ends at. */
+int calltree_add_leaf(struct calltree *t, const uint32_t *frames, int n, uint64_t count,
+                      uint32_t *leaf);
+
+/* Add count samples ending at an existing node (its whole path). */
+void calltree_add_at(struct calltree *t, uint32_t node, uint64_t count);
+
+/* The child of node parent for frame, or CT_NONE. */
+uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t frame);
+
+/* Make dst an exact copy of src, sharing src's frame strings: src must
+ * keep its frames (trees only ever add frames) for as long as dst lives,
+ * and dst must not intern new frames. 0, or -1 when out of memory. */
+int calltree_copy(struct calltree *dst, const struct calltree *src);
+
+/* Add every stack of src (with its counts) into dst. 0 or -1. */
+int calltree_merge(struct calltree *dst, const struct calltree *src);
+
+/* Call fn for every node in depth-first order (parents before children,
+ * children in insertion order), with its depth (root = 0). */
+void calltree_walk(const struct calltree *t,
+                   void (*fn)(void *ctx, const struct calltree *t, uint32_t node, int depth),
+                   void *ctx);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * cmd_record: `pytop record`: sample without a screen until the duration
+ * ends, Ctrl-C / SIGTERM / SIGHUP, or every target exits, then write the
+ * profile atomically. Whatever ends it, what was sampled is written.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "launch.h"
+#include "output/atomic.h"
+#include "output/collapsed.h"
+#include "output/flamegraph.h"
+#include "output/meta.h"
+#include "output/speedscope.h"
+#include "profile.h"
+#include "sampler.h"
+#include "select.h"
+
+enum format { FMT_FLAMEGRAPH, FMT_COLLAPSED, FMT_SPEEDSCOPE };
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int choose_format(const struct options *opt, const char *path, enum format *f,
+                         struct pt_error *err)
+{
+    if (opt->format != NULL) {
+        if (!strcmp(opt->format, "flamegraph") || !strcmp(opt->format, "svg"))
+            *f = FMT_FLAMEGRAPH;
+        else if (!strcmp(opt->format, "collapsed") || !strcmp(opt->format, "folded"))
+            *f = FMT_COLLAPSED;
+        else if (!strcmp(opt->format, "speedscope"))
+            *f = FMT_SPEEDSCOPE;
+        else
+            return pt_error_set(err, PT_E_USAGE,
+                                "unknown format '%s' (record writes flamegraph, collapsed or "
+                                "speedscope)",
+                                opt->format);
+        return 0;
+    }
+    if (ends_with(path, ".txt") || ends_with(path, ".folded") || ends_with(path, ".collapsed"))
+        *f = FMT_COLLAPSED;
+    else if (ends_with(path, ".json"))
+        *f = FMT_SPEEDSCOPE;
+    else
+        *f = FMT_FLAMEGRAPH;
+    return 0;
+}
+
+static int write_profile(const char *path, enum format f, const struct calltree *t,
+                         const struct profile_meta *m, struct pt_error *err)
+{
+    struct atomic_file af;
+    if (atomic_open(&af, path, err) != 0)
+        return -1;
+    int rc = f == FMT_COLLAPSED    ? collapsed_write(af.fp, t, err)
+             : f == FMT_SPEEDSCOPE ? speedscope_write(af.fp, t, m, err)
+                                   : flamegraph_write(af.fp, t, m, err);
+    if (rc != 0) {
+        atomic_abort(&af);
+        return -1;
+    }
+    return atomic_commit(&af, err);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The processes to sample: from -p/-P (with -s) or a started command. */
+static int record_targets(const struct options *opt, struct select_result *sel, pid_t *launched,
+                          struct pt_error *err)
+{
+    *launched = 0;
+    if (opt->cmd_argv != NULL) {
+        if (opt->pid || opt->port)
+            return pt_error_set(err, PT_E_USAGE,
+                                "give either -p/-P or a command after --, not both");
+        if (launch_start(opt->cmd_argv, 0, launched, err) != 0)
+            return -1;
+        pid_t python;
+        double timeout = opt->wait > 0 ? opt->wait : 10;
+        if (launch_wait_python(*launched, timeout, opt->subprocesses, &python, err) != 0)
+            return -1;
+        pid_t chosen = *launched;
+        return select_build(&chosen, 1, 0, NULL, sel, err);
+    }
+    if (opt->pid == 0 && opt->port == 0)
+        return pt_error_set(err, PT_E_USAGE,
+                            "record needs a target: -p PID, -P PORT or -- COMMAND");
+    if (select_targets(opt, sel, err) != 0)
+        return -1;
+    if (select_keep_python(sel, err) != 0 || select_require_one(sel, err) != 0) {
+        select_result_free(sel);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_summary(const char *path, const struct profile_stats *st, double rate,
+                          const char *why)
+{
+    uint64_t tried = st->samples + st->lost_total;
+    fprintf(stderr, "pytop: wrote %s: %llu samples in %.1f s (%.1f Hz requested, %.1f Hz achieved)",
+            path, (unsigned long long)st->samples, st->elapsed, rate,
+            st->elapsed > 0 ? (double)st->ticks / st->elapsed : 0.0);
+    if (st->lost_total) {
+        fprintf(stderr, "; lost %llu (%.1f%%):", (unsigned long long)st->lost_total,
+                tried ? 100.0 * (double)st->lost_total / (double)tried : 0.0);
+        const char *sep = " ";
+        for (int r = 0; r < LOST_COUNT; r++) {
+            if (st->lost[r] == 0)
+                continue;
+            fprintf(stderr, "%s%llu %s", sep, (unsigned long long)st->lost[r],
+                    profile_lost_name((enum lost_reason)r));
+            sep = ", ";
+        }
+    }
+    fprintf(stderr, "%s%s\n", why[0] ? "; " : "", why);
+}
+
+int cmd_record(const struct options *opt, struct pt_error *err)
+{
+    const char *path = opt->output ? opt->output : "profile.svg";
+    enum format fmt;
+    if (opt->npositional > 0)
+        return pt_error_set(err, PT_E_USAGE, "unexpected argument '%s' (see pytop --help)",
+                            opt->positional[0]);
+    if (choose_format(opt, path, &fmt, err) != 0)
+        return -1;
+    install_signals();
+
+    struct select_result sel;
+    pid_t launched;
+    if (record_targets(opt, &sel, &launched, err) != 0) {
+        launch_stop(launched, 2);
+        return -1;
+    }
+    struct profile prof;
+    if (profile_init(&prof, err) != 0) {
+        select_result_free(&sel);
+        launch_stop(launched, 2);
+        return -1;
+    }
+    pid_t *roots = sel.pids;
+    struct sampler_config cfg = {
+        .rate = opt->rate,
+        .idle = opt->idle,
+        .gil = opt->gil,
+        .blocking = opt->blocking,
+        .threads = opt->threads,
+        .process_roots = opt->subprocesses || sel.n > 1,
+        .by_function = opt->function,
+        .full_filenames = opt->full_filenames,
+        .subprocesses = opt->subprocesses,
+        .roots = roots,
+        .nroots = launched ? 1 : (int)sel.nchosen,
+        .pids = sel.pids,
+        .npids = (int)sel.n,
+    };
+    struct sampler *sampler;
+    if (sampler_start(&sampler, &cfg, &prof, err) != 0) {
+        profile_free(&prof);
+        select_result_free(&sel);
+        launch_stop(launched, 2);
+        return -1;
+    }
+    time_t started = time(NULL);
+    char why[256] = "";
+    for (;;) {
+        if (stop_signal) {
+            snprintf(why, sizeof why, "stopped by %s",
+                     stop_signal == SIGINT ? "Ctrl-C" : strsignal(stop_signal));
+            break;
+        }
+        if (sampler_finished(sampler, why, sizeof why))
+            break;
+        if (opt->duration > 0 && sampler_elapsed(sampler) >= opt->duration)
+            break;
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    double duration = sampler_elapsed(sampler);
+    struct profile_meta meta;
+    memset(&meta, 0, sizeof meta);
+    sampler_describe(sampler, meta.target, sizeof meta.target, meta.python, sizeof meta.python);
+    sampler_free(sampler);
+    launch_stop(launched, 2);
+
+    struct calltree tree;
+    struct profile_stats st;
+    int rc = profile_snapshot(&prof, &tree, NULL, 0, 0, &st, err);
+    if (rc == 0) {
+        meta.started = started;
+        meta.duration = duration;
+        meta.samples = st.samples;
+        meta.lost = st.lost_total;
+        meta.rate = opt->rate;
+        meta.achieved = duration > 0 ? (double)st.ticks / duration : 0;
+        st.elapsed = duration;
+        meta.by_function = opt->function;
+        meta.idle = opt->idle;
+        meta.gil_only = opt->gil;
+        rc = write_profile(path, fmt, &tree, &meta, err);
+        if (rc == 0)
+            print_summary(path, &st, opt->rate, why);
+        calltree_free(&tree);
+    }
+    profile_free(&prof);
+    select_result_free(&sel);
+    return rc;
+}

@@ -1,0 +1,173 @@
+/*
+ * launch: starting and stopping the command pytop profiles. See launch.h.
+ */
+#include "config.h"
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc/proc.h"
+#include "python/version.h"
+
+int launch_start(char *const *argv, int keep_stdin, pid_t *pid, struct pt_error *err)
+{
+    /* A pipe closed by exec tells the parent whether exec worked. */
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return pt_error_sys(err, PT_E_SYS, errno, "cannot start %s: %s", argv[0],
+                            strerror(errno));
+    pid_t child = fork();
+    if (child < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return pt_error_sys(err, PT_E_SYS, errno, "cannot start %s: %s", argv[0],
+                            strerror(errno));
+    }
+    if (child == 0) {
+        setpgid(0, 0);
+        signal(SIGPIPE, SIG_DFL);
+        if (!keep_stdin) {
+            int null = open("/dev/null", O_RDONLY);
+            if (null >= 0) {
+                dup2(null, 0);
+                close(null);
+            }
+        }
+        execvp(argv[0], argv);
+        int e = errno;
+        ssize_t w = write(fds[1], &e, sizeof e);
+        (void)w;
+        _exit(127);
+    }
+    setpgid(child, child);
+    close(fds[1]);
+    int e = 0;
+    ssize_t got;
+    do
+        got = read(fds[0], &e, sizeof e);
+    while (got < 0 && errno == EINTR);
+    close(fds[0]);
+    if (got == (ssize_t)sizeof e) {
+        waitpid(child, NULL, 0);
+        return pt_error_set(err, PT_E_USAGE, "cannot run %s: %s", argv[0], strerror(e));
+    }
+    *pid = child;
+    return 0;
+}
+
+int launch_exited(pid_t pid, int *status)
+{
+    int st;
+    pid_t got = waitpid(pid, &st, WNOHANG);
+    if (got == pid) {
+        if (status)
+            *status = st;
+        return 1;
+    }
+    return got < 0 && errno == ECHILD;
+}
+
+int launch_wait_python(pid_t pid, double timeout, int any_descendant, pid_t *python,
+                       struct pt_error *err)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        struct py_version v;
+        int status;
+        if (launch_exited(pid, &status))
+            return pt_error_set(err, PT_E_GONE,
+                                "the command exited (status %d) before it ran Python",
+                                WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        if (python_probe(pid, &v, NULL, err) == 0) {
+            *python = pid;
+            return 0;
+        }
+        if (err->code == PT_E_UNSUPPORTED || err->code == PT_E_PERM)
+            return -1;
+        if (any_descendant) {
+            struct pt_error ignored;
+            struct proc_table *t = proc_table_new(&ignored);
+            pid_t *desc = NULL;
+            ssize_t n = t ? proc_descendants(t, pid, &desc) : 0;
+            for (ssize_t i = 0; i < n; i++) {
+                if (python_probe(desc[i], &v, NULL, &ignored) == 0) {
+                    *python = desc[i];
+                    free(desc);
+                    proc_table_free(t);
+                    return 0;
+                }
+            }
+            free(desc);
+            if (t)
+                proc_table_free(t);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double waited = (double)(now.tv_sec - start.tv_sec) +
+                        (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+        if (waited >= timeout) {
+            if (err->code == PT_E_NOTPYTHON)
+                return pt_error_set(err, PT_E_NOTPYTHON,
+                                    "the command (PID %d) is not a Python program%s", (int)pid,
+                                    any_descendant ? " and started none"
+                                                   : "; add -s to profile the Python "
+                                                     "processes it starts");
+            return -1;
+        }
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* Signal pid's group and every descendant of pid (one that moved to a
+ * group of its own is still in the tree). */
+static void signal_tree(pid_t pid, const pid_t *desc, ssize_t n, int sig)
+{
+    kill(-pid, sig);
+    for (ssize_t i = 0; i < n; i++)
+        kill(desc[i], sig);
+}
+
+void launch_stop(pid_t pid, double grace)
+{
+    if (pid <= 0)
+        return;
+    struct pt_error ignored;
+    struct proc_table *t = proc_table_new(&ignored);
+    pid_t *desc = NULL;
+    ssize_t n = t ? proc_descendants(t, pid, &desc) : 0;
+    if (t)
+        proc_table_free(t);
+    if (n < 0)
+        n = 0;
+    signal_tree(pid, desc, n, SIGTERM);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        int leader_gone = launch_exited(pid, NULL);
+        /* kill(-pgid, 0) fails with ESRCH once the whole group is gone. */
+        int rest = 0;
+        for (ssize_t i = 0; i < n; i++)
+            rest |= kill(desc[i], 0) == 0;
+        if (leader_gone && kill(-pid, 0) != 0 && !rest) {
+            free(desc);
+            return;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >
+            grace)
+            break;
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    signal_tree(pid, desc, n, SIGKILL);
+    waitpid(pid, NULL, 0);
+    free(desc);
+}

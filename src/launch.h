@@ -1,0 +1,30 @@
+/*
+ * launch: `pytop ... -- COMMAND`: start a command in a process group of its
+ * own, wait until it runs Python, and stop its whole tree at the end.
+ */
+#ifndef PYTOP_LAUNCH_H
+#define PYTOP_LAUNCH_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Start argv (argv[0] looked up in PATH) in a new process group. Its
+ * stdin is /dev/null unless keep_stdin. 0 and *pid, or -1. */
+int launch_start(char *const *argv, int keep_stdin, pid_t *pid, struct pt_error *err);
+
+/* Wait up to timeout seconds until pid runs a Python pytop can read (or,
+ * with any_descendant, until one of its descendants does: *python then
+ * names it). PT_E_GONE if it exits first, python_probe's error on
+ * timeout. */
+int launch_wait_python(pid_t pid, double timeout, int any_descendant, pid_t *python,
+                       struct pt_error *err);
+
+/* Stop the process group of pid: SIGTERM, then SIGKILL after grace
+ * seconds, and reap pid. Safe to call when it already exited. */
+void launch_stop(pid_t pid, double grace);
+
+/* Has pid exited (reaped here)? *status gets its wait status. */
+int launch_exited(pid_t pid, int *status);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * output/atomic: temp file + fsync + rename. See atomic.h.
+ */
+#include "config.h"
+#include "output/atomic.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int atomic_open(struct atomic_file *af, const char *path, struct pt_error *err)
+{
+    memset(af, 0, sizeof *af);
+    if (strlen(path) >= sizeof af->path)
+        return pt_error_set(err, PT_E_IO, "output path too long: %s", path);
+    snprintf(af->path, sizeof af->path, "%s", path);
+    const char *slash = strrchr(path, '/');
+    int dirlen = slash ? (int)(slash - path) + 1 : 0;
+    snprintf(af->tmp, sizeof af->tmp, "%.*s.%s.tmp-XXXXXX", dirlen, path,
+             slash ? slash + 1 : path);
+    int fd = mkstemp(af->tmp);
+    if (fd < 0)
+        return pt_error_sys(err, PT_E_IO, errno, "cannot write %s: %s", path, strerror(errno));
+    fchmod(fd, 0644 & ~0022u);
+    af->fp = fdopen(fd, "w");
+    if (af->fp == NULL) {
+        int e = errno;
+        close(fd);
+        unlink(af->tmp);
+        return pt_error_sys(err, PT_E_IO, e, "cannot write %s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+int atomic_commit(struct atomic_file *af, struct pt_error *err)
+{
+    int failed = ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0;
+    int e = errno;
+    if (fclose(af->fp) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    af->fp = NULL;
+    if (!failed && rename(af->tmp, af->path) != 0) {
+        failed = 1;
+        e = errno;
+    }
+    if (failed) {
+        unlink(af->tmp);
+        return pt_error_sys(err, PT_E_IO, e, "cannot write %s: %s", af->path, strerror(e));
+    }
+    return 0;
+}
+
+void atomic_abort(struct atomic_file *af)
+{
+    if (af->fp != NULL)
+        fclose(af->fp);
+    af->fp = NULL;
+    unlink(af->tmp);
+}
+
+void atomic_unused_path(const char *path, char *out, size_t size)
+{
+    struct stat st;
+    snprintf(out, size, "%s", path);
+    if (stat(out, &st) != 0)
+        return;
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    if (dot == NULL || (slash && dot < slash) || dot == (slash ? slash + 1 : path))
+        dot = path + strlen(path);
+    for (int i = 1; i < 100000; i++) {
+        snprintf(out, size, "%.*s-%d%s", (int)(dot - path), path, i, dot);
+        if (stat(out, &st) != 0)
+            return;
+    }
+}

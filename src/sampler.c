@@ -1,0 +1,560 @@
+/*
+ * sampler: the sampling thread. See sampler.h.
+ *
+ * Per tick and target: one pystack_sample, then for each thread the
+ * filters (idle, GIL) and the stack turned into profile frame ids through
+ * a per-target cache keyed by (code object, line), so that a warm sample
+ * hashes no strings and allocates nothing.
+ */
+#include "config.h"
+#include "sampler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calltree.h"
+#include "output/filename.h"
+#include "proc/proc.h"
+#include "python/objects.h"
+#include "python/stack.h"
+#include "python/target.h"
+#include "remote/pause.h"
+#include "remote/task.h"
+
+/* A thread of a target, as the sampler knows it. */
+struct sthread {
+    pid_t tid;
+    int stat_fd;      /* /proc/PID/task/TID/stat, kept open; -1 if not */
+    uint32_t frame;   /* its "thread TID (name)" frame, CT_NONE until named */
+    uint64_t seen;    /* last tick it was in a sample */
+};
+
+struct starget {
+    struct py_target py;
+    int alive;
+    uint32_t process_frame;
+    char cwd[4096];
+    char cmdline[512];
+    uint64_t *keys;           /* (code id << 32 | line) + 1 -> frames[] ... */
+    uint32_t *frames;
+    uint32_t nslots, nkeys;
+    struct sthread *threads;
+    int nthreads, cap;
+};
+
+struct sampler {
+    pthread_t thread;
+    struct sampler_config cfg;
+    pid_t *roots;
+    struct profile *prof;
+    pthread_mutex_t lock;     /* guards targets[] against sampler_describe */
+    struct starget **targets;
+    int ntargets, cap;
+    pid_t *rejected;          /* descendants that are not (readable) Python */
+    int nrejected, rejected_cap;
+    struct py_sample sample;
+    uint32_t stack[PY_MAX_DEPTH + 2];
+    struct timespec start;
+    uint64_t tick;
+    atomic_int stop;
+    atomic_int finished;
+    char why[256];
+};
+
+static double ts_diff(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(a->tv_sec - b->tv_sec) + (double)(a->tv_nsec - b->tv_nsec) / 1e9;
+}
+
+/* --- per-target caches --- */
+
+static uint64_t key_hash(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int cache_grow(struct starget *tg)
+{
+    uint32_t n = tg->nslots ? tg->nslots * 2 : 4096;
+    uint64_t *keys = calloc(n, sizeof *keys);
+    uint32_t *frames = calloc(n, sizeof *frames);
+    if (keys == NULL || frames == NULL) {
+        free(keys);
+        free(frames);
+        return -1;
+    }
+    for (uint32_t i = 0; i < tg->nslots; i++) {
+        if (tg->keys[i] == 0)
+            continue;
+        uint32_t h = (uint32_t)key_hash(tg->keys[i]) & (n - 1);
+        while (keys[h])
+            h = (h + 1) & (n - 1);
+        keys[h] = tg->keys[i];
+        frames[h] = tg->frames[i];
+    }
+    free(tg->keys);
+    free(tg->frames);
+    tg->keys = keys;
+    tg->frames = frames;
+    tg->nslots = n;
+    return 0;
+}
+
+/* The profile frame of (code, line) of a target. 0 or -1. */
+static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int line,
+                    uint32_t *out)
+{
+    const struct py_code *c = code_cache_at(&tg->py.codes, code);
+    if (s->cfg.by_function)
+        line = c->firstlineno;
+    uint64_t key = (((uint64_t)code << 32) | (uint32_t)line) + 1;
+    if (tg->nslots && key != 0) {
+        uint32_t mask = tg->nslots - 1;
+        for (uint32_t h = (uint32_t)key_hash(key) & mask; tg->keys[h]; h = (h + 1) & mask)
+            if (tg->keys[h] == key) {
+                *out = tg->frames[h];
+                return 0;
+            }
+    }
+    if ((tg->nkeys + 1) * 2 > tg->nslots && cache_grow(tg) != 0)
+        return -1;
+    char file[4096];
+    if (s->cfg.full_filenames)
+        filename_absolute(c->filename, tg->cwd, file, sizeof file);
+    else
+        filename_shorten(c->filename, tg->cwd, file, sizeof file);
+    uint32_t id;
+    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, &id) != 0)
+        return -1;
+    uint32_t mask = tg->nslots - 1;
+    uint32_t h = (uint32_t)key_hash(key) & mask;
+    while (tg->keys[h])
+        h = (h + 1) & mask;
+    tg->keys[h] = key;
+    tg->frames[h] = id;
+    tg->nkeys++;
+    *out = id;
+    return 0;
+}
+
+static struct sthread *thread_of(struct starget *tg, pid_t tid)
+{
+    for (int i = 0; i < tg->nthreads; i++)
+        if (tg->threads[i].tid == tid)
+            return &tg->threads[i];
+    if (tg->nthreads == tg->cap) {
+        int ncap = tg->cap ? tg->cap * 2 : 16;
+        struct sthread *nv = realloc(tg->threads, (size_t)ncap * sizeof *nv);
+        if (nv == NULL)
+            return NULL;
+        tg->threads = nv;
+        tg->cap = ncap;
+    }
+    struct sthread *th = &tg->threads[tg->nthreads++];
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)tg->py.pid, (int)tid);
+    th->tid = tid;
+    th->stat_fd = tid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    th->frame = CT_NONE;
+    th->seen = 0;
+    return th;
+}
+
+/* Close what we keep of threads not seen for a second. */
+static void threads_sweep(struct sampler *s, struct starget *tg)
+{
+    uint64_t horizon = (uint64_t)s->cfg.rate + 1;
+    for (int i = 0; i < tg->nthreads;) {
+        if (s->tick - tg->threads[i].seen > horizon) {
+            if (tg->threads[i].stat_fd >= 0)
+                close(tg->threads[i].stat_fd);
+            tg->threads[i] = tg->threads[--tg->nthreads];
+        } else {
+            i++;
+        }
+    }
+}
+
+/* Is the thread running (kernel state R)? One pread of a kept-open file. */
+static int thread_running(struct sthread *th)
+{
+    char buf[512];
+    if (th->stat_fd < 0)
+        return 0;
+    ssize_t n = pread(th->stat_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *close = strrchr(buf, ')');
+    return close && close[1] == ' ' && close[2] == 'R';
+}
+
+static void name_new_threads(struct sampler *s, struct starget *tg)
+{
+    int unnamed = 0;
+    for (int i = 0; i < s->sample.nthreads; i++) {
+        struct sthread *th = thread_of(tg, s->sample.threads[i].tid);
+        unnamed += th != NULL && th->frame == CT_NONE;
+    }
+    if (!unnamed)
+        return;
+    char(*names)[64] = calloc((size_t)s->sample.nthreads, sizeof *names);
+    if (names == NULL)
+        return;
+    pyobj_thread_names(&tg->py, &s->sample, names);
+    for (int i = 0; i < s->sample.nthreads; i++) {
+        struct sthread *th = thread_of(tg, s->sample.threads[i].tid);
+        if (th == NULL || th->frame != CT_NONE)
+            continue;
+        char label[128];
+        if (names[i][0] == '\0')
+            task_comm(tg->py.pid, th->tid, names[i], sizeof names[i]);
+        snprintf(label, sizeof label, "thread %d (%s)", (int)th->tid, names[i]);
+        profile_frame(s->prof, CT_THREAD, label, "", 0, &th->frame);
+    }
+    free(names);
+}
+
+/* --- targets --- */
+
+static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
+{
+    struct starget *tg = calloc(1, sizeof *tg);
+    if (tg == NULL)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    if (pytarget_attach(&tg->py, pid, err) != 0) {
+        free(tg);
+        return -1;
+    }
+    tg->alive = 1;
+    task_cwd(pid, tg->cwd, sizeof tg->cwd);
+    task_cmdline(pid, tg->cmdline, sizeof tg->cmdline);
+    char label[640];
+    snprintf(label, sizeof label, "process %d (%s)", (int)pid, tg->cmdline);
+    if (profile_frame(s->prof, CT_PROCESS, label, "", 0, &tg->process_frame) != 0) {
+        pytarget_detach(&tg->py);
+        free(tg);
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->ntargets == s->cap) {
+        int ncap = s->cap ? s->cap * 2 : 8;
+        struct starget **nv = realloc(s->targets, (size_t)ncap * sizeof *nv);
+        if (nv == NULL) {
+            pthread_mutex_unlock(&s->lock);
+            pytarget_detach(&tg->py);
+            free(tg);
+            return pt_error_set(err, PT_E_NOMEM, "out of memory");
+        }
+        s->targets = nv;
+        s->cap = ncap;
+    }
+    s->targets[s->ntargets++] = tg;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+static void target_release(struct starget *tg)
+{
+    for (int i = 0; i < tg->nthreads; i++)
+        if (tg->threads[i].stat_fd >= 0)
+            close(tg->threads[i].stat_fd);
+    free(tg->threads);
+    free(tg->keys);
+    free(tg->frames);
+    pytarget_detach(&tg->py);
+    free(tg);
+}
+
+static int known_pid(struct sampler *s, pid_t pid)
+{
+    for (int i = 0; i < s->ntargets; i++)
+        if (s->targets[i]->py.pid == pid && s->targets[i]->alive)
+            return 1;
+    for (int i = 0; i < s->nrejected; i++)
+        if (s->rejected[i] == pid)
+            return 1;
+    return 0;
+}
+
+static void reject(struct sampler *s, pid_t pid)
+{
+    if (s->nrejected == s->rejected_cap) {
+        int ncap = s->rejected_cap ? s->rejected_cap * 2 : 16;
+        pid_t *nv = realloc(s->rejected, (size_t)ncap * sizeof *nv);
+        if (nv == NULL)
+            return;
+        s->rejected = nv;
+        s->rejected_cap = ncap;
+    }
+    s->rejected[s->nrejected++] = pid;
+}
+
+/* -s: attach descendants that appeared since the last look. */
+static void follow_descendants(struct sampler *s)
+{
+    struct pt_error err;
+    struct proc_table *pt = proc_table_new(&err);
+    if (pt == NULL)
+        return;
+    for (int r = 0; r < s->cfg.nroots; r++) {
+        pid_t *desc = NULL;
+        ssize_t n = proc_descendants(pt, s->roots[r], &desc);
+        for (ssize_t i = 0; i < n; i++) {
+            if (known_pid(s, desc[i]))
+                continue;
+            if (target_add(s, desc[i], &err) != 0 && err.code != PT_E_GONE &&
+                err.code != PT_E_NOPROC)
+                reject(s, desc[i]);
+        }
+        free(desc);
+    }
+    proc_table_free(pt);
+}
+
+/* --- sampling --- */
+
+static enum lost_reason lost_reason_of(const struct pt_error *err)
+{
+    switch (err->code) {
+    case PT_E_TORN:
+        return LOST_TORN;
+    case PT_E_GONE:
+    case PT_E_NOPROC:
+        return LOST_GONE;
+    case PT_E_PERM:
+        return LOST_PERMISSION;
+    default:
+        return LOST_OTHER;
+    }
+}
+
+/* Sample one target; returns 1 if some thread held the GIL. */
+static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
+{
+    struct pt_error err;
+    struct pause_set paused;
+    if (s->cfg.blocking && pause_process(tg->py.pid, &paused, &err) != 0) {
+        profile_lost(s->prof, lost_reason_of(&err));
+        if (err.code == PT_E_GONE)
+            tg->alive = 0;
+        return 0;
+    }
+    int rc = pystack_sample(&tg->py, &s->sample, &err);
+    if (s->cfg.blocking)
+        pause_release(&paused);
+    if (rc != 0) {
+        if (err.code == PT_E_GONE || remote_process_gone(tg->py.pid)) {
+            tg->alive = 0;
+            return 0;
+        }
+        profile_lost(s->prof, lost_reason_of(&err));
+        return 0;
+    }
+    if (s->cfg.threads)
+        name_new_threads(s, tg);
+    for (int i = 0; i < s->sample.nthreads; i++) {
+        const struct py_thread *pt = &s->sample.threads[i];
+        struct sthread *th = thread_of(tg, pt->tid);
+        if (th == NULL)
+            continue;
+        th->seen = s->tick;
+        if (pt->nframes == 0)
+            continue;
+        if (pt->torn) {
+            profile_lost(s->prof, LOST_TORN);
+            continue;
+        }
+        if (s->cfg.gil ? !pt->gil : (!s->cfg.idle && !thread_running(th)))
+            continue;
+        int n = 0;
+        if (s->cfg.process_roots)
+            s->stack[n++] = tg->process_frame;
+        if (s->cfg.threads && th->frame != CT_NONE)
+            s->stack[n++] = th->frame;
+        int ok = 1;
+        for (int k = pt->nframes - 1; k >= 0 && ok; k--) {
+            const struct py_frame *f = &s->sample.frames[pt->first + k];
+            ok = frame_of(s, tg, f->code, f->line, &s->stack[n++]) == 0;
+        }
+        if (ok)
+            profile_add(s->prof, s->stack, n, second);
+    }
+    if ((s->tick & 255) == 0)
+        threads_sweep(s, tg);
+    return s->sample.gil_locked;
+}
+
+static void *sampler_main(void *arg)
+{
+    struct sampler *s = arg;
+    const long period_ns = (long)(1e9 / s->cfg.rate);
+    struct timespec next = s->start, now, last_follow = s->start;
+    uint64_t slot = 0; /* the tick number on the absolute schedule */
+    while (!atomic_load(&s->stop)) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double elapsed = ts_diff(&now, &s->start);
+        int64_t second = (int64_t)elapsed;
+        int alive = 0, gil = 0;
+        for (int i = 0; i < s->ntargets; i++) {
+            struct starget *tg = s->targets[i];
+            if (!tg->alive)
+                continue;
+            gil += sample_target(s, tg, second);
+            alive += tg->alive;
+        }
+        s->tick++;
+        profile_tick(s->prof, elapsed, alive, gil);
+        if (s->cfg.subprocesses && ts_diff(&now, &last_follow) >= 1.0) {
+            follow_descendants(s);
+            last_follow = now;
+            for (int i = 0; i < s->ntargets; i++)
+                alive += s->targets[i]->alive;
+        }
+        if (alive == 0) {
+            snprintf(s->why, sizeof s->why, s->ntargets == 1 ? "PID %d exited"
+                                                             : "every target exited (last: PID %d)",
+                     s->ntargets ? (int)s->targets[s->ntargets - 1]->py.pid : 0);
+            atomic_store(&s->finished, 1);
+            break;
+        }
+        /* The next slot on the schedule; slots already past are lost. */
+        slot++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double due = (double)slot * (double)period_ns / 1e9;
+        double late = ts_diff(&now, &s->start) - due;
+        if (late > (double)period_ns / 1e9) {
+            uint64_t skip = (uint64_t)(late * 1e9 / (double)period_ns);
+            for (uint64_t k = 0; k < skip; k++)
+                profile_lost(s->prof, LOST_LATE);
+            slot += skip;
+        }
+        uint64_t ns = slot * (uint64_t)period_ns;
+        next.tv_sec = s->start.tv_sec + (time_t)(ns / 1000000000u);
+        next.tv_nsec = s->start.tv_nsec + (long)(ns % 1000000000u);
+        if (next.tv_nsec >= 1000000000L) {
+            next.tv_sec++;
+            next.tv_nsec -= 1000000000L;
+        }
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR &&
+               !atomic_load(&s->stop))
+            ;
+    }
+    return NULL;
+}
+
+int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct profile *prof,
+                  struct pt_error *err)
+{
+    struct sampler *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    s->cfg = *cfg;
+    s->prof = prof;
+    pthread_mutex_init(&s->lock, NULL);
+    py_sample_init(&s->sample);
+    s->roots = calloc((size_t)cfg->nroots + 1, sizeof *s->roots);
+    if (s->roots == NULL) {
+        sampler_free(s);
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    }
+    memcpy(s->roots, cfg->roots, (size_t)cfg->nroots * sizeof *s->roots);
+    s->cfg.roots = s->roots;
+    s->cfg.pids = NULL;
+    for (int i = 0; i < cfg->npids; i++) {
+        if (target_add(s, cfg->pids[i], err) != 0) {
+            int is_root = 0;
+            for (int r = 0; r < cfg->nroots; r++)
+                is_root |= cfg->roots[r] == cfg->pids[i];
+            if (is_root || !cfg->subprocesses) {
+                sampler_free(s);
+                return -1;
+            }
+            reject(s, cfg->pids[i]);
+        }
+    }
+    if (s->ntargets == 0) {
+        sampler_free(s);
+        return pt_error_set(err, PT_E_NOTPYTHON, "no Python process to sample");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &s->start);
+    int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+    if (rc != 0) {
+        sampler_free(s);
+        return pt_error_sys(err, PT_E_SYS, rc, "cannot start the sampling thread: %s",
+                            strerror(rc));
+    }
+    *out = s;
+    return 0;
+}
+
+int sampler_finished(struct sampler *s, char *why, size_t size)
+{
+    if (!atomic_load(&s->finished))
+        return 0;
+    snprintf(why, size, "%s", s->why);
+    return 1;
+}
+
+double sampler_elapsed(struct sampler *s)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return ts_diff(&now, &s->start);
+}
+
+void sampler_free(struct sampler *s)
+{
+    if (s == NULL)
+        return;
+    if (s->thread) {
+        atomic_store(&s->stop, 1);
+        pthread_join(s->thread, NULL);
+    }
+    for (int i = 0; i < s->ntargets; i++)
+        target_release(s->targets[i]);
+    free(s->targets);
+    free(s->rejected);
+    free(s->roots);
+    py_sample_free(&s->sample);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+void sampler_describe(struct sampler *s, char *target, size_t tsize, char *python, size_t psize)
+{
+    pthread_mutex_lock(&s->lock);
+    target[0] = python[0] = '\0';
+    size_t tl = 0, pl = 0;
+    for (int i = 0; i < s->ntargets; i++) {
+        const struct starget *tg = s->targets[i];
+        char v[32];
+        py_version_format(&tg->py.ver, v, sizeof v);
+        if (!strstr(python, v) && pl < psize)
+            pl += (size_t)snprintf(python + pl, psize - pl, "%sPython %s", pl ? ", " : "", v);
+        if (tl < tsize) {
+            if (s->ntargets == 1)
+                tl += (size_t)snprintf(target + tl, tsize - tl, "PID %d (%s)", (int)tg->py.pid,
+                                       tg->cmdline);
+            else
+                tl += (size_t)snprintf(target + tl, tsize - tl, "%s%d", i ? ", " : "",
+                                       (int)tg->py.pid);
+        }
+    }
+    if (s->ntargets > 1) {
+        char list[512];
+        snprintf(list, sizeof list, "%s", target);
+        snprintf(target, tsize, "%d processes (PIDs %s)", s->ntargets, list);
+    }
+    pthread_mutex_unlock(&s->lock);
+}

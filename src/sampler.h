@@ -1,0 +1,60 @@
+/*
+ * sampler: the background thread that samples every target at the chosen
+ * rate and feeds the profile.
+ *
+ * Ticks are on an absolute schedule (start + k / rate), so the rate does
+ * not drift; a tick that is already past when the previous one ends is
+ * skipped and counted as lost ("late"). With subprocesses on, the
+ * descendants of the chosen processes are looked for once a second:
+ * workers that appear are attached, those that exit are dropped. The
+ * sampler never stops a target unless blocking is asked for, and then
+ * only while it reads it.
+ */
+#ifndef PYTOP_SAMPLER_H
+#define PYTOP_SAMPLER_H
+
+#include <sys/types.h>
+
+#include "error.h"
+#include "profile.h"
+
+struct sampler_config {
+    double rate;          /* ticks per second */
+    int idle;             /* keep samples of threads the kernel says are not running */
+    int gil;              /* keep only the GIL holder's samples */
+    int blocking;         /* pause each process while it is read */
+    int threads;          /* a "thread TID (name)" frame under the process */
+    int process_roots;    /* a "process PID (cmd)" root frame per process */
+    int by_function;      /* frames by function (first line), not by current line */
+    int full_filenames;
+    int subprocesses;     /* follow descendants of roots */
+    const pid_t *roots;   /* the chosen processes (descendants found from them) */
+    int nroots;
+    const pid_t *pids;    /* every process to attach at start (roots included) */
+    int npids;
+};
+
+struct sampler;
+
+/* Attach to cfg->pids and start sampling into prof. Processes that cannot
+ * be attached fail the start (err says why) unless they are descendants
+ * found by -s. The caller keeps prof alive until sampler_free. */
+int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct profile *prof,
+                  struct pt_error *err);
+
+/* 1 once there is nothing left to sample (every target exited); *why then
+ * says so ("PID 42 exited"). */
+int sampler_finished(struct sampler *s, char *why, size_t size);
+
+/* Seconds since the first tick. */
+double sampler_elapsed(struct sampler *s);
+
+/* Stop the thread (after its current tick) and release every target. */
+void sampler_free(struct sampler *s);
+
+/* A description of the targets for titles ("PID 42 (python3 app.py)"),
+ * and their Python versions ("Python 3.12.1"), both as of now. */
+void sampler_describe(struct sampler *s, char *target, size_t tsize, char *python,
+                      size_t psize);
+
+#endif
