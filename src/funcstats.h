@@ -1,0 +1,40 @@
+/*
+ * funcstats: per-function (or per-line) self and total sample counts from
+ * a call tree, the numbers of the live view's table and of `report`.
+ *
+ * Self counts the samples whose innermost frame is the function; total
+ * counts the samples with the function anywhere on the stack, once per
+ * sample however deep the recursion: a node adds its subtree's total only
+ * where it is the outermost occurrence of its function on its path.
+ */
+#ifndef PYTOP_FUNCSTATS_H
+#define PYTOP_FUNCSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltree.h"
+
+struct func_stat {
+    const char *name;  /* borrowed from the tree */
+    const char *file;
+    int line;          /* the first line seen (by function) or the line (by line) */
+    int kind;          /* enum ct_kind */
+    uint64_t self, total;
+};
+
+struct funcstats {
+    struct func_stat *v;
+    size_t n;
+    uint64_t samples;  /* the tree's total */
+};
+
+/* Compute the statistics of t, by line (a row per frame) or by function
+ * (frames of the same name and file together). Python frames only unless
+ * with_roots (process and thread frames too). 0, or -1 out of memory. */
+int funcstats_compute(const struct calltree *t, int by_line, int with_roots,
+                      struct funcstats *out);
+
+void funcstats_free(struct funcstats *fs);
+
+#endif
