@@ -122,6 +122,7 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
     f->file = strdup(file);
     f->line = line;
     f->kind = kind;
+    f->origin = CT_ORIGIN_UNKNOWN;
     if (f->name == NULL || f->file == NULL) {
         free(f->name);
         free(f->file);
@@ -130,6 +131,12 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
     t->frame_slots[h] = t->nframes + 1;
     *id = t->nframes++;
     return 0;
+}
+
+void calltree_set_origin(struct calltree *t, uint32_t id, int origin)
+{
+    if (id < t->nframes)
+        t->frames[id].origin = origin;
 }
 
 static int rehash_edges(struct calltree *t)
@@ -255,6 +262,7 @@ static int merge_node(struct calltree *dst, const struct calltree *src, uint32_t
         uint32_t frame, d;
         if (calltree_frame(dst, f->kind, f->name, f->file, f->line, &frame) != 0)
             return -1;
+        calltree_set_origin(dst, frame, f->origin);
         d = child_get(dst, dnode, frame);
         if (d == CT_NONE)
             return -1;

@@ -25,11 +25,21 @@ enum ct_kind {
     CT_NATIVE = 3,  /* a native (C) frame: name (library) */
 };
 
+/* Where a Python frame's file lives, when the file name shown (shortened)
+ * no longer says: for colours and grouping. */
+enum ct_origin {
+    CT_ORIGIN_UNKNOWN = 0,
+    CT_ORIGIN_APP = 1,     /* the program's own code */
+    CT_ORIGIN_STDLIB = 2,  /* the standard library */
+    CT_ORIGIN_PACKAGE = 3, /* site-packages / dist-packages */
+};
+
 struct ct_frame {
     char *name;     /* owned */
     char *file;     /* owned; "" when none */
     int line;       /* 0 when aggregated by function or unknown */
     int kind;       /* enum ct_kind */
+    int origin;     /* enum ct_origin; not part of the frame's identity */
 };
 
 struct ct_node {
@@ -61,6 +71,9 @@ void calltree_free(struct calltree *t);
  * 0, or -1 when out of memory. */
 int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
                    uint32_t *id);
+
+/* Record where frame id's file lives (enum ct_origin). */
+void calltree_set_origin(struct calltree *t, uint32_t id, int origin);
 
 /* Add count samples of the stack frames[0..n) (root first: outermost
  * frame at 0, innermost at n-1). 0, or -1 when out of memory. */

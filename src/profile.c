@@ -42,10 +42,12 @@ void profile_free(struct profile *p)
 }
 
 int profile_frame(struct profile *p, int kind, const char *name, const char *file, int line,
-                  uint32_t *id)
+                  int origin, uint32_t *id)
 {
     pthread_mutex_lock(&p->lock);
     int rc = calltree_frame(&p->tree, kind, name, file, line, id);
+    if (rc == 0 && origin != CT_ORIGIN_UNKNOWN)
+        calltree_set_origin(&p->tree, *id, origin);
     pthread_mutex_unlock(&p->lock);
     return rc;
 }

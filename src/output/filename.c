@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calltree.h"
+
 /* The text after the last "/lib/pythonX.Y/" in path, or NULL. */
 static const char *after_stdlib(const char *path)
 {
@@ -53,4 +55,13 @@ void filename_absolute(const char *path, const char *cwd, char *out, size_t size
         snprintf(out, size, "%s", path);
     else
         snprintf(out, size, "%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path);
+}
+
+int filename_origin(const char *path)
+{
+    if (after_packages(path))
+        return CT_ORIGIN_PACKAGE;
+    if (after_stdlib(path) || strncmp(path, "<frozen ", 8) == 0)
+        return CT_ORIGIN_STDLIB;
+    return CT_ORIGIN_APP;
 }

@@ -17,4 +17,9 @@ void filename_shorten(const char *path, const char *cwd, char *out, size_t size)
  * are joined to cwd. */
 void filename_absolute(const char *path, const char *cwd, char *out, size_t size);
 
+/* Where path lives, as an enum ct_origin (calltree.h): site-packages or
+ * dist-packages, the standard library (lib/pythonX.Y, <frozen ...>), or
+ * the application. */
+int filename_origin(const char *path);
+
 #endif

@@ -1,0 +1,931 @@
+/*
+ * output/flamegraph: the interactive SVG flamegraph. See flamegraph.h.
+ *
+ * Two passes. layout_build() walks the tree from the root, keeping only
+ * the frames wide enough to draw, and lays them out as boxes in depth-first
+ * order (so in the file a frame comes before its children, and sample
+ * offsets never decrease). The writers then print the header, one <g> per
+ * box and the script. Everything a box needs for zooming and searching is
+ * in its data attributes in samples, not pixels, so the script can redraw
+ * any zoom level exactly; the static drawing works without the script.
+ */
+#include "config.h"
+#include "output/flamegraph.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Geometry, in px. Labels use a monospace font, so their width is known. */
+#define FG_WIDTH   1200
+#define FG_PAD     10
+#define FG_PLOT    (FG_WIDTH - 2 * FG_PAD)
+#define FG_TOP     64   /* first row of frames */
+#define FG_ROW     16   /* row pitch; boxes are one px less */
+#define FG_BOTTOM  30   /* room for the details line */
+#define FG_CHAR_W  7.22 /* advance of a 12px monospace glyph (0.602 em) */
+#define FG_TEXT_X  3.0  /* label inset */
+#define FG_TEXT_Y  11   /* label baseline below the box top */
+#define FG_MIN_PER 1000 /* frames under 1/1000 of the samples are not drawn */
+
+/* ---- Boxes ------------------------------------------------------------ */
+
+struct fg_box {
+    uint32_t node;   /* calltree node, CT_NONE for merged small frames */
+    uint32_t merged; /* how many nodes a merged box stands for */
+    int depth;       /* root 0 */
+    uint64_t offset; /* samples left of the box */
+    uint64_t samples;
+};
+
+struct fg_layout {
+    struct fg_box *boxes; /* depth-first, parents before children */
+    size_t n, cap;
+    int max_depth;
+};
+
+struct fg_kid {
+    const struct ct_frame *frame;
+    uint32_t node;
+    uint64_t total;
+};
+
+static int vec_reserve(void **v, size_t *cap, size_t elem, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *nv = realloc(*v, ncap * elem);
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+/* Children in name order (natural order for the digits of "thread 12"),
+ * then file, line and kind, so the order never depends on insertion. */
+static int kid_cmp(const void *a, const void *b)
+{
+    const struct ct_frame *x = ((const struct fg_kid *)a)->frame;
+    const struct ct_frame *y = ((const struct fg_kid *)b)->frame;
+    int c = strverscmp(x->name, y->name);
+    if (c == 0)
+        c = strcmp(x->file, y->file);
+    if (c == 0)
+        c = (x->line > y->line) - (x->line < y->line);
+    if (c == 0)
+        c = (x->kind > y->kind) - (x->kind < y->kind);
+    return c;
+}
+
+/* Lay out the boxes of t. Each drawn node's children wide enough to draw
+ * follow it in name order; the narrower ones, if together wide enough,
+ * become one merged box after them. 0 or -1 (out of memory). */
+static int layout_build(struct fg_layout *l, const struct calltree *t)
+{
+    uint64_t all = t->nodes[0].total;
+    uint64_t min = all / FG_MIN_PER ? all / FG_MIN_PER : 1;
+    struct fg_box *stack = NULL;
+    struct fg_kid *kids = NULL;
+    size_t nstack = 0, stack_cap = 0, kids_cap = 0;
+    int rc = -1;
+
+    memset(l, 0, sizeof *l);
+    if (vec_reserve((void **)&stack, &stack_cap, sizeof *stack, 1) != 0)
+        goto out;
+    stack[nstack++] = (struct fg_box){0, 0, 0, 0, all};
+    while (nstack > 0) {
+        struct fg_box box = stack[--nstack];
+        if (vec_reserve((void **)&l->boxes, &l->cap, sizeof *l->boxes, l->n + 1) != 0)
+            goto out;
+        l->boxes[l->n++] = box;
+        if (box.depth > l->max_depth)
+            l->max_depth = box.depth;
+        if (box.node == CT_NONE || all == 0)
+            continue;
+
+        size_t nkids = 0;
+        uint64_t small = 0;
+        uint32_t nsmall = 0;
+        for (uint32_t c = t->nodes[box.node].child; c != CT_NONE; c = t->nodes[c].sibling) {
+            uint64_t total = t->nodes[c].total;
+            if (total >= min) {
+                if (vec_reserve((void **)&kids, &kids_cap, sizeof *kids, nkids + 1) != 0)
+                    goto out;
+                kids[nkids++] = (struct fg_kid){&t->frames[t->nodes[c].frame], c, total};
+            } else if (total > 0) {
+                small += total;
+                nsmall++;
+            }
+        }
+        qsort(kids, nkids, sizeof *kids, kid_cmp);
+
+        /* Push in reverse so that they come out left to right. */
+        size_t push = nkids + (small >= min);
+        if (vec_reserve((void **)&stack, &stack_cap, sizeof *stack, nstack + push) != 0)
+            goto out;
+        uint64_t end = box.offset;
+        for (size_t i = 0; i < nkids; i++)
+            end += kids[i].total;
+        if (small >= min)
+            stack[nstack++] = (struct fg_box){CT_NONE, nsmall, box.depth + 1, end, small};
+        for (size_t i = nkids; i-- > 0;) {
+            end -= kids[i].total;
+            stack[nstack++] = (struct fg_box){kids[i].node, 0, box.depth + 1, end, kids[i].total};
+        }
+    }
+    rc = 0;
+out:
+    free(stack);
+    free(kids);
+    if (rc != 0)
+        free(l->boxes);
+    return rc;
+}
+
+/* ---- Text --------------------------------------------------------------- */
+
+/* The length of the valid UTF-8 sequence at s (at most n bytes) that XML
+ * can hold, with its code point in *cp; 0 if there is none. */
+static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t len;
+    uint32_t c, lowest;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    } else if ((s[0] & 0xe0) == 0xc0) {
+        len = 2, c = s[0] & 0x1f, lowest = 0x80;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        len = 3, c = s[0] & 0x0f, lowest = 0x800;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        len = 4, c = s[0] & 0x07, lowest = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < lowest || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* Write s[0..n) as XML text or attribute value: markup characters as
+ * entities, and what XML cannot hold (invalid UTF-8, control characters)
+ * as U+FFFD, so that no frame name can break the file. */
+static void xml_putn(FILE *out, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t len = utf8_char(s + i, n - i, &cp);
+        const char *rep = NULL;
+        char num[8];
+        if (len == 0) {
+            rep = "\xef\xbf\xbd";
+            len = 1;
+        } else if (cp == '&') {
+            rep = "&amp;";
+        } else if (cp == '<') {
+            rep = "&lt;";
+        } else if (cp == '>') {
+            rep = "&gt;";
+        } else if (cp == '"') {
+            rep = "&quot;";
+        } else if (cp == '\t' || cp == '\n' || cp == '\r') {
+            snprintf(num, sizeof num, "&#%u;", (unsigned)cp); /* kept by attribute values */
+            rep = num;
+        } else if (cp < 0x20 || cp == 0x7f) {
+            rep = "\xef\xbf\xbd";
+        }
+        if (rep != NULL) {
+            fwrite(s + run, 1, i - run, out);
+            fputs(rep, out);
+            run = i + len;
+        }
+        i += len;
+    }
+    fwrite(s + run, 1, n - run, out);
+}
+
+static void xml_puts(FILE *out, const char *s)
+{
+    xml_putn(out, s, strlen(s));
+}
+
+/* The number of bytes of the first max characters of s (all if fewer). */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+    size_t i = 0, chars = 0;
+    for (; s[i]; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max)
+            break;
+    return i;
+}
+
+static size_t utf8_count(const char *s)
+{
+    size_t chars = 0;
+    for (; *s; s++)
+        chars += ((unsigned char)*s & 0xc0) != 0x80;
+    return chars;
+}
+
+/* How many label characters a box of width px shows: 0 when fewer than 3
+ * fit. The script's place() counts the same way when it redraws. */
+static size_t label_room(double width)
+{
+    double room = (width - 2 * FG_TEXT_X) / FG_CHAR_W;
+    return room >= 3 ? (size_t)room : 0;
+}
+
+/* Write label cut to max characters, ".." marking a cut. */
+static void put_fitted(FILE *out, const char *label, size_t max)
+{
+    if (utf8_count(label) <= max) {
+        xml_puts(out, label);
+    } else if (max >= 3) {
+        xml_putn(out, label, utf8_prefix(label, max - 2));
+        fputs("..", out);
+    }
+}
+
+/* 1234567 -> "1,234,567". */
+static const char *fmt_count(uint64_t v, char buf[32])
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%" PRIu64, v), j = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* The full description of a frame: "name (file:line)", "name (file)"
+ * when the line is unknown, "name" when there is no file. */
+static void frame_full(const struct ct_frame *f, char *buf, size_t size)
+{
+    if (f->file[0] == '\0')
+        snprintf(buf, size, "%s", f->name);
+    else if (f->line > 0)
+        snprintf(buf, size, "%s (%s:%d)", f->name, f->file, f->line);
+    else
+        snprintf(buf, size, "%s (%s)", f->name, f->file);
+}
+
+/* What a box shows: the full description of a Python frame, the name
+ * alone of process, thread and native frames. */
+static void frame_label(const struct ct_frame *f, char *buf, size_t size)
+{
+    if (f->kind == CT_PYTHON)
+        frame_full(f, buf, size);
+    else
+        snprintf(buf, size, "%s", f->name);
+}
+
+/* ---- Colours ------------------------------------------------------------ */
+
+enum fg_family { FAM_APP, FAM_THIRD, FAM_STDLIB };
+
+/* Top-level modules of the standard library written in Python, 3.8-3.13
+ * (C-only modules never appear as a frame's file). Sorted for bsearch. */
+// clang-format off
+static const char *const stdlib_modules[] = {
+    "__future__", "_aix_support", "_android_support", "_bootlocale", "_bootsubprocess",
+    "_collections_abc", "_colorize", "_compat_pickle", "_compression", "_dummy_thread",
+    "_ios_support", "_markupbase", "_opcode_metadata", "_osx_support", "_py_abc", "_pydatetime",
+    "_pydecimal", "_pyio", "_pylong", "_pyrepl", "_sitebuiltins", "_strptime",
+    "_threading_local", "_weakrefset", "abc", "aifc", "antigravity", "argparse", "ast",
+    "asynchat", "asyncio", "asyncore", "base64", "bdb", "binhex", "bisect", "bz2", "cProfile",
+    "calendar", "cgi", "cgitb", "chunk", "cmd", "code", "codecs", "codeop", "collections",
+    "colorsys", "compileall", "concurrent", "configparser", "contextlib", "contextvars", "copy",
+    "copyreg", "crypt", "csv", "ctypes", "curses", "dataclasses", "datetime", "dbm", "decimal",
+    "difflib", "dis", "distutils", "doctest", "dummy_threading", "email", "encodings",
+    "ensurepip", "enum", "filecmp", "fileinput", "fnmatch", "formatter", "fractions", "ftplib",
+    "functools", "genericpath", "getopt", "getpass", "gettext", "glob", "graphlib", "gzip",
+    "hashlib", "heapq", "hmac", "html", "http", "idlelib", "imaplib", "imghdr", "imp",
+    "importlib", "inspect", "io", "ipaddress", "json", "keyword", "lib2to3", "linecache",
+    "locale", "logging", "lzma", "mailbox", "mailcap", "mimetypes", "modulefinder",
+    "multiprocessing", "netrc", "nntplib", "ntpath", "nturl2path", "numbers", "opcode",
+    "operator", "optparse", "os", "pathlib", "pdb", "pickle", "pickletools", "pipes", "pkgutil",
+    "platform", "plistlib", "poplib", "posixpath", "pprint", "profile", "pstats", "pty",
+    "py_compile", "pyclbr", "pydoc", "pydoc_data", "queue", "quopri", "random", "re", "reprlib",
+    "rlcompleter", "runpy", "sched", "secrets", "selectors", "shelve", "shlex", "shutil",
+    "signal", "site", "smtpd", "smtplib", "sndhdr", "socket", "socketserver", "sqlite3",
+    "sre_compile", "sre_constants", "sre_parse", "ssl", "stat", "statistics", "string",
+    "stringprep", "struct", "subprocess", "sunau", "symbol", "symtable", "sysconfig",
+    "tabnanny", "tarfile", "telnetlib", "tempfile", "textwrap", "this", "threading", "timeit",
+    "tkinter", "token", "tokenize", "tomllib", "trace", "traceback", "tracemalloc", "tty",
+    "turtle", "turtledemo", "types", "typing", "unittest", "urllib", "uu", "uuid", "venv",
+    "warnings", "wave", "weakref", "webbrowser", "wsgiref", "xdrlib", "xml", "xmlrpc",
+    "zipapp", "zipfile", "zipimport", "zoneinfo",
+};
+// clang-format on
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int is_stdlib_module(const char *mod, size_t len)
+{
+    char key[64];
+    if (len >= sizeof key)
+        return 0;
+    memcpy(key, mod, len);
+    key[len] = '\0';
+    const char *k = key;
+    return bsearch(&k, stdlib_modules, sizeof stdlib_modules / sizeof *stdlib_modules,
+                   sizeof *stdlib_modules, str_cmp) != NULL;
+}
+
+/* The text after the last occurrence of dir in path, or NULL. */
+static const char *after_last(const char *path, const char *dir)
+{
+    const char *found = NULL;
+    for (const char *p = strstr(path, dir); p; p = strstr(p + 1, dir))
+        found = p + strlen(dir);
+    return found;
+}
+
+/* The text after the last "/lib/pythonX.Y/" of path, or NULL. */
+static const char *after_stdlib_dir(const char *path)
+{
+    const char *found = NULL;
+    for (const char *p = strstr(path, "/lib/python"); p; p = strstr(p + 1, "/lib/python")) {
+        const char *q = p + strlen("/lib/python");
+        if (*q < '0' || *q > '9')
+            continue;
+        while ((*q >= '0' && *q <= '9') || *q == '.')
+            q++;
+        if (*q == '/')
+            found = q + 1;
+    }
+    return found;
+}
+
+/* The first component of a relative path, without ".py" when it is the
+ * file itself ("asyncio/events.py" -> "asyncio", "app.py" -> "app"). */
+static size_t first_component(const char *p)
+{
+    size_t len = strcspn(p, "/");
+    if (p[len] == '\0' && len > 3 && strcmp(p + len - 3, ".py") == 0)
+        len -= 3;
+    return len;
+}
+
+/* The module a Python file belongs to (*mod, *len) and its family, from
+ * the path alone: whole paths say site-packages / stdlib / elsewhere;
+ * shortened ones (relative) are stdlib when their top-level module is,
+ * else taken as the application's. */
+static enum fg_family module_of(const char *file, int origin, const char **mod, size_t *len)
+{
+    /* The sampler knows where the file lives even when the name it shows
+     * is shortened ("uvicorn/server.py" from site-packages). */
+    if (file[0] != '/' && file[0] != '<' && origin != CT_ORIGIN_UNKNOWN) {
+        *mod = file, *len = first_component(file);
+        return origin == CT_ORIGIN_PACKAGE ? FAM_THIRD
+               : origin == CT_ORIGIN_STDLIB ? FAM_STDLIB
+                                            : FAM_APP;
+    }
+    const char *p = after_last(file, "/site-packages/");
+    const char *q = after_last(file, "/dist-packages/");
+    if (q > p)
+        p = q;
+    if (p != NULL) {
+        *mod = p, *len = first_component(p);
+        return FAM_THIRD;
+    }
+    if ((p = after_stdlib_dir(file)) != NULL) {
+        *mod = p, *len = first_component(p);
+        return FAM_STDLIB;
+    }
+    if (strncmp(file, "<frozen ", 8) == 0) { /* "<frozen importlib._bootstrap>" */
+        *mod = file + 8, *len = strcspn(file + 8, ".>");
+        return FAM_STDLIB;
+    }
+    if (file[0] == '<') { /* <string>, <stdin>, <console> */
+        *mod = file, *len = strlen(file);
+        return FAM_APP;
+    }
+    if (file[0] == '/') { /* elsewhere: the directory holding the file */
+        const char *slash = strrchr(file, '/'), *start = slash;
+        while (start > file && start[-1] != '/')
+            start--;
+        if (slash == file)
+            *mod = file + 1, *len = first_component(file + 1);
+        else
+            *mod = start, *len = (size_t)(slash - start);
+        return FAM_APP;
+    }
+    *mod = file, *len = first_component(file);
+    return is_stdlib_module(file, *len) ? FAM_STDLIB : FAM_APP;
+}
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    h ^= h >> 15;
+    h *= 0x2c1b3c6dU;
+    h ^= h >> 12;
+    return h;
+}
+
+/* hsl(h, s, l) as "rrggbb". */
+static void hsl_hex(double h, double s, double l, char out[7])
+{
+    double c = (1 - fabs(2 * l - 1)) * s;
+    double hp = fmod(h, 360.0) / 60;
+    double x = c * (1 - fabs(fmod(hp, 2) - 1));
+    double r = 0, g = 0, b = 0;
+    if (hp < 1)
+        r = c, g = x;
+    else if (hp < 2)
+        r = x, g = c;
+    else if (hp < 3)
+        g = c, b = x;
+    else if (hp < 4)
+        g = x, b = c;
+    else if (hp < 5)
+        r = x, b = c;
+    else
+        r = c, b = x;
+    double m = l - c / 2;
+    snprintf(out, 7, "%02x%02x%02x", (unsigned)lround((r + m) * 255),
+             (unsigned)lround((g + m) * 255), (unsigned)lround((b + m) * 255));
+}
+
+/* A frame's colour, from its module (hue within its family's range) and
+ * its name (a slight change of lightness): the same in every profile. */
+static void frame_colour(const struct ct_frame *f, char out[7])
+{
+    uint32_t name_h = hash_bytes(f->name, strlen(f->name));
+    double jitter = ((int)(name_h % 7) - 3) * 0.012;
+    if (f->kind == CT_PROCESS) {
+        hsl_hex(212, 0.32, 0.74 + jitter / 2, out);
+        return;
+    }
+    if (f->kind == CT_THREAD) {
+        hsl_hex(178, 0.30, 0.68 + jitter / 2, out);
+        return;
+    }
+    if (f->kind == CT_NATIVE) {
+        double u = (hash_bytes(f->file, strlen(f->file)) % 1000) / 1000.0;
+        hsl_hex(250 + 30 * u, 0.28, 0.75 + jitter / 2, out);
+        return;
+    }
+    const char *mod;
+    size_t len;
+    enum fg_family fam = module_of(f->file, f->origin, &mod, &len);
+    double u = (hash_bytes(mod, len) % 1000) / 1000.0;
+    switch (fam) {
+    case FAM_APP: /* reds and oranges */
+        hsl_hex(2 + 26 * u, 0.80, 0.62 + jitter, out);
+        break;
+    case FAM_THIRD: /* ambers and yellows */
+        hsl_hex(38 + 18 * u, 0.85, 0.56 + jitter, out);
+        break;
+    case FAM_STDLIB: /* muted tans */
+        hsl_hex(22 + 24 * u, 0.38, 0.68 + jitter, out);
+        break;
+    }
+}
+
+/* ---- The document ------------------------------------------------------- */
+
+static const char fg_style[] =
+    "text { font-family: \"DejaVu Sans\", Verdana, \"Segoe UI\", Helvetica, sans-serif; "
+    "fill: #222; }\n"
+    ".bg { fill: #fbfaf6; }\n"
+    "#title { font-size: 16px; font-weight: bold; }\n"
+    "#sub { font-size: 12px; fill: #666; }\n"
+    "#details, #matched { font: 12px \"DejaVu Sans Mono\", Menlo, Consolas, monospace; }\n"
+    "#matched { font-weight: bold; fill: #9c1aa8; }\n"
+    ".btn { cursor: pointer; }\n"
+    ".btn rect { fill: #eeece6; stroke: #b9b5ab; }\n"
+    ".btn:hover rect { fill: #e0ddd4; }\n"
+    ".btn text { font-size: 12px; }\n"
+    ".f { cursor: pointer; }\n"
+    ".f rect { stroke: #fbfaf6; stroke-width: 0.6; rx: 2px; }\n"
+    ".f text { font: 12px \"DejaVu Sans Mono\", Menlo, Consolas, monospace; fill: #1b1b1b; "
+    "pointer-events: none; }\n"
+    ".f:hover rect { stroke: #333; stroke-width: 1; }\n"
+    ".r rect { fill: #d5d2cb; }\n"
+    ".x { cursor: default; }\n"
+    ".x rect { fill: #dcdad5; }\n"
+    ".x text { fill: #555; }\n"
+    ".m rect { fill: #d84ee8; }\n"
+    ".a rect { fill-opacity: 0.45; }\n"
+    ".a text { fill-opacity: 0.6; }\n"
+    ".h { display: none; }\n";
+
+/* The viewer: zoom, search, details, keys and URL parameters. Frames are
+ * read once from their data attributes; f.o/f.n/f.d are sample offset,
+ * samples and depth, so a zoom is an exact rescaling. */
+static const char *const fg_script[] = {
+    "(function () {",
+    "\"use strict\";",
+    "var svg = document.documentElement;",
+    "var X0 = +svg.getAttribute(\"data-x0\"), W = +svg.getAttribute(\"data-w\");",
+    "var details = document.getElementById(\"details\");",
+    "var matched = document.getElementById(\"matched\");",
+    "var hint = details.textContent;",
+    "var frames = [].map.call(document.querySelectorAll(\"#frames > g.f\"), function (g) {",
+    "  var name = g.getAttribute(\"data-name\"), file = g.getAttribute(\"data-file\");",
+    "  var line = +g.getAttribute(\"data-line\");",
+    "  var full = file ? name + \" (\" + file + (line > 0 ? \":\" + line : \"\") + \")\" : name;",
+    "  var f = { g: g, rect: g.querySelector(\"rect\"), text: g.querySelector(\"text\"),",
+    "    o: +g.getAttribute(\"data-o\"), n: +g.getAttribute(\"data-samples\"),",
+    "    self: g.getAttribute(\"data-self\"), d: +g.getAttribute(\"data-d\"),",
+    "    root: g.classList.contains(\"r\"), merged: g.classList.contains(\"x\"),",
+    "    full: full };",
+    "  f.label = f.root ? \"all (\" + count(f.n) + \" samples)\"",
+    "    : g.hasAttribute(\"data-kind\") ? name : full;",
+    "  f.chars = Array.from(f.label);",
+    "  return f;",
+    "});",
+    "var root = frames[0], zoomed = root, regex = null;",
+    "var charW = measure();",
+    "",
+    "function count(n) { return String(n).replace(/\\B(?=(\\d{3})+(?!\\d))/g, \",\"); }",
+    "function pct(a, b) { return (b > 0 ? 100 * a / b : 0).toFixed(2) + \"%\"; }",
+    "function toggle(id, on) { document.getElementById(id).classList.toggle(\"h\", !on); }",
+    "",
+    "/* The advance of one label character in the font the browser chose. */",
+    "function measure() {",
+    "  var t = document.createElementNS(svg.namespaceURI, \"text\"), w;",
+    "  t.textContent = \"MMMMMMMMMMMMMMMMMMMM\";",
+    "  t.setAttribute(\"visibility\", \"hidden\");",
+    "  root.g.appendChild(t);",
+    "  w = t.getComputedTextLength() / 20;",
+    "  root.g.removeChild(t);",
+    "  return w > 0 ? w : 7.22;",
+    "}",
+    "",
+    "/* Show f at x with width w (px), dimmed when it is an ancestor; its",
+    " * label cut to the room, a <text> created when one first fits. */",
+    "function place(f, x, w, dim) {",
+    "  var n = Math.floor((w - 6) / charW), s = \"\";",
+    "  if (n >= 3)",
+    "    s = f.chars.length <= n ? f.label : f.chars.slice(0, n - 2).join(\"\") + \"..\";",
+    "  f.g.classList.remove(\"h\");",
+    "  f.g.classList.toggle(\"a\", dim);",
+    "  f.rect.setAttribute(\"x\", x.toFixed(2));",
+    "  f.rect.setAttribute(\"width\", w.toFixed(2));",
+    "  if (!f.text && s) {",
+    "    f.text = document.createElementNS(svg.namespaceURI, \"text\");",
+    "    f.text.setAttribute(\"y\", +f.rect.getAttribute(\"y\") + 11);",
+    "    f.g.appendChild(f.text);",
+    "  }",
+    "  if (f.text) {",
+    "    f.text.setAttribute(\"x\", (x + 3).toFixed(2));",
+    "    if (f.text.textContent !== s) f.text.textContent = s;",
+    "  }",
+    "}",
+    "",
+    "/* Make z full width: its descendants scale with it, its ancestors span",
+    " * the width dimmed, every other frame hides. */",
+    "function zoom(z) {",
+    "  var scale = W / z.n;",
+    "  zoomed = z;",
+    "  frames.forEach(function (f) {",
+    "    if (f.d >= z.d && f.o >= z.o && f.o + f.n <= z.o + z.n)",
+    "      place(f, X0 + (f.o - z.o) * scale, f.n * scale, false);",
+    "    else if (f.d < z.d && f.o <= z.o && z.o + z.n <= f.o + f.n)",
+    "      place(f, X0, W, true);",
+    "    else",
+    "      f.g.classList.add(\"h\");",
+    "  });",
+    "  toggle(\"reset\", z !== root);",
+    "}",
+    "",
+    "/* Highlight the frames matching re (null clears). A sample counts once",
+    " * however many frames of its stack match: the union of the matched",
+    " * frames' sample ranges. */",
+    "function search(re) {",
+    "  var hits = [], covered = 0, end = 0;",
+    "  regex = re;",
+    "  frames.forEach(function (f) {",
+    "    var hit = re !== null && !f.root && !f.merged && re.test(f.full);",
+    "    f.g.classList.toggle(\"m\", hit);",
+    "    if (hit) hits.push(f);",
+    "  });",
+    "  hits.sort(function (a, b) { return a.o - b.o; });",
+    "  hits.forEach(function (f) {",
+    "    var from = Math.max(f.o, end), to = f.o + f.n;",
+    "    if (to > from) { covered += to - from; end = to; }",
+    "  });",
+    "  matched.textContent = re === null ? \"\"",
+    "    : \"Matched: \" + (root.n > 0 ? 100 * covered / root.n : 0).toFixed(1) + \"%\";",
+    "  toggle(\"clear\", re !== null);",
+    "}",
+    "",
+    "function searchText(s) {",
+    "  if (s === null || s === \"\") { search(null); return; }",
+    "  try {",
+    "    search(new RegExp(s));",
+    "  } catch (e) {",
+    "    search(null);",
+    "    matched.textContent = \"Bad regular expression: \" + s;",
+    "  }",
+    "}",
+    "",
+    "function ask() {",
+    "  var s = window.prompt(\"Search frames (regular expression):\", regex ? regex.source : "
+    "\"\");",
+    "  if (s !== null) searchText(s);",
+    "}",
+    "",
+    "function describe(f) {",
+    "  var s = f.root ? \"all\" : f.full;",
+    "  s += \" \\u2014 \" + count(f.n) + \" samples (\" + pct(f.n, root.n) + \")\";",
+    "  if (f.self !== null) s += \", self \" + count(+f.self);",
+    "  if (zoomed !== root && f.d >= zoomed.d && f.o >= zoomed.o && f.o + f.n <= zoomed.o + "
+    "zoomed.n)",
+    "    s += \", \" + pct(f.n, zoomed.n) + \" of the zoomed frame\";",
+    "  var chars = Array.from(s), max = Math.floor((W - 150) / charW);",
+    "  return chars.length > max ? chars.slice(0, max - 2).join(\"\") + \"..\" : s;",
+    "}",
+    "",
+    "function frameOf(target) {",
+    "  var g = target.closest ? target.closest(\"g\") : null;",
+    "  return g && g.classList.contains(\"f\") ? frames[+g.id.slice(1)] : null;",
+    "}",
+    "",
+    "svg.addEventListener(\"click\", function (e) {",
+    "  var g = e.target.closest ? e.target.closest(\"g\") : null, f = frameOf(e.target);",
+    "  if (!g) return;",
+    "  if (g.id === \"reset\") zoom(root);",
+    "  else if (g.id === \"search\") ask();",
+    "  else if (g.id === \"clear\") search(null);",
+    "  else if (f && !f.merged) zoom(f);",
+    "});",
+    "svg.addEventListener(\"mouseover\", function (e) {",
+    "  var f = frameOf(e.target);",
+    "  if (f) details.textContent = describe(f);",
+    "});",
+    "svg.addEventListener(\"mouseout\", function (e) {",
+    "  if (frameOf(e.target)) details.textContent = hint;",
+    "});",
+    "document.addEventListener(\"keydown\", function (e) {",
+    "  if (e.key === \"Escape\") {",
+    "    if (zoomed !== root) zoom(root); else search(null);",
+    "  } else if ((e.key === \"f\" && (e.ctrlKey || e.metaKey)) || e.key === \"/\") {",
+    "    e.preventDefault();",
+    "    ask();",
+    "  }",
+    "});",
+    "",
+    "/* ?z=ID zooms on the frame with id fID (\"f12\" or \"12\"), ?s=REGEX searches. */",
+    "var params = new URLSearchParams(window.location.search);",
+    "var z = params.get(\"z\"), target = z && document.getElementById(/^\\d+$/.test(z) ? \"f\" + z "
+    ": z);",
+    "zoom(target && target.classList.contains(\"f\") ? frames[+target.id.slice(1)] : root);",
+    "if (params.get(\"s\")) searchText(params.get(\"s\"));",
+    "})();",
+};
+
+/* printf at buf + *n, never past size; *n stays a valid length. */
+static void __attribute__((format(printf, 4, 5)))
+appendf(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    if (*n + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *n, size - *n, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *n = *n + (size_t)w < size ? *n + (size_t)w : size - 1;
+}
+
+/* "pytop — TARGET — PYTHON — 30.0 s, 3000 samples at 100 Hz", leaving
+ * out what m does not say; also the document's <title>. */
+static void write_title(FILE *out, const struct profile_meta *m, char *buf, size_t size)
+{
+    size_t n = 0;
+    appendf(buf, size, &n, "pytop");
+    if (m == NULL) {
+        appendf(buf, size, &n, " profile");
+    } else {
+        if (m->target[0])
+            appendf(buf, size, &n, " \u2014 %s", m->target);
+        if (m->python[0])
+            appendf(buf, size, &n, " \u2014 %s", m->python);
+        appendf(buf, size, &n, " \u2014 %.1f s, %" PRIu64 " samples at %g Hz", m->duration,
+                m->samples, m->rate);
+    }
+    fputs("<title>", out);
+    xml_puts(out, buf);
+    fputs("</title>\n", out);
+}
+
+/* How the profile was taken, beyond the title: start, losses, settings. */
+static void subtitle(const struct profile_meta *m, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    if (m == NULL)
+        return;
+    if (m->started != 0) {
+        struct tm tm;
+        char when[64];
+        localtime_r(&m->started, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", &tm);
+        appendf(buf, size, &n, "started %s \u00b7 ", when);
+    }
+    if (m->achieved > 0)
+        appendf(buf, size, &n, "achieved %.1f Hz \u00b7 ", m->achieved);
+    if (m->lost > 0)
+        appendf(buf, size, &n, "%" PRIu64 " lost (%.1f%%) \u00b7 ", m->lost,
+                100.0 * (double)m->lost / (double)(m->lost + m->samples));
+    appendf(buf, size, &n, "by %s \u00b7 %s", m->by_function ? "function" : "line",
+            m->idle ? "idle threads kept" : "idle threads left out");
+    if (m->gil_only)
+        appendf(buf, size, &n, " \u00b7 GIL holder only");
+}
+
+static void write_button(FILE *out, const char *id, int hidden, int x, int width, const char *label)
+{
+    fprintf(out,
+            "<g id=\"%s\" class=\"btn%s\"><rect x=\"%d\" y=\"36\" width=\"%d\" height=\"20\" "
+            "rx=\"3\"/><text x=\"%d\" y=\"50\" text-anchor=\"middle\">%s</text></g>\n",
+            id, hidden ? " h" : "", x, width, x + width / 2, label);
+}
+
+static void write_head(FILE *out, const struct profile_meta *m, int height)
+{
+    char title[1024], sub[512];
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n", out);
+    fprintf(out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+            "height=\"%d\" viewBox=\"0 0 %d %d\" data-x0=\"%d\" data-w=\"%d\">\n",
+            FG_WIDTH, height, FG_WIDTH, height, FG_PAD, FG_PLOT);
+    write_title(out, m, title, sizeof title);
+    fprintf(out, "<style><![CDATA[\n%s]]></style>\n", fg_style);
+    fputs("<rect class=\"bg\" x=\"0\" y=\"0\" width=\"100%\" height=\"100%\"/>\n", out);
+    fprintf(out, "<text id=\"title\" x=\"%d\" y=\"24\" text-anchor=\"middle\">", FG_WIDTH / 2);
+    put_fitted(out, title, label_room(FG_PLOT * 0.75)); /* bold sans: ~9.6 px a character */
+    fputs("</text>\n", out);
+    subtitle(m, sub, sizeof sub);
+    fprintf(out, "<text id=\"sub\" x=\"%d\" y=\"50\" text-anchor=\"middle\">", FG_WIDTH / 2);
+    put_fitted(out, sub, label_room((FG_PLOT - 300) * 1.05));
+    fputs("</text>\n", out);
+    write_button(out, "reset", 1, FG_PAD, 90, "Reset zoom");
+    write_button(out, "clear", 1, FG_WIDTH - FG_PAD - 170, 90, "Clear search");
+    write_button(out, "search", 0, FG_WIDTH - FG_PAD - 74, 74, "Search\u2026");
+}
+
+/* What a box shows: its label, the head of its tooltip, its colour. */
+struct fg_words {
+    char label[1024];
+    char full[1024];
+    char colour[7];
+};
+
+static void box_words(const struct calltree *t, const struct fg_box *b, struct fg_words *w)
+{
+    char num[32];
+    if (b->node == CT_NONE) {
+        fmt_count(b->merged, num);
+        snprintf(w->label, sizeof w->label, "(%s small frames)", num);
+        snprintf(w->full, sizeof w->full, "%s frames narrower than 0.1%% each", num);
+        strcpy(w->colour, "dcdad5");
+    } else if (b->node == 0) {
+        snprintf(w->label, sizeof w->label, "all (%s samples)", fmt_count(b->samples, num));
+        strcpy(w->full, "all");
+        strcpy(w->colour, "d5d2cb");
+    } else {
+        const struct ct_frame *f = &t->frames[t->nodes[b->node].frame];
+        frame_label(f, w->label, sizeof w->label);
+        frame_full(f, w->full, sizeof w->full);
+        frame_colour(f, w->colour);
+    }
+}
+
+/* The data attributes scripts read (see flamegraph.h). */
+static void write_data(FILE *out, const struct calltree *t, const struct fg_box *b)
+{
+    static const char *const kinds[] = {"python", "process", "thread", "native"};
+    char num[32];
+    fputs(" data-name=\"", out);
+    if (b->node == CT_NONE) {
+        fprintf(out, "(%s small frames)\" data-merged=\"%" PRIu32 "\"", fmt_count(b->merged, num),
+                b->merged);
+    } else if (b->node == 0) {
+        fputs("all\"", out);
+    } else {
+        const struct ct_frame *f = &t->frames[t->nodes[b->node].frame];
+        xml_puts(out, f->name);
+        fputc('"', out);
+        if (f->kind != CT_PYTHON)
+            fprintf(out, " data-kind=\"%s\"",
+                    f->kind >= 0 && f->kind <= CT_NATIVE ? kinds[f->kind] : "other");
+        if (f->kind == CT_PYTHON || f->file[0]) {
+            fputs(" data-file=\"", out);
+            xml_puts(out, f->file);
+            fputc('"', out);
+        }
+        if (f->kind == CT_PYTHON)
+            fprintf(out, " data-line=\"%d\"", f->line);
+    }
+    fprintf(out, " data-samples=\"%" PRIu64 "\"", b->samples);
+    if (b->node != CT_NONE)
+        fprintf(out, " data-self=\"%" PRIu64 "\"", t->nodes[b->node].self);
+    fprintf(out, " data-o=\"%" PRIu64 "\" data-d=\"%d\"", b->offset, b->depth);
+}
+
+/* One frame: <g> with its data, tooltip, box and (if it fits) label. */
+static void write_frame(FILE *out, const struct calltree *t, const struct fg_box *b, size_t id,
+                        uint64_t all, int max_depth)
+{
+    struct fg_words words;
+    char num[32];
+    double x = FG_PAD + (all ? (double)b->offset / (double)all * FG_PLOT : 0);
+    double w = all ? (double)b->samples / (double)all * FG_PLOT : FG_PLOT;
+    int y = FG_TOP + (max_depth - b->depth) * FG_ROW;
+
+    box_words(t, b, &words);
+    fprintf(out, "<g id=\"f%zu\" class=\"f%s\"", id,
+            b->node == CT_NONE ? " x"
+            : b->node == 0     ? " r"
+                               : "");
+    write_data(out, t, b);
+    fputs("><title>", out);
+    xml_puts(out, words.full);
+    fprintf(out, "\n%s samples (%.2f%%)", fmt_count(b->samples, num),
+            all ? 100.0 * (double)b->samples / (double)all : 0.0);
+    if (b->node != CT_NONE)
+        fprintf(out, ", self %s", fmt_count(t->nodes[b->node].self, num));
+    fprintf(out, "</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"#%s\"/>", x,
+            y, w, FG_ROW - 1, words.colour);
+    /* No <text> where no label fits (most boxes of a big profile): the
+     * script adds one when a zoom makes room. */
+    size_t room = label_room(w);
+    if (room > 0) {
+        fprintf(out, "<text x=\"%.2f\" y=\"%d\">", x + FG_TEXT_X, y + FG_TEXT_Y);
+        put_fitted(out, words.label, room);
+        fputs("</text>", out);
+    }
+    fputs("</g>\n", out);
+}
+
+static void write_tail(FILE *out, int height)
+{
+    fprintf(out,
+            "<text id=\"details\" x=\"%d\" y=\"%d\">Hover a frame for details \u00b7 click to "
+            "zoom \u00b7 Esc resets \u00b7 Ctrl-F or / searches</text>\n",
+            FG_PAD, height - 10);
+    fprintf(out, "<text id=\"matched\" x=\"%d\" y=\"%d\" text-anchor=\"end\"></text>\n",
+            FG_WIDTH - FG_PAD, height - 10);
+    fputs("<script><![CDATA[\n", out);
+    for (size_t i = 0; i < sizeof fg_script / sizeof *fg_script; i++) {
+        fputs(fg_script[i], out);
+        fputc('\n', out);
+    }
+    fputs("]]></script>\n</svg>\n", out);
+}
+
+int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
+                     struct pt_error *err)
+{
+    struct fg_layout l;
+    if (layout_build(&l, t) != 0)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory writing the flamegraph");
+    int height = FG_TOP + (l.max_depth + 1) * FG_ROW + FG_BOTTOM;
+    uint64_t all = t->nodes[0].total;
+
+    errno = 0;
+    write_head(out, m, height);
+    fputs("<g id=\"frames\">\n", out);
+    for (size_t i = 0; i < l.n && !ferror(out); i++)
+        write_frame(out, t, &l.boxes[i], i, all, l.max_depth);
+    fputs("</g>\n", out);
+    write_tail(out, height);
+    free(l.boxes);
+
+    if (fflush(out) != 0 || ferror(out)) {
+        int e = errno ? errno : EIO;
+        return pt_error_sys(err, PT_E_IO, e, "cannot write the flamegraph: %s", strerror(e));
+    }
+    return 0;
+}

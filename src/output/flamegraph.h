@@ -1,0 +1,45 @@
+/*
+ * output/flamegraph: a call tree as one interactive, self-contained SVG.
+ *
+ * Frames are boxes stacked upwards from the root ("all") at the bottom,
+ * as wide as their share of the samples, children sorted by name so that
+ * two profiles of one program look alike. Boxes narrower than 0.1% of the
+ * samples are not drawn one by one: the small children of a frame become
+ * one grey "(N small frames)" box when together they are wide enough.
+ * A frame's colour depends only on its module (stdlib, third-party and
+ * application code in distinct warm families), so a function keeps its
+ * colour from one file to the next.
+ *
+ * The file needs nothing but a browser: inline style and script, system
+ * fonts. Hover shows a frame's details, a click zooms on it, Search (or
+ * Ctrl-F, "/") highlights the frames whose "name (file:line)" matches a
+ * regular expression and shows the share of samples under them (each
+ * sample once), Escape unzooms, then clears the search. Two URL
+ * parameters do the same on load, for links and tests: ?s=REGEX searches
+ * (percent-encoded: "+" would be a space), ?z=ID zooms on the frame
+ * <g id="fID">, e.g. profile.svg?z=f12&s=json|sqlite3.
+ *
+ * Every frame is a <g class="f" id="fN"> with data-name, data-file,
+ * data-line, data-samples (its total), data-self, data-o (the samples
+ * left of it), data-d (depth, root 0) and, for non-Python frames,
+ * data-kind (process, thread, native); the search result is the text of
+ * #matched ("Matched: 25.0%").
+ */
+#ifndef PYTOP_OUTPUT_FLAMEGRAPH_H
+#define PYTOP_OUTPUT_FLAMEGRAPH_H
+
+#include <stdio.h>
+
+#include "calltree.h"
+#include "error.h"
+#include "output/meta.h"
+
+/* Write the flamegraph of t, titled from m (may be NULL), to out. The
+ * output depends only on t and m (and the local time zone, for the start
+ * time): the same input gives the same bytes, whatever the order its
+ * stacks were added in.
+ * 0, or -1 with PT_E_IO (write failure) or PT_E_NOMEM in err. */
+int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
+                     struct pt_error *err);
+
+#endif
