@@ -1,0 +1,378 @@
+/*
+ * output/collapsed: folded stacks out of and back into a calltree. See
+ * collapsed.h for the format.
+ *
+ * Writing formats each frame once, then walks the tree depth first,
+ * keeping the text of the path from the root to the current node in one
+ * buffer: a node appends its frame's text to its parent's prefix, so the
+ * work is linear in the size of the output, whatever the depth.
+ */
+#include "config.h"
+#include "output/collapsed.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+/* The text of the current path, and where each depth's frame ends in it. */
+struct path {
+    char *buf;
+    size_t len, cap;
+    size_t *ends; /* ends[d]: length of the path down to depth d */
+    size_t nends;
+};
+
+static int path_reserve(struct path *p, size_t more)
+{
+    if (p->len + more <= p->cap)
+        return 0;
+    size_t ncap = p->cap ? p->cap : 4096;
+    while (ncap < p->len + more)
+        ncap *= 2;
+    char *nb = realloc(p->buf, ncap);
+    if (nb == NULL)
+        return -1;
+    p->buf = nb;
+    p->cap = ncap;
+    return 0;
+}
+
+static int path_append(struct path *p, const char *s, size_t n)
+{
+    if (path_reserve(p, n) != 0)
+        return -1;
+    memcpy(p->buf + p->len, s, n);
+    p->len += n;
+    return 0;
+}
+
+/* Append s with ';' turned into ':' and line breaks into spaces. */
+static int path_append_clean(struct path *p, const char *s)
+{
+    size_t n = strlen(s);
+    if (path_reserve(p, n) != 0)
+        return -1;
+    char *d = p->buf + p->len;
+    memcpy(d, s, n);
+    for (const char *c = s; (c = strpbrk(c, ";\n\r")) != NULL; c++)
+        d[c - s] = *c == ';' ? ':' : ' ';
+    p->len += n;
+    return 0;
+}
+
+/* The decimal digits of v at the end of a 21-byte buffer; returns the
+ * first digit. */
+static char *format_u64(uint64_t v, char end[static 21])
+{
+    char *s = end + 20;
+    *s = '\0';
+    do {
+        *--s = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return s;
+}
+
+static int path_append_u64(struct path *p, uint64_t v)
+{
+    char digits[21];
+    char *s = format_u64(v, digits);
+    return path_append(p, s, (size_t)(digits + 20 - s));
+}
+
+static int path_append_frame(struct path *p, const struct ct_frame *f)
+{
+    if (path_append_clean(p, f->name) != 0)
+        return -1;
+    if (f->kind != CT_PYTHON || (f->file[0] == '\0' && f->line <= 0))
+        return 0;
+    if (path_append(p, " (", 2) != 0 || path_append_clean(p, f->file) != 0)
+        return -1;
+    if (f->line > 0 && (path_append(p, ":", 1) != 0 || path_append_u64(p, (uint64_t)f->line) != 0))
+        return -1;
+    return path_append(p, ")", 1);
+}
+
+struct writer {
+    FILE *out;
+    struct path path;
+    struct path texts; /* every frame's text, one after the other */
+    size_t *text_end;  /* frame f's text is texts.buf[text_end[f]..text_end[f + 1]) */
+    int nomem;
+};
+
+/* Format every frame once, so a node costs one copy of its frame's text. */
+static int format_frames(struct writer *w, const struct calltree *t)
+{
+    w->text_end = malloc(((size_t)t->nframes + 1) * sizeof *w->text_end);
+    if (w->text_end == NULL)
+        return -1;
+    w->text_end[0] = 0;
+    for (uint32_t f = 0; f < t->nframes; f++) {
+        if (path_append_frame(&w->texts, &t->frames[f]) != 0)
+            return -1;
+        w->text_end[f + 1] = w->texts.len;
+    }
+    return 0;
+}
+
+static void write_node(void *ctx, const struct calltree *t, uint32_t node, int depth)
+{
+    struct writer *w = ctx;
+    struct path *p = &w->path;
+    if (w->nomem || depth == 0)
+        return;
+    size_t d = (size_t)depth;
+    if (d >= p->nends) {
+        size_t n = p->nends ? p->nends * 2 : 64;
+        while (n <= d)
+            n *= 2;
+        size_t *ne = realloc(p->ends, n * sizeof *ne);
+        if (ne == NULL) {
+            w->nomem = 1;
+            return;
+        }
+        p->ends = ne;
+        p->nends = n;
+    }
+    p->ends[0] = 0;
+    p->len = p->ends[d - 1];
+    const struct ct_node *nd = &t->nodes[node];
+    size_t from = w->text_end[nd->frame], to = w->text_end[nd->frame + 1];
+    if ((d > 1 && path_append(p, ";", 1) != 0) ||
+        path_append(p, w->texts.buf + from, to - from) != 0) {
+        w->nomem = 1;
+        return;
+    }
+    p->ends[d] = p->len;
+    if (nd->self == 0)
+        return;
+    /* The count goes after the path, then the path is cut back. */
+    if (path_append(p, " ", 1) != 0 || path_append_u64(p, nd->self) != 0 ||
+        path_append(p, "\n", 1) != 0) {
+        w->nomem = 1;
+        return;
+    }
+    fwrite(p->buf, 1, p->len, w->out);
+}
+
+int collapsed_write(FILE *out, const struct calltree *t, struct pt_error *err)
+{
+    struct writer w = {.out = out};
+    if (format_frames(&w, t) != 0)
+        w.nomem = 1;
+    else
+        calltree_walk(t, write_node, &w);
+    free(w.path.buf);
+    free(w.path.ends);
+    free(w.texts.buf);
+    free(w.text_end);
+    if (w.nomem)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory while writing folded stacks");
+    if (fflush(out) != 0 || ferror(out)) {
+        int e = errno ? errno : EIO; /* errno may be gone since the failed write */
+        return pt_error_sys(err, PT_E_IO, e, "cannot write the folded stacks: %s", strerror(e));
+    }
+    return 0;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* "WORD N" or "WORD N (...)": a process or thread frame. */
+static int is_tagged(const char *s, const char *word)
+{
+    size_t w = strlen(word);
+    if (strncmp(s, word, w) != 0 || s[w] != ' ' || !is_digit(s[w + 1]))
+        return 0;
+    s += w + 1;
+    while (is_digit(*s))
+        s++;
+    return *s == '\0' || (s[0] == ' ' && s[1] == '(' && s[strlen(s) - 1] == ')');
+}
+
+/* Split "name (file:N)" in place into name, file and line. The '(' that
+ * opens the file is the one matching the final ')' when it follows a
+ * space (paths and names may hold parentheses), else the first " (".
+ * 0 when s has that shape, -1 when it does not (s is left untouched). */
+static int split_python(char *s, const char **name, const char **file, int *line)
+{
+    size_t len = strlen(s);
+    if (len < 5 || s[len - 1] != ')')
+        return -1;
+    size_t colon = len - 1;
+    while (colon > 0 && is_digit(s[colon - 1]))
+        colon--;
+    if (colon == len - 1 || colon == 0 || s[colon - 1] != ':' || s[colon] == '0')
+        return -1;
+    long v = 0;
+    for (size_t i = colon; i < len - 1; i++) {
+        v = v * 10 + (s[i] - '0');
+        if (v > INT_MAX)
+            return -1;
+    }
+    colon--; /* now at ':' */
+
+    size_t open = SIZE_MAX;
+    int depth = 0;
+    for (size_t i = colon; i-- > 0;) {
+        if (s[i] == ')') {
+            depth++;
+        } else if (s[i] == '(' && depth-- == 0) {
+            if (i > 0 && s[i - 1] == ' ')
+                open = i;
+            break;
+        }
+    }
+    if (open == SIZE_MAX) {
+        char *first = strstr(s, " (");
+        if (first == NULL || (size_t)(first - s) + 1 >= colon)
+            return -1;
+        open = (size_t)(first - s) + 1;
+    }
+    s[open - 1] = '\0';
+    s[colon] = '\0';
+    *name = s;
+    *file = s + open + 1;
+    *line = (int)v;
+    return 0;
+}
+
+struct ids {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+static int ids_push(struct ids *ids, uint32_t id)
+{
+    if (ids->n == ids->cap) {
+        size_t ncap = ids->cap ? ids->cap * 2 : 256;
+        uint32_t *nv = realloc(ids->v, ncap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        ids->v = nv;
+        ids->cap = ncap;
+    }
+    ids->v[ids->n++] = id;
+    return 0;
+}
+
+/* Intern the next frame of a line (ids holds the ones before it). */
+static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev_kind)
+{
+    const char *name = text, *file = "";
+    int line = 0, kind = CT_PYTHON;
+    if (ids->n == 0 && is_tagged(text, "process"))
+        kind = CT_PROCESS;
+    else if ((ids->n == 0 || (ids->n == 1 && *prev_kind == CT_PROCESS)) &&
+             is_tagged(text, "thread"))
+        kind = CT_THREAD;
+    else if (split_python(text, &name, &file, &line) != 0)
+        name = text;
+    uint32_t id;
+    if (calltree_frame(t, kind, name, file, line, &id) != 0 || ids_push(ids, id) != 0)
+        return -1;
+    *prev_kind = kind;
+    return 0;
+}
+
+static int malformed(struct pt_error *err, unsigned long lineno, const char *why)
+{
+    return pt_error_set(err, PT_E_IO,
+                        "folded stacks, line %lu: %s (expected \"frame;frame;... COUNT\")", lineno,
+                        why);
+}
+
+static int read_line(struct calltree *t, char *line, size_t n, unsigned long lineno,
+                     struct ids *ids, struct pt_error *err)
+{
+    if (memchr(line, '\0', n) != NULL)
+        return malformed(err, lineno, "a NUL byte");
+    while (n > 0 && is_blank(line[n - 1]))
+        n--;
+    line[n] = '\0';
+    size_t lead = 0;
+    while (lead < n && is_blank(line[lead]))
+        lead++;
+    if (lead == n || line[0] == '#')
+        return 0;
+
+    size_t c = n;
+    while (c > 0 && !is_blank(line[c - 1]))
+        c--;
+    if (c == 0)
+        return malformed(err, lineno, "no sample count at the end");
+    uint64_t count = 0;
+    for (size_t i = c; i < n; i++) {
+        if (!is_digit(line[i]))
+            return malformed(err, lineno,
+                             line[i] == '.' && i > c ? "a fractional sample count"
+                                                     : "no sample count at the end");
+        unsigned d = (unsigned)(line[i] - '0');
+        if (count > (UINT64_MAX - d) / 10)
+            return malformed(err, lineno, "a sample count too large");
+        count = count * 10 + d;
+    }
+    if (c == 1)
+        return malformed(err, lineno, "no frames before the count");
+    line[c - 1] = '\0';
+
+    ids->n = 0;
+    int prev_kind = -1;
+    for (char *s = line;;) {
+        char *semi = strchr(s, ';');
+        if (semi != NULL)
+            *semi = '\0';
+        if (read_frame(t, s, ids, &prev_kind) != 0)
+            return pt_error_set(err, PT_E_NOMEM, "out of memory while reading folded stacks");
+        if (semi == NULL)
+            break;
+        s = semi + 1;
+    }
+    if (ids->n > INT_MAX)
+        return malformed(err, lineno, "too many frames");
+    if (calltree_add(t, ids->v, (int)ids->n, count) != 0)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory while reading folded stacks");
+    return 0;
+}
+
+int collapsed_read(FILE *in, struct calltree *t, struct pt_error *err)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    unsigned long lineno = 0;
+    struct ids ids = {0};
+    int rc = 0;
+
+    errno = 0;
+    while ((n = getline(&line, &cap, in)) >= 0) {
+        if (read_line(t, line, (size_t)n, ++lineno, &ids, err) != 0) {
+            rc = -1;
+            break;
+        }
+        errno = 0;
+    }
+    if (rc == 0 && !feof(in)) {
+        if (errno == ENOMEM)
+            rc = pt_error_set(err, PT_E_NOMEM, "out of memory while reading folded stacks");
+        else
+            rc = pt_error_sys(err, PT_E_IO, errno, "cannot read the folded stacks: %s",
+                              strerror(errno));
+    }
+    free(line);
+    free(ids.v);
+    return rc;
+}
