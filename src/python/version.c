@@ -201,7 +201,11 @@ int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struc
         return pt_error_set(err, PT_E_READ, "cannot read the Python version of PID %d",
                             (int)pid);
     if (!st.found_runtime) {
-        if (st.have_named) {
+        /* A name alone (no _PyRuntime) is the answer for 2.7 and 3.6; for
+         * a supported version it means the interpreter is not mapped yet
+         * (a process that just started) or is not there at all. */
+        if (st.have_named && (st.named.major != 3 || st.named.minor < PY_SUPPORTED_MIN_MINOR ||
+                              st.named.minor > PY_SUPPORTED_MAX_MINOR)) {
             *ver = st.named;
             return unsupported(err, pid, ver);
         }
