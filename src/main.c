@@ -18,14 +18,15 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (options_parse(argc, argv, &opt, &err) != 0) {
         fprintf(stderr, "pytop: %s\n", err.msg);
+        options_free(&opt);
         return pt_error_exit_status(&err);
     }
-    if (opt.help) {
-        options_usage();
-        return 0;
-    }
-    if (opt.version) {
-        printf("pytop %s\n", PACKAGE_VERSION);
+    if (opt.help || opt.version) {
+        if (opt.help)
+            options_usage();
+        else
+            printf("pytop %s\n", PACKAGE_VERSION);
+        options_free(&opt);
         return 0;
     }
     int rc;
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
                           PACKAGE_VERSION);
         break;
     }
+    options_free(&opt);
     if (rc != 0) {
         fprintf(stderr, "pytop: %s\n", err.msg);
         return pt_error_exit_status(&err);

@@ -179,9 +179,13 @@ static int apply(struct options *opt, const struct opt_spec *sp, const char *val
         *(double *)field = d;
         return 0;
     case OPT_STRING: {
+        /* Config file lines are reused buffers: keep a copy. */
+        if (opt->nowned == (int)(sizeof opt->owned / sizeof opt->owned[0]))
+            return pt_error_set(err, PT_E_USAGE, "%stoo many string options", from);
         char *copy = strdup(value);
         if (copy == NULL)
             return pt_error_set(err, PT_E_NOMEM, "out of memory");
+        opt->owned[opt->nowned++] = copy;
         *(const char **)field = copy;
         return 0;
     }
@@ -265,8 +269,16 @@ static int load_environment(struct options *opt, struct pt_error *err)
     return 0;
 }
 
+void options_free(struct options *opt)
+{
+    for (int i = 0; i < opt->nowned; i++)
+        free(opt->owned[i]);
+    opt->nowned = 0;
+}
+
 static void set_defaults(struct options *opt)
 {
+    options_free(opt);
     memset(opt, 0, sizeof *opt);
     opt->command = CMD_TOP;
     opt->rate = 100;
@@ -274,6 +286,7 @@ static void set_defaults(struct options *opt)
 
 int options_parse(int argc, char **argv, struct options *opt, struct pt_error *err)
 {
+    memset(opt, 0, sizeof *opt);
     set_defaults(opt);
     int first = 1;
     if (argc > 1 && argv[1][0] != '-') {

@@ -37,12 +37,17 @@ struct options {
     char **positional;    /* report PROFILE / diff BEFORE AFTER */
     int npositional;
     int help, version;
+    char *owned[32];      /* strings copied from the config file etc., freed by options_free */
+    int nowned;
 };
 
 /* Parse argv (and the environment and config file). On a usage error fill
  * err with PT_E_USAGE and a one-line message; returns 0 or -1. Strings
  * point into argv or into storage that lives until exit. */
 int options_parse(int argc, char **argv, struct options *opt, struct pt_error *err);
+
+/* Free what options_parse allocated. */
+void options_free(struct options *opt);
 
 /* Print the --help text of pytop to stdout. */
 void options_usage(void);

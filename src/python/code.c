@@ -98,7 +98,8 @@ static int code_read(struct code_cache *cc, struct remote *mem, const struct py_
     e->firsttraceable = lay->co_firsttraceable ? read_i32(head, lay->co_firsttraceable) : 0;
     e->varnames = read_u64(head, lay->co_varnames);
     e->kinds = lay->co_localspluskinds ? read_u64(head, lay->co_localspluskinds) : 0;
-    e->memo_offset = -1;
+    for (int i = 0; i < 4; i++)
+        e->memo_offset[i] = -1;
     if (e->firstlineno < 0 || e->argcount < 0 || e->firsttraceable < 0 || e->nlocals < 0)
         return -1;
 
@@ -140,11 +141,17 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
 {
     if (addr == 0 || (addr & 7) != 0)
         return -1;
+    if (addr == cc->last_addr && cc->n > 0) {
+        *id = cc->last_id;
+        return 0;
+    }
     if (cc->nslots != 0) {
         uint32_t h = addr_hash(addr) & (cc->nslots - 1);
         for (; cc->slots[h] != 0; h = (h + 1) & (cc->nslots - 1)) {
             if (cc->v[cc->slots[h] - 1].addr == addr) {
                 *id = cc->slots[h] - 1;
+                cc->last_addr = addr;
+                cc->last_id = *id;
                 return 0;
             }
         }
@@ -168,6 +175,8 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
         h = (h + 1) & (cc->nslots - 1);
     cc->slots[h] = cc->n + 1;
     *id = cc->n++;
+    cc->last_addr = addr;
+    cc->last_id = *id;
     return 0;
 fail:
     free(e.name);
@@ -181,12 +190,14 @@ int code_line(struct code_cache *cc, uint32_t id, int minor, int offset)
     struct py_code *e = &cc->v[id];
     if (offset < 0)
         return e->firstlineno;
-    if (offset == e->memo_offset)
-        return e->memo_line;
+    for (int i = 0; i < 4; i++)
+        if (e->memo_offset[i] == offset)
+            return e->memo_line[i];
     int line = linetable_line(minor, e->linetable, e->linetable_len, e->firstlineno, offset);
     if (line < 0)
         line = e->firstlineno;
-    e->memo_offset = offset;
-    e->memo_line = line;
+    unsigned slot = e->memo_next++ & 3;
+    e->memo_offset[slot] = offset;
+    e->memo_line[slot] = line;
     return line;
 }

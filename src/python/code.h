@@ -4,8 +4,9 @@
  * A code object is read once: its function name (co_qualname from 3.11,
  * co_name before), file name, first line and line table are copied out;
  * afterwards a sample only turns (code, instruction offset) into a line,
- * through a one-entry memo per code object that hits for the hot loops a
- * profiler mostly sees. Code objects are immutable and long-lived, so the
+ * through a small memo per code object that hits for the hot loops a
+ * profiler mostly sees (a few entries: a recursive function sits at its
+ * call on most frames and somewhere else at the top). Code objects are immutable and long-lived, so the
  * cache is not invalidated; a code object freed and another allocated at
  * its address is caught by the type and first-line checks of
  * code_cache_get when it happens to be re-read.
@@ -31,8 +32,9 @@ struct py_code {
     size_t linetable_len;
     uint64_t varnames;  /* tuple of local names (co_varnames / co_localsplusnames) */
     uint64_t kinds;     /* 3.11+: co_localspluskinds (bytes) */
-    int memo_offset;    /* last looked-up offset and its line */
-    int memo_line;
+    int memo_offset[4]; /* recently looked-up offsets and their lines */
+    int memo_line[4];
+    unsigned memo_next;
 };
 
 struct code_cache {
@@ -41,6 +43,8 @@ struct code_cache {
     uint32_t *slots;    /* open addressing over addresses: id + 1, 0 = empty */
     uint32_t nslots;
     uint64_t code_type; /* address of PyCode_Type in the target; 0 = do not check */
+    uint64_t last_addr; /* the last code object looked up, and its id */
+    uint32_t last_id;
 };
 
 void code_cache_init(struct code_cache *cc, uint64_t code_type);

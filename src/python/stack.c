@@ -15,8 +15,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "python/target.h"
+
 
 /* 3.11+ frame owners (enum _frameowner). */
 #define FRAME_OWNED_BY_GENERATOR 1
@@ -393,8 +395,13 @@ static uint32_t max_u32(const uint32_t *v, size_t n)
     return m;
 }
 
+/* Returned by walk_threads when the cached list head is no longer the
+ * head (a thread started since: it set the old head's prev). */
+#define STALE_HEAD 1
+
 static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstate,
-                        int64_t interp_index, uint64_t holder, struct pt_error *err)
+                        int64_t interp_index, uint64_t holder, int cached,
+                        struct pt_error *err)
 {
     const struct py_layout *lay = &t->lay;
     const uint32_t fields[] = {lay->ts_next, lay->ts_frame, lay->ts_thread_id,
@@ -402,6 +409,7 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
     uint32_t need = max_u32(fields, sizeof fields / sizeof fields[0]) + 8;
     uint8_t ts[512];
     struct cycle_check cyc = {0, 1, 0};
+    int first_thread = s->nthreads;
     if (need > sizeof ts)
         return pt_error_set(err, PT_E_UNSUPPORTED, "thread state layout too large");
     while (tstate != 0) {
@@ -410,6 +418,9 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
             return sample_fail(t, err, PT_E_TORN, "thread list");
         if (remote_read(&t->mem, tstate, ts, need) != 0)
             return sample_fail(t, err, PT_E_TORN, "thread list");
+        /* Every version starts PyThreadState with prev, next. */
+        if (cached && s->nthreads == first_thread && get_u64(ts, 0) != 0)
+            return STALE_HEAD;
         struct py_thread *th = push_thread(s);
         if (th == NULL)
             return pt_error_set(err, PT_E_NOMEM, "out of memory sampling PID %d", (int)t->pid);
@@ -442,15 +453,60 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
     return 0;
 }
 
+static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error *err);
+
 int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *err)
+{
+    remote_cache_begin(&t->mem);
+    int rc = sample_walk(t, s, err);
+    remote_cache_end(&t->mem);
+    return rc;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Read the interpreter list into t->interps. 0, or -1 with err. */
+static int read_interps(struct py_target *t, struct pt_error *err)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t interp;
+    t->ninterps = -1;
+    if (remote_read_ptr(&t->mem, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0)
+        return sample_fail(t, err, PT_E_READ, "interpreter list");
+    struct cycle_check cyc = {0, 1, 0};
+    int n = 0;
+    while (interp != 0) {
+        struct interp_entry e = {interp, 0, 0, 0};
+        /* next, thread list head, and (3.12+) the GIL pointer: one read. */
+        struct remote_iov iov[3] = {{interp + lay->is_next, &e.next, 8},
+                                    {interp + lay->is_tstate_head, &e.threads, 8},
+                                    {interp + lay->is_gil_ptr, &e.gil, 8}};
+        if (n >= PY_MAX_INTERPRETERS || cycle_step(&cyc, interp) ||
+            remote_readv(&t->mem, iov, lay->is_gil_ptr ? 3 : 2) != 0)
+            return sample_fail(t, err, PT_E_TORN, "interpreter list");
+        if (n < INTERP_CACHE_MAX)
+            t->interps[n] = e;
+        n++;
+        interp = e.next;
+    }
+    /* A process with more interpreters than the cache holds is re-read
+     * every sample. */
+    t->ninterps = n <= INTERP_CACHE_MAX ? n : -1;
+    t->interps_read = now_ns();
+    return n <= INTERP_CACHE_MAX ? 0 : -2;
+}
+
+static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error *err)
 {
     const struct py_layout *lay = &t->lay;
     s->nthreads = 0;
     s->nframes = 0;
     s->gil_locked = 0;
-    uint64_t interp;
-    if (remote_read_ptr(&t->mem, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0)
-        return sample_fail(t, err, PT_E_READ, "interpreter list");
     int fail = 0;
     uint64_t runtime_holder = 0;
     if (lay->rt_tstate_current != 0) {
@@ -458,27 +514,47 @@ int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *er
         if (fail)
             return -1;
     }
-    struct cycle_check cyc = {0, 1, 0};
     int rc = 0;
-    for (int64_t index = 0; interp != 0 && rc == 0; index++) {
-        /* next, thread list head, and (3.12+) the GIL pointer: one read. */
-        uint64_t next = 0, head = 0, gil = 0;
-        struct remote_iov iov[3] = {{interp + lay->is_next, &next, 8},
-                                    {interp + lay->is_tstate_head, &head, 8},
-                                    {interp + lay->is_gil_ptr, &gil, 8}};
-        if (index >= PY_MAX_INTERPRETERS || cycle_step(&cyc, interp) ||
-            remote_readv(&t->mem, iov, lay->is_gil_ptr ? 3 : 2) != 0) {
-            rc = sample_fail(t, err, PT_E_TORN, "interpreter list");
-            break;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int cached = 1;
+        if (t->ninterps < 0 || t->interps_ttl == 0 ||
+            now_ns() - t->interps_read > t->interps_ttl) {
+            cached = 0;
+            rc = read_interps(t, err);
+            if (rc == -1)
+                return -1;
+            if (rc == -2)
+                return pt_error_set(err, PT_E_UNSUPPORTED,
+                                    "PID %d has more than %d interpreters", (int)t->pid,
+                                    INTERP_CACHE_MAX);
         }
-        uint64_t holder = lay->is_gil_ptr ? gil_holder_interp(t, gil) : runtime_holder;
-        if (holder != 0)
-            s->gil_locked = 1;
-        int from = s->nthreads;
-        rc = walk_threads(t, s, head, index, holder, err);
-        if (rc == 0 && lay->ts_native_thread_id == 0)
-            fill_tids_from_pthreads(t, s, from);
-        interp = next;
+        s->nthreads = 0;
+        s->nframes = 0;
+        s->gil_locked = 0;
+        rc = 0;
+        for (int index = 0; index < t->ninterps && rc == 0; index++) {
+            const struct interp_entry *e = &t->interps[index];
+            uint64_t holder = lay->is_gil_ptr ? gil_holder_interp(t, e->gil) : runtime_holder;
+            if (holder != 0)
+                s->gil_locked = 1;
+            int from = s->nthreads;
+            rc = walk_threads(t, s, e->threads, index, holder, cached, err);
+            if (rc == 0 && lay->ts_native_thread_id == 0)
+                fill_tids_from_pthreads(t, s, from);
+        }
+        int torn = 0;
+        for (int i = 0; i < s->nthreads; i++)
+            torn |= s->threads[i].torn;
+        /* What went wrong may be the cache's age: read the list again. */
+        if ((rc != 0 || torn) && cached) {
+            t->ninterps = -1;
+            continue;
+        }
+        if (rc != 0 || torn)
+            t->ninterps = -1;
+        break;
     }
+    if (rc == STALE_HEAD)
+        rc = sample_fail(t, err, PT_E_TORN, "thread list");
     return rc;
 }

@@ -12,6 +12,8 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
     memset(t, 0, sizeof *t);
     t->pid = pid;
     t->tid_offset = -1;
+    t->ninterps = -1;
+    t->interps_ttl = 20 * 1000 * 1000;
     if (python_probe(pid, &t->ver, &t->bin, err) != 0)
         return -1;
     const struct py_layout *lay = layout_for(t->ver.minor);
@@ -35,6 +37,8 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
         return -1;
     }
     code_cache_init(&t->codes, t->bin.code_type);
+    /* Without the cache sampling is slower, not wrong. */
+    remote_cache_enable(&t->mem);
     return 0;
 }
 

@@ -25,6 +25,13 @@ struct frame_segment {
 
 #define FRAME_SEGMENTS_MAX 32
 
+/* An interpreter as last read: its next, thread list head and GIL. */
+struct interp_entry {
+    uint64_t addr, next, threads, gil;
+};
+
+#define INTERP_CACHE_MAX 16
+
 struct py_target {
     pid_t pid;
     struct remote mem;
@@ -40,6 +47,13 @@ struct py_target {
     struct frame_segment segs[FRAME_SEGMENTS_MAX];
     int nsegs;
     uint64_t next_chunk; /* the next older data stack chunk not loaded yet */
+    /* The interpreter list changes rarely (threads start and end at its
+     * head): it is re-read at most every INTERP_CACHE_NS, which spares
+     * two pages of the one read a fast sample makes. */
+    struct interp_entry interps[INTERP_CACHE_MAX];
+    int ninterps;          /* -1: not cached */
+    uint64_t interps_read; /* CLOCK_MONOTONIC ns of the last read */
+    uint64_t interps_ttl;  /* how long a read serves, ns; 0 = read every sample */
 };
 
 /* Attach to pid: find its interpreter and version, set up the layout (with

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -122,18 +123,237 @@ void remote_init_custom(struct remote *r, const struct remote_ops *ops, void *pr
     r->mem_fd = -1;
 }
 
+/* --- the replay cache --- */
+
+#define PAGE 4096u
+#define CACHE_MAX_BYTES (2u << 20)
+#define CACHE_MAX_RANGES 512
+#define CACHE_MAX_NOTES 4096
+
+struct cache_range {
+    uint64_t addr, end; /* [addr, end) */
+    size_t off;         /* in buf */
+};
+
+struct remote_cache {
+    int active;                  /* inside begin..end */
+    struct cache_range *ranges;  /* what buf holds, sorted */
+    int nranges;
+    uint8_t *buf;
+    size_t bufcap;
+    struct cache_range *notes;   /* ranges asked for in this sample */
+    int nnotes;
+    struct cache_range *plan_notes; /* the notes the current ranges were planned from */
+    int nplan;
+    uint64_t hits, misses;
+};
+
+int remote_cache_enable(struct remote *r)
+{
+    if (r->cache != NULL)
+        return 0;
+    struct remote_cache *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return -1;
+    c->ranges = calloc(CACHE_MAX_RANGES, sizeof *c->ranges);
+    c->notes = calloc(CACHE_MAX_NOTES, sizeof *c->notes);
+    c->plan_notes = calloc(CACHE_MAX_NOTES, sizeof *c->plan_notes);
+    if (c->ranges == NULL || c->notes == NULL || c->plan_notes == NULL) {
+        free(c->ranges);
+        free(c->notes);
+        free(c->plan_notes);
+        free(c);
+        return -1;
+    }
+    r->cache = c;
+    return 0;
+}
+
+static void cache_free(struct remote_cache *c)
+{
+    if (c == NULL)
+        return;
+    free(c->ranges);
+    free(c->notes);
+    free(c->plan_notes);
+    free(c->buf);
+    free(c);
+}
+
+static void note(struct remote_cache *c, uint64_t addr, size_t len)
+{
+    if (c->nnotes < CACHE_MAX_NOTES && len > 0 && addr + len > addr)
+        c->notes[c->nnotes++] = (struct cache_range){addr, addr + len, 0};
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const struct cache_range *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sort notes by address: insertion sort for the usual handful, which is
+ * also nearly sorted from one sample to the next. */
+static void sort_notes(struct cache_range *v, int n)
+{
+    if (n > 64) {
+        qsort(v, (size_t)n, sizeof *v, range_cmp);
+        return;
+    }
+    for (int i = 1; i < n; i++) {
+        struct cache_range x = v[i];
+        int j = i;
+        for (; j > 0 && v[j - 1].addr > x.addr; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* Plan the replay from the notes: ranges widened, sorted, merged. */
+static size_t cache_plan(struct remote_cache *c)
+{
+    /* Widen each noted range to the end of its page (the rest of a mapped
+     * page is mapped too), sort, and merge neighbours: two ranges less
+     * than a page apart have no unmapped page between them. */
+    sort_notes(c->notes, c->nnotes);
+    c->nranges = 0;
+    size_t total = 0;
+    for (int i = 0; i < c->nnotes; i++) {
+        uint64_t addr = c->notes[i].addr;
+        uint64_t end = (c->notes[i].end + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+        if (end < c->notes[i].end)
+            continue; /* the top of the address space */
+        struct cache_range *last = c->nranges ? &c->ranges[c->nranges - 1] : NULL;
+        if (last && addr < last->end + PAGE) {
+            if (end > last->end) {
+                total += end - last->end;
+                last->end = end;
+            }
+            continue;
+        }
+        if (c->nranges == CACHE_MAX_RANGES || total + (end - addr) > CACHE_MAX_BYTES)
+            break;
+        c->ranges[c->nranges++] = (struct cache_range){addr, end, 0};
+        total += end - addr;
+    }
+    return total;
+}
+
+void remote_cache_begin(struct remote *r)
+{
+    struct remote_cache *c = r->cache;
+    if (c == NULL)
+        return;
+    c->active = 1;
+    if (c->nnotes == 0) {
+        c->nranges = 0;
+        return;
+    }
+    /* A steady program asks for the same ranges every time: then the plan
+     * of last time stands. */
+    size_t total = 0;
+    if (c->nnotes == c->nplan &&
+        memcmp(c->notes, c->plan_notes, (size_t)c->nnotes * sizeof *c->notes) == 0 &&
+        c->nranges > 0) {
+        for (int i = 0; i < c->nranges; i++)
+            total += c->ranges[i].end - c->ranges[i].addr;
+    } else {
+        memcpy(c->plan_notes, c->notes, (size_t)c->nnotes * sizeof *c->notes);
+        c->nplan = c->nnotes;
+        total = cache_plan(c);
+    }
+    c->nnotes = 0;
+    if (total > c->bufcap) {
+        uint8_t *nb = realloc(c->buf, total);
+        if (nb == NULL) {
+            c->nranges = 0;
+            return;
+        }
+        c->buf = nb;
+        c->bufcap = total;
+    }
+    struct remote_iov iov[CACHE_MAX_RANGES];
+    size_t off = 0;
+    for (int i = 0; i < c->nranges; i++) {
+        c->ranges[i].off = off;
+        iov[i] = (struct remote_iov){c->ranges[i].addr, c->buf + off,
+                                     (size_t)(c->ranges[i].end - c->ranges[i].addr)};
+        off += iov[i].len;
+    }
+    if (c->nranges > 0 && r->ops->readv(r, iov, c->nranges) != 0) {
+        c->nranges = 0; /* something moved: live reads this time */
+        c->nplan = 0;
+    }
+}
+
+void remote_cache_end(struct remote *r)
+{
+    if (r->cache != NULL)
+        r->cache->active = 0;
+}
+
+void remote_cache_stats(const struct remote *r, uint64_t *hits, uint64_t *misses)
+{
+    *hits = r->cache ? r->cache->hits : 0;
+    *misses = r->cache ? r->cache->misses : 0;
+}
+
+/* Serve [addr, addr + len) from the cache if it holds all of it. */
+static int cache_get(struct remote_cache *c, uint64_t addr, void *buf, size_t len)
+{
+    int lo = 0, hi = c->nranges - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const struct cache_range *cr = &c->ranges[mid];
+        if (addr < cr->addr) {
+            hi = mid - 1;
+        } else if (addr >= cr->end) {
+            lo = mid + 1;
+        } else {
+            if (len > cr->end - addr)
+                return -1;
+            memcpy(buf, c->buf + cr->off + (addr - cr->addr), len);
+            return 0;
+        }
+    }
+    return -1;
+}
+
 void remote_close(struct remote *r)
 {
     if (r->mem_fd >= 0)
         close(r->mem_fd);
     r->mem_fd = -1;
+    cache_free(r->cache);
+    r->cache = NULL;
 }
 
 int remote_readv(struct remote *r, const struct remote_iov *iov, int n)
 {
     if (n <= 0)
         return 0;
-    return r->ops->readv(r, iov, n);
+    struct remote_cache *c = r->cache;
+    if (c == NULL || !c->active)
+        return r->ops->readv(r, iov, n);
+    /* Serve what the replay holds; read the rest live, in one call. */
+    enum { BATCH = 64 };
+    struct remote_iov live[BATCH];
+    int nlive = 0;
+    for (int i = 0; i < n; i++) {
+        note(c, iov[i].addr, iov[i].len);
+        if (c->nranges > 0 && cache_get(c, iov[i].addr, iov[i].buf, iov[i].len) == 0) {
+            c->hits++;
+            continue;
+        }
+        c->misses++;
+        live[nlive++] = iov[i];
+        if (nlive == BATCH) {
+            if (r->ops->readv(r, live, nlive) != 0)
+                return -1;
+            nlive = 0;
+        }
+    }
+    return nlive ? r->ops->readv(r, live, nlive) : 0;
 }
 
 int remote_read(struct remote *r, uint64_t addr, void *buf, size_t len)
@@ -141,7 +361,7 @@ int remote_read(struct remote *r, uint64_t addr, void *buf, size_t len)
     struct remote_iov one = {.addr = addr, .buf = buf, .len = len};
     if (len == 0)
         return 0;
-    return r->ops->readv(r, &one, 1);
+    return remote_readv(r, &one, 1);
 }
 
 int remote_read_ptr(struct remote *r, uint64_t addr, uint64_t *out)

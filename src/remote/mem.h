@@ -22,6 +22,7 @@ struct remote_iov {
 };
 
 struct remote;
+struct remote_cache;
 
 struct remote_ops {
     /* Read every range fully; 0 on success, -1 with errno set otherwise. */
@@ -36,6 +37,7 @@ struct remote {
     void *priv;         /* for test sources */
     uint64_t syscalls;  /* read syscalls made: a benchmark figure */
     uint64_t bytes;     /* bytes read */
+    struct remote_cache *cache; /* the replay cache of sampling, or NULL */
 };
 
 /* Open process pid for reading. Fails with PT_E_NOPROC or PT_E_PERM and the
@@ -53,6 +55,29 @@ int remote_read(struct remote *r, uint64_t addr, void *buf, size_t len);
 
 /* Read several ranges, as one syscall where possible. 0 or -1 (errno). */
 int remote_readv(struct remote *r, const struct remote_iov *iov, int n);
+
+/*
+ * The replay cache. A sample of a steady program reads the same ranges as
+ * the one before (thread states, frames, data stack chunks), and one
+ * process_vm_readv costs about the same for 8 bytes as for a page. So:
+ * between remote_cache_begin and remote_cache_end every range asked for
+ * is noted; the next begin reads all of them (each widened to the end of
+ * its page, neighbours merged) in one call, and reads inside those ranges
+ * are served from that copy. What is not in it is read live, and noted
+ * for next time. A failed replay just means live reads for that sample.
+ */
+
+/* Give r a replay cache (done by pytarget_attach). 0 or -1. */
+int remote_cache_enable(struct remote *r);
+
+/* Start a sample: replay the ranges of the previous one. */
+void remote_cache_begin(struct remote *r);
+
+/* End a sample: reads go live again until the next begin. */
+void remote_cache_end(struct remote *r);
+
+/* Served-from-cache and live read counts, for benchmarks. */
+void remote_cache_stats(const struct remote *r, uint64_t *hits, uint64_t *misses);
 
 /* Read a pointer-sized value. 0 or -1. */
 int remote_read_ptr(struct remote *r, uint64_t addr, uint64_t *out);
