@@ -32,8 +32,6 @@
 struct sthread {
     pid_t tid;
     int stat_fd;      /* /proc/PID/task/TID/stat, kept open; -1 if not */
-    int sched_fd;     /* /proc/PID/task/TID/schedstat, kept open; -1 if not */
-    uint64_t cpu_ns;  /* its CPU time at the last look (schedstat), 0 = none yet */
     uint32_t frame;   /* its "thread TID (name)" frame, CT_NONE until named */
     uint64_t seen;    /* last tick it was in a sample */
 };
@@ -168,9 +166,6 @@ static struct sthread *thread_of(struct starget *tg, pid_t tid)
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)tg->py.pid, (int)tid);
     th->tid = tid;
     th->stat_fd = tid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)tg->py.pid, (int)tid);
-    th->sched_fd = tid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    th->cpu_ns = 0;
     th->frame = CT_NONE;
     th->seen = 0;
     return th;
@@ -184,8 +179,6 @@ static void threads_sweep(struct sampler *s, struct starget *tg)
         if (s->tick - tg->threads[i].seen > horizon) {
             if (tg->threads[i].stat_fd >= 0)
                 close(tg->threads[i].stat_fd);
-            if (tg->threads[i].sched_fd >= 0)
-                close(tg->threads[i].sched_fd);
             tg->threads[i] = tg->threads[--tg->nthreads];
         } else {
             i++;
@@ -193,30 +186,13 @@ static void threads_sweep(struct sampler *s, struct starget *tg)
     }
 }
 
-/* Did the thread use CPU since the last look? 1 yes, 0 no, -1 unknown.
- * schedstat is a few numbers: five times cheaper to read than stat. */
-static int thread_used_cpu(struct sthread *th)
-{
-    char buf[128];
-    if (th->sched_fd < 0)
-        return -1;
-    ssize_t n = pread(th->sched_fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    uint64_t cpu = strtoull(buf, NULL, 10);
-    int used = th->cpu_ns == 0 || cpu != th->cpu_ns;
-    th->cpu_ns = cpu;
-    return used;
-}
-
-/* Is the thread running (kernel state R)? A thread that used no CPU since
- * the last tick is not; one that did is asked the kernel's state. */
+/* Is the thread running (kernel state R: on a CPU or waiting for one)? One
+ * pread of a kept-open file. (schedstat would be cheaper, but the kernel
+ * does not update it for a task that runs on between scheduler ticks, so
+ * "no change" cannot tell running from asleep.) */
 static int thread_running(struct sthread *th)
 {
     char buf[512];
-    if (thread_used_cpu(th) == 0)
-        return 0;
     if (th->stat_fd < 0)
         return 0;
     ssize_t n = pread(th->stat_fd, buf, sizeof buf - 1, 0);
@@ -297,8 +273,6 @@ static void target_release(struct starget *tg)
     for (int i = 0; i < tg->nthreads; i++) {
         if (tg->threads[i].stat_fd >= 0)
             close(tg->threads[i].stat_fd);
-        if (tg->threads[i].sched_fd >= 0)
-            close(tg->threads[i].sched_fd);
     }
     free(tg->threads);
     free(tg->keys);
