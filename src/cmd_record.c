@@ -152,6 +152,11 @@ int cmd_record(const struct options *opt, struct pt_error *err)
                             opt->positional[0]);
     if (choose_format(opt, path, &fmt, err) != 0)
         return -1;
+    /* A path that cannot be written is said now, not after the recording. */
+    struct atomic_file probe;
+    if (atomic_open(&probe, path, err) != 0)
+        return -1;
+    atomic_abort(&probe);
     install_signals();
 
     struct select_result sel;

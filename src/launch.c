@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "proc/proc.h"
+#include "python/target.h"
 #include "python/version.h"
+#include "remote/mem.h"
 
 int launch_start(char *const *argv, int keep_stdin, pid_t *pid, struct pt_error *err)
 {
@@ -80,17 +82,18 @@ int launch_wait_python(pid_t pid, double timeout, int any_descendant, pid_t *pyt
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        struct py_version v;
         int status;
         if (launch_exited(pid, &status))
             return pt_error_set(err, PT_E_GONE,
                                 "the command exited (status %d) before it ran Python",
                                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-        if (python_probe(pid, &v, NULL, err) == 0) {
+        struct py_target t;
+        if (pytarget_attach(&t, pid, err) == 0) {
+            pytarget_detach(&t);
             *python = pid;
             return 0;
         }
-        if (err->code == PT_E_UNSUPPORTED || err->code == PT_E_PERM)
+        if (err->code == PT_E_PERM)
             return -1;
         if (any_descendant) {
             struct pt_error ignored;
@@ -98,6 +101,7 @@ int launch_wait_python(pid_t pid, double timeout, int any_descendant, pid_t *pyt
             pid_t *desc = NULL;
             ssize_t n = t ? proc_descendants(t, pid, &desc) : 0;
             for (ssize_t i = 0; i < n; i++) {
+                struct py_version v;
                 if (python_probe(desc[i], &v, NULL, &ignored) == 0) {
                     *python = desc[i];
                     free(desc);
@@ -153,9 +157,10 @@ void launch_stop(pid_t pid, double grace)
     for (;;) {
         int leader_gone = launch_exited(pid, NULL);
         /* kill(-pgid, 0) fails with ESRCH once the whole group is gone. */
+        /* Orphaned workers stay zombies until init reaps them: gone. */
         int rest = 0;
         for (ssize_t i = 0; i < n; i++)
-            rest |= kill(desc[i], 0) == 0;
+            rest |= !remote_process_gone(desc[i]);
         if (leader_gone && kill(-pid, 0) != 0 && !rest) {
             free(desc);
             return;

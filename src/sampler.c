@@ -57,7 +57,9 @@ struct sampler {
     pthread_mutex_t lock;     /* guards targets[] against sampler_describe */
     struct starget **targets;
     int ntargets, cap;
-    pid_t *rejected;          /* descendants that are not (readable) Python */
+    pid_t *rejected;          /* descendants that are not (readable) Python ... */
+    int *tries;               /* ... after this many looks (a process caught while it
+                               * starts is not Python yet) */
     int nrejected, rejected_cap;
     struct py_sample sample;
     uint32_t stack[PY_MAX_DEPTH + 2];
@@ -281,6 +283,9 @@ static void target_release(struct starget *tg)
     free(tg);
 }
 
+/* Looks at a descendant that is not Python before giving up on it. */
+#define REJECT_AFTER 5
+
 static int known_pid(struct sampler *s, pid_t pid)
 {
     for (int i = 0; i < s->ntargets; i++)
@@ -288,20 +293,30 @@ static int known_pid(struct sampler *s, pid_t pid)
             return 1;
     for (int i = 0; i < s->nrejected; i++)
         if (s->rejected[i] == pid)
-            return 1;
+            return s->tries[i] >= REJECT_AFTER;
     return 0;
 }
 
 static void reject(struct sampler *s, pid_t pid)
 {
+    for (int i = 0; i < s->nrejected; i++)
+        if (s->rejected[i] == pid) {
+            s->tries[i]++;
+            return;
+        }
     if (s->nrejected == s->rejected_cap) {
         int ncap = s->rejected_cap ? s->rejected_cap * 2 : 16;
         pid_t *nv = realloc(s->rejected, (size_t)ncap * sizeof *nv);
         if (nv == NULL)
             return;
         s->rejected = nv;
+        int *nt = realloc(s->tries, (size_t)ncap * sizeof *nt);
+        if (nt == NULL)
+            return;
+        s->tries = nt;
         s->rejected_cap = ncap;
     }
+    s->tries[s->nrejected] = 1;
     s->rejected[s->nrejected++] = pid;
 }
 
@@ -530,6 +545,7 @@ void sampler_free(struct sampler *s)
         target_release(s->targets[i]);
     free(s->targets);
     free(s->rejected);
+    free(s->tries);
     free(s->roots);
     py_sample_free(&s->sample);
     pthread_mutex_destroy(&s->lock);

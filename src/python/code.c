@@ -48,6 +48,8 @@ static int slots_grow(struct code_cache *cc)
     if (slots == NULL)
         return -1;
     for (uint32_t i = 0; i < cc->n; i++) {
+        if (cc->v[i].addr == 0)
+            continue; /* replaced: kept for its id only */
         uint32_t h = addr_hash(cc->v[i].addr) & (nslots - 1);
         while (slots[h] != 0)
             h = (h + 1) & (nslots - 1);
@@ -73,11 +75,9 @@ static uint64_t read_u64(const uint8_t *buf, uint32_t off)
     return v;
 }
 
-/* Read the code object at addr into e. 0 or -1. */
-static int code_read(struct code_cache *cc, struct remote *mem, const struct py_layout *lay,
-                     uint64_t addr, struct py_code *e)
+/* The bytes of a code object pytop reads: up to its last used field. */
+static uint32_t code_head_size(const struct py_layout *lay)
 {
-    uint8_t head[256];
     const uint32_t used[] = {lay->co_firstlineno, lay->co_argcount, lay->co_firsttraceable,
                              lay->co_varnames, lay->co_localspluskinds, lay->co_qualname,
                              lay->co_name, lay->co_filename, lay->co_linetable,
@@ -86,12 +86,44 @@ static int code_read(struct code_cache *cc, struct remote *mem, const struct py_
     for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
         if (used[i] + 8 > need)
             need = used[i] + 8;
+    return need;
+}
+
+static void code_ident(const struct py_layout *lay, const uint8_t *head, uint64_t ident[4])
+{
+    ident[0] = read_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
+    ident[1] = read_u64(head, lay->co_filename);
+    ident[2] = read_u64(head, lay->co_linetable);
+    ident[3] = (uint64_t)(uint32_t)read_i32(head, lay->co_firstlineno) | (read_u64(head, 8) << 32);
+}
+
+/* Is the code object at e->addr still the one e describes? */
+static int code_still_same(struct remote *mem, const struct py_layout *lay,
+                           const struct py_code *e)
+{
+    uint8_t head[256];
+    uint32_t need = code_head_size(lay);
+    uint64_t ident[4];
+    if (need > sizeof head || remote_read(mem, e->addr, head, need) != 0)
+        return 0;
+    code_ident(lay, head, ident);
+    return memcmp(ident, e->ident, sizeof ident) == 0;
+}
+
+/* Read the code object at addr into e. 0 or -1. */
+static int code_read(struct code_cache *cc, struct remote *mem, const struct py_layout *lay,
+                     uint64_t addr, struct py_code *e)
+{
+    uint8_t head[256];
+    uint32_t need = code_head_size(lay);
     if (need > sizeof head || remote_read(mem, addr, head, need) != 0)
         return -1;
     if (cc->code_type != 0 && read_u64(head, 8) != cc->code_type)
         return -1;
     memset(e, 0, sizeof *e);
     e->addr = addr;
+    e->epoch = cc->epoch;
+    code_ident(lay, head, e->ident);
     e->firstlineno = read_i32(head, lay->co_firstlineno);
     e->argcount = read_i32(head, lay->co_argcount);
     e->nlocals = read_i32(head, lay->co_nlocals);
@@ -145,15 +177,24 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
         *id = cc->last_id;
         return 0;
     }
+    uint32_t *replace = NULL; /* the slot of a stale entry for addr */
     if (cc->nslots != 0) {
         uint32_t h = addr_hash(addr) & (cc->nslots - 1);
         for (; cc->slots[h] != 0; h = (h + 1) & (cc->nslots - 1)) {
-            if (cc->v[cc->slots[h] - 1].addr == addr) {
-                *id = cc->slots[h] - 1;
-                cc->last_addr = addr;
-                cc->last_id = *id;
-                return 0;
+            struct py_code *e = &cc->v[cc->slots[h] - 1];
+            if (e->addr != addr)
+                continue;
+            if (e->epoch != cc->epoch) {
+                if (!code_still_same(mem, lay, e)) {
+                    replace = &cc->slots[h];
+                    break;
+                }
+                e->epoch = cc->epoch;
             }
+            *id = cc->slots[h] - 1;
+            cc->last_addr = addr;
+            cc->last_id = *id;
+            return 0;
         }
     }
     struct py_code e;
@@ -167,13 +208,20 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
         cc->v = nv;
         cc->cap = ncap;
     }
-    if ((cc->n + 1) * 2 > cc->nslots && slots_grow(cc) != 0)
-        goto fail;
     cc->v[cc->n] = e;
-    uint32_t h = addr_hash(addr) & (cc->nslots - 1);
-    while (cc->slots[h] != 0)
-        h = (h + 1) & (cc->nslots - 1);
-    cc->slots[h] = cc->n + 1;
+    if (replace != NULL) {
+        /* The old entry keeps its id (samples counted under it stay
+         * right) but leaves the table; the address now leads to the new. */
+        cc->v[*replace - 1].addr = 0;
+        *replace = cc->n + 1;
+    } else {
+        if ((cc->n + 1) * 2 > cc->nslots && slots_grow(cc) != 0)
+            goto fail;
+        uint32_t h = addr_hash(addr) & (cc->nslots - 1);
+        while (cc->slots[h] != 0)
+            h = (h + 1) & (cc->nslots - 1);
+        cc->slots[h] = cc->n + 1;
+    }
     *id = cc->n++;
     cc->last_addr = addr;
     cc->last_id = *id;
@@ -194,7 +242,8 @@ int code_line(struct code_cache *cc, uint32_t id, int minor, int offset)
         if (e->memo_offset[i] == offset)
             return e->memo_line[i];
     int line = linetable_line(minor, e->linetable, e->linetable_len, e->firstlineno, offset);
-    if (line < 0)
+    /* No line (-1), or line 0 of a module's first instruction (RESUME). */
+    if (line <= 0)
         line = e->firstlineno;
     unsigned slot = e->memo_next++ & 3;
     e->memo_offset[slot] = offset;

@@ -7,9 +7,11 @@
  * through a small memo per code object that hits for the hot loops a
  * profiler mostly sees (a few entries: a recursive function sits at its
  * call on most frames and somewhere else at the top). Code objects are immutable and long-lived, so the
- * cache is not invalidated; a code object freed and another allocated at
- * its address is caught by the type and first-line checks of
- * code_cache_get when it happens to be re-read.
+ * cache is not invalidated, but a code object can be freed and another
+ * allocated at its address (code exec'd at run time): each entry is
+ * checked again against the target once per epoch (the caller advances
+ * the epoch, about once a second), and a changed one gets a new id. Ids
+ * are never reused, so what was counted under an old id stays right.
  */
 #ifndef PYTOP_PYTHON_CODE_H
 #define PYTOP_PYTHON_CODE_H
@@ -32,6 +34,9 @@ struct py_code {
     size_t linetable_len;
     uint64_t varnames;  /* tuple of local names (co_varnames / co_localsplusnames) */
     uint64_t kinds;     /* 3.11+: co_localspluskinds (bytes) */
+    uint64_t ident[4];  /* name, filename, line table pointers and first line: what
+                         * must not change while the object lives */
+    uint32_t epoch;     /* the epoch it was last checked in */
     int memo_offset[4]; /* recently looked-up offsets and their lines */
     int memo_line[4];
     unsigned memo_next;
@@ -45,7 +50,15 @@ struct code_cache {
     uint64_t code_type; /* address of PyCode_Type in the target; 0 = do not check */
     uint64_t last_addr; /* the last code object looked up, and its id */
     uint32_t last_id;
+    uint32_t epoch;     /* advanced by code_cache_new_epoch */
 };
+
+/* Start a new epoch: every entry is checked again on its next use. */
+static inline void code_cache_new_epoch(struct code_cache *cc)
+{
+    cc->epoch++;
+    cc->last_addr = 0;
+}
 
 void code_cache_init(struct code_cache *cc, uint64_t code_type);
 void code_cache_free(struct code_cache *cc);

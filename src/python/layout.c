@@ -140,9 +140,10 @@ int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64
     if (remote_read(mem, runtime_addr, &d, sizeof d) != 0)
         return remote_read_error(mem, err, "_Py_DebugOffsets");
     if (memcmp(d.cookie, "xdebugpy", 8) != 0)
-        return pt_error_set(err, PT_E_UNSUPPORTED,
-                            "PID %d: _PyRuntime has no debug offsets (cookie missing); "
-                            "Python 3.%d is read through them",
+        /* Not (yet) initialized: a process that is still starting. */
+        return pt_error_set(err, PT_E_NOTPYTHON,
+                            "PID %d: its Python 3.%d runtime is not initialized (no debug "
+                            "offsets in _PyRuntime yet)",
                             (int)mem->pid, lay->minor);
     if (d.free_threaded)
         return pt_error_set(err, PT_E_UNSUPPORTED,

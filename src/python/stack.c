@@ -501,9 +501,17 @@ static int read_interps(struct py_target *t, struct pt_error *err)
     return n <= INTERP_CACHE_MAX ? 0 : -2;
 }
 
+/* How often cached code objects are checked against the target again. */
+#define CODE_EPOCH_NS 1000000000ull
+
 static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error *err)
 {
     const struct py_layout *lay = &t->lay;
+    uint64_t now = now_ns();
+    if (now - t->codes_checked >= CODE_EPOCH_NS) {
+        code_cache_new_epoch(&t->codes);
+        t->codes_checked = now;
+    }
     s->nthreads = 0;
     s->nframes = 0;
     s->gil_locked = 0;

@@ -54,6 +54,7 @@ struct py_target {
     int ninterps;          /* -1: not cached */
     uint64_t interps_read; /* CLOCK_MONOTONIC ns of the last read */
     uint64_t interps_ttl;  /* how long a read serves, ns; 0 = read every sample */
+    uint64_t codes_checked; /* when the code cache's epoch last began */
 };
 
 /* Attach to pid: find its interpreter and version, set up the layout (with
