@@ -199,19 +199,36 @@ static uint32_t child_get(struct calltree *t, uint32_t parent, uint32_t frame)
     return id;
 }
 
-int calltree_add_leaf(struct calltree *t, const uint32_t *frames, int n, uint64_t count,
-                      uint32_t *leaf)
+int calltree_path(struct calltree *t, const uint32_t *frames, int n, uint32_t *leaf)
 {
     uint32_t node = 0;
-    /* Find or create the path first, so that a failure counts nothing. */
     for (int i = 0; i < n; i++) {
         node = child_get(t, node, frames[i]);
         if (node == CT_NONE)
             return -1;
     }
-    calltree_add_at(t, node, count);
     *leaf = node;
     return 0;
+}
+
+int calltree_add_leaf(struct calltree *t, const uint32_t *frames, int n, uint64_t count,
+                      uint32_t *leaf)
+{
+    /* Find or create the path first, so that a failure counts nothing. */
+    if (calltree_path(t, frames, n, leaf) != 0)
+        return -1;
+    calltree_add_at(t, *leaf, count);
+    return 0;
+}
+
+void calltree_fix_totals(struct calltree *t)
+{
+    /* A child is always created after its parent: children have the
+     * higher ids, so one backward pass sums every subtree. */
+    for (uint32_t i = 0; i < t->nnodes; i++)
+        t->nodes[i].total = t->nodes[i].self;
+    for (uint32_t i = t->nnodes; i-- > 1;)
+        t->nodes[t->nodes[i].parent].total += t->nodes[i].total;
 }
 
 int calltree_add(struct calltree *t, const uint32_t *frames, int n, uint64_t count)

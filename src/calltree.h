@@ -83,6 +83,14 @@ int calltree_add(struct calltree *t, const uint32_t *frames, int n, uint64_t cou
 int calltree_add_leaf(struct calltree *t, const uint32_t *frames, int n, uint64_t count,
                       uint32_t *leaf);
 
+/* The leaf of the stack frames[0..n), created if missing, counting
+ * nothing. 0, or -1 when out of memory. */
+int calltree_path(struct calltree *t, const uint32_t *frames, int n, uint32_t *leaf);
+
+/* Recompute every total from the self counts (for trees whose owner
+ * counted only self, as the profile does). */
+void calltree_fix_totals(struct calltree *t);
+
 /* Add count samples ending at an existing node (its whole path). */
 void calltree_add_at(struct calltree *t, uint32_t node, uint64_t count);
 

@@ -23,8 +23,11 @@ const char *profile_lost_name(enum lost_reason why)
 int profile_init(struct profile *p, struct pt_error *err)
 {
     memset(p, 0, sizeof *p);
-    if (calltree_init(&p->tree) != 0)
+    p->memo = calloc(PROFILE_MEMO_SIZE, sizeof *p->memo);
+    if (p->memo == NULL || calltree_init(&p->tree) != 0) {
+        free(p->memo);
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    }
     for (int i = 0; i < PROFILE_WINDOW; i++)
         p->window[i].second = -1;
     pthread_mutex_init(&p->lock, NULL);
@@ -34,6 +37,7 @@ int profile_init(struct profile *p, struct pt_error *err)
 void profile_free(struct profile *p)
 {
     calltree_free(&p->tree);
+    free(p->memo);
     for (int i = 0; i < PROFILE_WINDOW; i++) {
         free(p->window[i].nodes);
         free(p->window[i].counts);
@@ -52,45 +56,93 @@ int profile_frame(struct profile *p, int kind, const char *name, const char *fil
     return rc;
 }
 
-/* Count one more sample of leaf in the bucket of `second`. A bucket holds
- * few distinct leaves per second, so a linear scan from the end (where the
- * hot stacks of this second were just added) is enough. */
+static uint32_t node_hash(uint32_t node)
+{
+    node ^= node >> 16;
+    node *= 0x7feb352dU;
+    node ^= node >> 15;
+    return node;
+}
+
+static int bucket_grow(struct profile_bucket *b)
+{
+    uint32_t ncap = b->cap ? b->cap * 2 : 256;
+    uint32_t *nodes = calloc(ncap, sizeof *nodes);
+    uint64_t *counts = calloc(ncap, sizeof *counts);
+    if (nodes == NULL || counts == NULL) {
+        free(nodes);
+        free(counts);
+        return -1;
+    }
+    for (uint32_t i = 0; i < b->cap; i++) {
+        if (b->nodes[i] == 0)
+            continue;
+        uint32_t h = node_hash(b->nodes[i]) & (ncap - 1);
+        while (nodes[h] != 0)
+            h = (h + 1) & (ncap - 1);
+        nodes[h] = b->nodes[i];
+        counts[h] = b->counts[i];
+    }
+    free(b->nodes);
+    free(b->counts);
+    b->nodes = nodes;
+    b->counts = counts;
+    b->cap = ncap;
+    return 0;
+}
+
+/* Count one more sample of leaf in the bucket of `second`. */
 static int bucket_add(struct profile *p, int64_t second, uint32_t leaf)
 {
     struct profile_bucket *b = &p->window[second % PROFILE_WINDOW];
     if (b->second != second) {
         b->second = second;
         b->n = 0;
+        if (b->cap)
+            memset(b->nodes, 0, b->cap * sizeof *b->nodes);
     }
-    for (uint32_t i = b->n; i-- > 0;) {
-        if (b->nodes[i] == leaf) {
-            b->counts[i]++;
-            return 0;
-        }
+    if ((b->n + 1) * 2 > b->cap && bucket_grow(b) != 0)
+        return -1;
+    uint32_t key = leaf + 1, mask = b->cap - 1;
+    uint32_t h = node_hash(key) & mask;
+    while (b->nodes[h] != 0 && b->nodes[h] != key)
+        h = (h + 1) & mask;
+    if (b->nodes[h] == 0) {
+        b->nodes[h] = key;
+        b->counts[h] = 0;
+        b->n++;
     }
-    if (b->n == b->cap) {
-        uint32_t ncap = b->cap ? b->cap * 2 : 64;
-        uint32_t *nn = realloc(b->nodes, ncap * sizeof *nn);
-        if (nn == NULL)
-            return -1;
-        b->nodes = nn;
-        uint64_t *nc = realloc(b->counts, ncap * sizeof *nc);
-        if (nc == NULL)
-            return -1;
-        b->counts = nc;
-        b->cap = ncap;
-    }
-    b->nodes[b->n] = leaf;
-    b->counts[b->n++] = 1;
+    b->counts[h]++;
     return 0;
+}
+
+static uint64_t stack_hash(const uint32_t *frames, int n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    for (int i = 0; i < n; i++) {
+        h ^= frames[i];
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h ? h : 1;
 }
 
 int profile_add(struct profile *p, const uint32_t *frames, int n, int64_t second)
 {
+    uint64_t h = stack_hash(frames, n);
+    struct profile_memo *m = &p->memo[h & (PROFILE_MEMO_SIZE - 1)];
     uint32_t leaf;
+    int rc = 0;
     pthread_mutex_lock(&p->lock);
-    int rc = calltree_add_leaf(&p->tree, frames, n, 1, &leaf);
+    if (m->hash == h && m->depth == (uint32_t)n) {
+        leaf = m->leaf;
+    } else {
+        rc = calltree_path(&p->tree, frames, n, &leaf);
+        if (rc == 0)
+            *m = (struct profile_memo){h, leaf, (uint32_t)n};
+    }
     if (rc == 0) {
+        p->tree.nodes[leaf].self++;
         p->stats.samples++;
         rc = bucket_add(p, second < 0 ? 0 : second, leaf);
     }
@@ -142,8 +194,9 @@ static int snapshot_window(struct calltree *dst, const struct profile *p, int64_
         const struct profile_bucket *b = &p->window[i];
         if (b->second < 0 || b->second > now || b->second <= now - seconds)
             continue;
-        for (uint32_t k = 0; k < b->n; k++)
-            calltree_add_at(dst, b->nodes[k], b->counts[k]);
+        for (uint32_t k = 0; k < b->cap; k++)
+            if (b->nodes[k] != 0)
+                calltree_add_at(dst, b->nodes[k] - 1, b->counts[k]);
     }
     return 0;
 }
@@ -158,6 +211,8 @@ int profile_snapshot(struct profile *p, struct calltree *all, struct calltree *w
     int rc = 0;
     if (all && calltree_copy(all, &p->tree) != 0)
         rc = -1;
+    if (rc == 0 && all)
+        calltree_fix_totals(all);
     if (rc == 0 && window && snapshot_window(window, p, now, seconds) != 0) {
         if (all)
             calltree_free(all);

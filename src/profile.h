@@ -7,6 +7,10 @@
  * per-second counts of leaf nodes of that same tree, so the window costs
  * memory per distinct stack and second, not per sample. A mutex guards
  * both and is held only to add one sample or to copy for a reader.
+ *
+ * Adding a sample must be cheap: a memo maps a hash of the whole stack to
+ * its leaf (a program mostly repeats its stacks), and only the leaf's self
+ * count is kept up to date; totals are summed when a reader takes a copy.
  */
 #ifndef PYTOP_PROFILE_H
 #define PYTOP_PROFILE_H
@@ -39,16 +43,27 @@ struct profile_stats {
     double elapsed;             /* seconds since the first tick */
 };
 
+/* One second of the window: leaf node -> samples, an open-addressing
+ * table (slots hold node + 1, 0 is empty). */
 struct profile_bucket {
     int64_t second;   /* which second since start; -1 = unused */
-    uint32_t *nodes;  /* leaf node ids ... */
-    uint64_t *counts; /* ... and their counts */
-    uint32_t n, cap;
+    uint32_t *nodes;
+    uint64_t *counts;
+    uint32_t n, cap;  /* used slots, table size (a power of two) */
 };
+
+struct profile_memo {
+    uint64_t hash;   /* of the frames of the stack; 0 = empty */
+    uint32_t leaf;
+    uint32_t depth;
+};
+
+#define PROFILE_MEMO_SIZE 65536
 
 struct profile {
     pthread_mutex_t lock;
-    struct calltree tree;
+    struct calltree tree;  /* self counts only: see profile_snapshot */
+    struct profile_memo *memo;
     struct profile_bucket window[PROFILE_WINDOW];
     struct profile_stats stats;
 };

@@ -14,6 +14,7 @@
 
 #include "calltree.h"
 #include "funcstats.h"
+#include "profile.h"
 
 static uint32_t fr(struct calltree *t, const char *name, int line)
 {
@@ -208,6 +209,72 @@ static void test_deep_stack_walks_without_recursion(void **state)
     calltree_free(&t);
 }
 
+static void test_fix_totals_sums_subtrees(void **state)
+{
+    (void)state;
+    struct calltree t;
+    calltree_init(&t);
+    uint32_t a = fr(&t, "a", 1), b = fr(&t, "b", 1), c = fr(&t, "c", 1);
+    uint32_t s1[] = {a, b}, s2[] = {a, c}, leaf1, leaf2;
+    assert_int_equal(calltree_path(&t, s1, 2, &leaf1), 0);
+    assert_int_equal(calltree_path(&t, s2, 2, &leaf2), 0);
+    assert_int_equal(t.nodes[0].total, 0); /* paths count nothing */
+    t.nodes[leaf1].self = 3;
+    t.nodes[leaf2].self = 4;
+    t.nodes[calltree_child(&t, 0, a)].self = 1;
+    calltree_fix_totals(&t);
+    assert_int_equal(t.nodes[0].total, 8);
+    assert_int_equal(t.nodes[calltree_child(&t, 0, a)].total, 8);
+    assert_int_equal(t.nodes[leaf1].total, 3);
+    calltree_free(&t);
+}
+
+static void test_profile_counts_and_window(void **state)
+{
+    (void)state;
+    struct profile p;
+    struct pt_error err;
+    assert_int_equal(profile_init(&p, &err), 0);
+    uint32_t m, w, h;
+    profile_frame(&p, CT_PYTHON, "main", "app.py", 1, CT_ORIGIN_APP, &m);
+    profile_frame(&p, CT_PYTHON, "work", "app.py", 5, CT_ORIGIN_APP, &w);
+    profile_frame(&p, CT_PYTHON, "helper", "app.py", 9, CT_ORIGIN_APP, &h);
+    uint32_t s1[] = {m, w}, s2[] = {m, w, h};
+    /* Seconds 0..11: s1 every second, s2 only in seconds 10 and 11. */
+    for (int64_t sec = 0; sec < 12; sec++) {
+        profile_add(&p, s1, 2, sec);
+        if (sec >= 10)
+            for (int k = 0; k < 3; k++)
+                profile_add(&p, s2, 3, sec);
+    }
+    struct calltree all, win;
+    struct profile_stats st;
+    assert_int_equal(profile_snapshot(&p, &all, &win, 11, 2, &st, &err), 0);
+    assert_int_equal(st.samples, 18);
+    assert_int_equal(all.nodes[0].total, 18);
+    uint32_t nm = calltree_child(&all, 0, m), nw = calltree_child(&all, nm, w);
+    assert_int_equal(all.nodes[nw].total, 18);
+    assert_int_equal(all.nodes[nw].self, 12);
+    /* The last 2 seconds: s1 twice, s2 six times. */
+    assert_int_equal(win.nodes[0].total, 8);
+    uint32_t wm = calltree_child(&win, 0, m), ww = calltree_child(&win, wm, w);
+    assert_int_equal(win.nodes[ww].self, 2);
+    assert_int_equal(win.nodes[calltree_child(&win, ww, h)].self, 6);
+    calltree_free(&all);
+    calltree_free(&win);
+
+    profile_reset(&p);
+    assert_int_equal(profile_snapshot(&p, &all, NULL, 11, 0, &st, &err), 0);
+    assert_int_equal(all.nodes[0].total, 0);
+    assert_int_equal(st.samples, 0);
+    calltree_free(&all);
+    profile_add(&p, s2, 3, 12);
+    assert_int_equal(profile_snapshot(&p, &all, NULL, 12, 0, &st, &err), 0);
+    assert_int_equal(all.nodes[0].total, 1);
+    calltree_free(&all);
+    profile_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +286,8 @@ int main(void)
         cmocka_unit_test(test_funcstats_recursion_counted_once),
         cmocka_unit_test(test_funcstats_roots_only_when_asked),
         cmocka_unit_test(test_deep_stack_walks_without_recursion),
+        cmocka_unit_test(test_fix_totals_sums_subtrees),
+        cmocka_unit_test(test_profile_counts_and_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
