@@ -35,11 +35,11 @@ enum ct_origin {
 };
 
 struct ct_frame {
-    char *name;     /* owned */
-    char *file;     /* owned; "" when none */
-    int line;       /* 0 when aggregated by function or unknown */
-    int kind;       /* enum ct_kind */
-    int origin;     /* enum ct_origin; not part of the frame's identity */
+    char *name; /* owned */
+    char *file; /* owned; "" when none */
+    int line;   /* 0 when aggregated by function or unknown */
+    int kind;   /* enum ct_kind */
+    int origin; /* enum ct_origin; not part of the frame's identity */
 };
 
 struct ct_node {
@@ -58,9 +58,9 @@ struct calltree {
     uint32_t nnodes, nodes_cap;
     uint32_t *frame_slots; /* hash of frames: id + 1, 0 empty */
     uint32_t frame_nslots;
-    uint32_t *edge_slots;  /* hash of (parent, frame) -> node: id + 1 */
+    uint32_t *edge_slots; /* hash of (parent, frame) -> node: id + 1 */
     uint32_t edge_nslots;
-    int borrowed;          /* frame strings belong to another tree (calltree_copy) */
+    int borrowed; /* frame strings belong to another tree (calltree_copy) */
 };
 
 /* An empty tree holding only the root. 0, or -1 when out of memory. */

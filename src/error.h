@@ -24,8 +24,8 @@ enum pt_code {
     PT_E_TORN,        /* the target changed under us: inconsistent data */
     PT_E_GONE,        /* the target exited */
     PT_E_NOMEM,
-    PT_E_IO,          /* reading or writing a file of ours */
-    PT_E_SYS,         /* any other system call failure */
+    PT_E_IO,  /* reading or writing a file of ours */
+    PT_E_SYS, /* any other system call failure */
     PT_E_COUNT
 };
 

@@ -62,8 +62,7 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
     return 0;
 }
 
-int funcstats_compute(const struct calltree *t, int by_line, int with_roots,
-                      struct funcstats *out)
+int funcstats_compute(const struct calltree *t, int by_line, int with_roots, struct funcstats *out)
 {
     memset(out, 0, sizeof *out);
     out->samples = t->nnodes ? t->nodes[0].total : 0;

@@ -16,24 +16,23 @@
 #include "calltree.h"
 
 struct func_stat {
-    const char *name;  /* borrowed from the tree */
+    const char *name; /* borrowed from the tree */
     const char *file;
-    int line;          /* the first line seen (by function) or the line (by line) */
-    int kind;          /* enum ct_kind */
+    int line; /* the first line seen (by function) or the line (by line) */
+    int kind; /* enum ct_kind */
     uint64_t self, total;
 };
 
 struct funcstats {
     struct func_stat *v;
     size_t n;
-    uint64_t samples;  /* the tree's total */
+    uint64_t samples; /* the tree's total */
 };
 
 /* Compute the statistics of t, by line (a row per frame) or by function
  * (frames of the same name and file together). Python frames only unless
  * with_roots (process and thread frames too). 0, or -1 out of memory. */
-int funcstats_compute(const struct calltree *t, int by_line, int with_roots,
-                      struct funcstats *out);
+int funcstats_compute(const struct calltree *t, int by_line, int with_roots, struct funcstats *out);
 
 void funcstats_free(struct funcstats *fs);
 

@@ -23,14 +23,12 @@ int launch_start(char *const *argv, int keep_stdin, pid_t *pid, struct pt_error 
     /* A pipe closed by exec tells the parent whether exec worked. */
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
-        return pt_error_sys(err, PT_E_SYS, errno, "cannot start %s: %s", argv[0],
-                            strerror(errno));
+        return pt_error_sys(err, PT_E_SYS, errno, "cannot start %s: %s", argv[0], strerror(errno));
     pid_t child = fork();
     if (child < 0) {
         close(fds[0]);
         close(fds[1]);
-        return pt_error_sys(err, PT_E_SYS, errno, "cannot start %s: %s", argv[0],
-                            strerror(errno));
+        return pt_error_sys(err, PT_E_SYS, errno, "cannot start %s: %s", argv[0], strerror(errno));
     }
     if (child == 0) {
         setpgid(0, 0);
@@ -114,8 +112,8 @@ int launch_wait_python(pid_t pid, double timeout, int any_descendant, pid_t *pyt
                 proc_table_free(t);
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
-        double waited = (double)(now.tv_sec - start.tv_sec) +
-                        (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+        double waited =
+            (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
         if (waited >= timeout) {
             if (err->code == PT_E_NOTPYTHON)
                 return pt_error_set(err, PT_E_NOTPYTHON,

@@ -22,10 +22,10 @@
 enum opt_kind { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_WAIT };
 
 struct opt_spec {
-    const char *name;  /* long name; PYTOP_ + upper-case with '_' for env */
-    int short_name;    /* 0 if none */
+    const char *name; /* long name; PYTOP_ + upper-case with '_' for env */
+    int short_name;   /* 0 if none */
     enum opt_kind kind;
-    size_t offset;     /* into struct options */
+    size_t offset; /* into struct options */
     const char *help;
 };
 
@@ -60,8 +60,8 @@ static const struct {
     const char *name;
     enum pt_command cmd;
 } commands[] = {
-    {"top", CMD_TOP},       {"record", CMD_RECORD}, {"dump", CMD_DUMP},
-    {"list", CMD_LIST},     {"report", CMD_REPORT}, {"diff", CMD_DIFF},
+    {"top", CMD_TOP},   {"record", CMD_RECORD}, {"dump", CMD_DUMP},
+    {"list", CMD_LIST}, {"report", CMD_REPORT}, {"diff", CMD_DIFF},
 };
 
 void options_usage(void)
@@ -77,11 +77,12 @@ void options_usage(void)
            "\nOptions:\n");
     for (size_t i = 0; i < NSPECS; i++) {
         char left[48];
-        const char *arg = specs[i].kind == OPT_INT      ? (specs[i].short_name == 'P' ? " PORT" : " PID")
-                          : specs[i].kind == OPT_DOUBLE ? (specs[i].short_name == 'r' ? " HZ" : " SEC")
-                          : specs[i].kind == OPT_STRING ? (specs[i].short_name == 'f' ? " FMT" : " FILE")
-                          : specs[i].kind == OPT_WAIT   ? "[=SEC]"
-                                                        : "";
+        const char *arg =
+            specs[i].kind == OPT_INT      ? (specs[i].short_name == 'P' ? " PORT" : " PID")
+            : specs[i].kind == OPT_DOUBLE ? (specs[i].short_name == 'r' ? " HZ" : " SEC")
+            : specs[i].kind == OPT_STRING ? (specs[i].short_name == 'f' ? " FMT" : " FILE")
+            : specs[i].kind == OPT_WAIT   ? "[=SEC]"
+                                          : "";
         if (specs[i].short_name)
             snprintf(left, sizeof left, "-%c, --%s%s", specs[i].short_name, specs[i].name, arg);
         else
@@ -164,8 +165,8 @@ static int apply(struct options *opt, const struct opt_spec *sp, const char *val
         return 0;
     case OPT_DOUBLE:
         if (parse_double(value, &d) != 0)
-            return pt_error_set(err, PT_E_USAGE, "%s--%s takes a positive number, not '%s'",
-                                from, sp->name, value);
+            return pt_error_set(err, PT_E_USAGE, "%s--%s takes a positive number, not '%s'", from,
+                                sp->name, value);
         *(double *)field = d;
         return 0;
     case OPT_WAIT:
@@ -239,8 +240,7 @@ static int load_config(struct options *opt, const char *path, int explicit_path,
         *eq = '\0';
         char *name = trim(s), *value = trim(eq + 1);
         const struct opt_spec *sp = spec_by_name(name);
-        if (sp == NULL || sp->short_name == 'h' || sp->short_name == 'V' ||
-            sp->short_name == 'c') {
+        if (sp == NULL || sp->short_name == 'h' || sp->short_name == 'V' || sp->short_name == 'c') {
             rc = pt_error_set(err, PT_E_USAGE, "%sunknown option '%s'", where, name);
             break;
         }
@@ -356,8 +356,8 @@ int options_parse(int argc, char **argv, struct options *opt, struct pt_error *e
             } else if (c == '?' || c == ':') {
                 const char *bad = argv[optind - 1];
                 if (c == ':')
-                    return pt_error_set(err, PT_E_USAGE, "option %s needs a value (see pytop --help)",
-                                        bad);
+                    return pt_error_set(err, PT_E_USAGE,
+                                        "option %s needs a value (see pytop --help)", bad);
                 if (optopt)
                     return pt_error_set(err, PT_E_USAGE, "unknown option -%c (see pytop --help)",
                                         optopt);

@@ -14,30 +14,30 @@ enum pt_command { CMD_TOP, CMD_RECORD, CMD_DUMP, CMD_LIST, CMD_REPORT, CMD_DIFF 
 
 struct options {
     enum pt_command command;
-    pid_t pid;            /* -p; 0 if not given */
-    int port;             /* -P; 0 if not given */
-    char **cmd_argv;      /* after "--": NULL-terminated, or NULL */
+    pid_t pid;       /* -p; 0 if not given */
+    int port;        /* -P; 0 if not given */
+    char **cmd_argv; /* after "--": NULL-terminated, or NULL */
     int cmd_argc;
-    double rate;          /* -r, Hz */
-    double duration;      /* -d, seconds; 0 = until stopped */
-    int subprocesses;     /* -s */
-    int idle;             /* -i */
-    int gil;              /* -g */
-    int native;           /* -n */
-    int blocking;         /* --blocking */
-    int threads;          /* -t */
-    int function;         /* -F */
-    int locals;           /* --locals */
-    int full_filenames;   /* --full-filenames */
-    int all;              /* list --all */
-    double wait;          /* --wait seconds; 0 = do not wait */
-    const char *output;   /* -o; NULL = command default */
-    const char *format;   /* -f; NULL = from the extension */
-    const char *config;   /* -c */
-    char **positional;    /* report PROFILE / diff BEFORE AFTER */
+    double rate;        /* -r, Hz */
+    double duration;    /* -d, seconds; 0 = until stopped */
+    int subprocesses;   /* -s */
+    int idle;           /* -i */
+    int gil;            /* -g */
+    int native;         /* -n */
+    int blocking;       /* --blocking */
+    int threads;        /* -t */
+    int function;       /* -F */
+    int locals;         /* --locals */
+    int full_filenames; /* --full-filenames */
+    int all;            /* list --all */
+    double wait;        /* --wait seconds; 0 = do not wait */
+    const char *output; /* -o; NULL = command default */
+    const char *format; /* -f; NULL = from the extension */
+    const char *config; /* -c */
+    char **positional;  /* report PROFILE / diff BEFORE AFTER */
     int npositional;
     int help, version;
-    char *owned[32];      /* strings copied from the config file etc., freed by options_free */
+    char *owned[32]; /* strings copied from the config file etc., freed by options_free */
     int nowned;
 };
 

@@ -8,11 +8,8 @@
 #include <string.h>
 
 static const char *const lost_names[LOST_COUNT] = {
-    [LOST_TORN] = "torn",
-    [LOST_GONE] = "process gone",
-    [LOST_PERMISSION] = "permission",
-    [LOST_OTHER] = "read error",
-    [LOST_LATE] = "late",
+    [LOST_TORN] = "torn",        [LOST_GONE] = "process gone", [LOST_PERMISSION] = "permission",
+    [LOST_OTHER] = "read error", [LOST_LATE] = "late",
 };
 
 const char *profile_lost_name(enum lost_reason why)
@@ -183,8 +180,7 @@ void profile_reset(struct profile *p)
 
 /* The window: a copy of the tree's frames and nodes with every count
  * cleared, then the bucket counts added back along their paths. */
-static int snapshot_window(struct calltree *dst, const struct profile *p, int64_t now,
-                           int seconds)
+static int snapshot_window(struct calltree *dst, const struct profile *p, int64_t now, int seconds)
 {
     if (calltree_copy(dst, &p->tree) != 0)
         return -1;
@@ -201,9 +197,8 @@ static int snapshot_window(struct calltree *dst, const struct profile *p, int64_
     return 0;
 }
 
-int profile_snapshot(struct profile *p, struct calltree *all, struct calltree *window,
-                     int64_t now, int seconds, struct profile_stats *stats,
-                     struct pt_error *err)
+int profile_snapshot(struct profile *p, struct calltree *all, struct calltree *window, int64_t now,
+                     int seconds, struct profile_stats *stats, struct pt_error *err)
 {
     if (seconds > PROFILE_WINDOW)
         seconds = PROFILE_WINDOW;

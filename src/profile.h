@@ -34,26 +34,26 @@ enum lost_reason {
 };
 
 struct profile_stats {
-    uint64_t samples;           /* stacks added */
-    uint64_t ticks;             /* sampler ticks done */
+    uint64_t samples; /* stacks added */
+    uint64_t ticks;   /* sampler ticks done */
     uint64_t lost[LOST_COUNT];
     uint64_t lost_total;
-    uint64_t gil_ticks;         /* ticks on which some thread held the GIL */
-    uint64_t target_ticks;      /* (target, tick) pairs sampled: the GIL % base */
-    double elapsed;             /* seconds since the first tick */
+    uint64_t gil_ticks;    /* ticks on which some thread held the GIL */
+    uint64_t target_ticks; /* (target, tick) pairs sampled: the GIL % base */
+    double elapsed;        /* seconds since the first tick */
 };
 
 /* One second of the window: leaf node -> samples, an open-addressing
  * table (slots hold node + 1, 0 is empty). */
 struct profile_bucket {
-    int64_t second;   /* which second since start; -1 = unused */
+    int64_t second; /* which second since start; -1 = unused */
     uint32_t *nodes;
     uint64_t *counts;
-    uint32_t n, cap;  /* used slots, table size (a power of two) */
+    uint32_t n, cap; /* used slots, table size (a power of two) */
 };
 
 struct profile_memo {
-    uint64_t hash;   /* of the frames of the stack; 0 = empty */
+    uint64_t hash; /* of the frames of the stack; 0 = empty */
     uint32_t leaf;
     uint32_t depth;
 };
@@ -62,7 +62,7 @@ struct profile_memo {
 
 struct profile {
     pthread_mutex_t lock;
-    struct calltree tree;  /* self counts only: see profile_snapshot */
+    struct calltree tree; /* self counts only: see profile_snapshot */
     struct profile_memo *memo;
     struct profile_bucket window[PROFILE_WINDOW];
     struct profile_stats stats;
@@ -93,9 +93,8 @@ void profile_reset(struct profile *p);
  * the last `seconds` seconds (<= PROFILE_WINDOW) before second `now` into
  * *window (if not NULL), and the counters. Trees are initialized here;
  * the caller frees them. 0, or -1 (PT_E_NOMEM). */
-int profile_snapshot(struct profile *p, struct calltree *all, struct calltree *window,
-                     int64_t now, int seconds, struct profile_stats *stats,
-                     struct pt_error *err);
+int profile_snapshot(struct profile *p, struct calltree *all, struct calltree *window, int64_t now,
+                     int seconds, struct profile_stats *stats, struct pt_error *err);
 
 /* A short name of a lost reason ("torn", "process gone", ...). */
 const char *profile_lost_name(enum lost_reason why);

@@ -31,9 +31,9 @@
 /* A thread of a target, as the sampler knows it. */
 struct sthread {
     pid_t tid;
-    int stat_fd;      /* /proc/PID/task/TID/stat, kept open; -1 if not */
-    uint32_t frame;   /* its "thread TID (name)" frame, CT_NONE until named */
-    uint64_t seen;    /* last tick it was in a sample */
+    int stat_fd;    /* /proc/PID/task/TID/stat, kept open; -1 if not */
+    uint32_t frame; /* its "thread TID (name)" frame, CT_NONE until named */
+    uint64_t seen;  /* last tick it was in a sample */
 };
 
 struct starget {
@@ -42,7 +42,7 @@ struct starget {
     uint32_t process_frame;
     char cwd[4096];
     char cmdline[512];
-    uint64_t *keys;           /* (code id << 32 | line) + 1 -> frames[] ... */
+    uint64_t *keys; /* (code id << 32 | line) + 1 -> frames[] ... */
     uint32_t *frames;
     uint32_t nslots, nkeys;
     struct sthread *threads;
@@ -54,12 +54,12 @@ struct sampler {
     struct sampler_config cfg;
     pid_t *roots;
     struct profile *prof;
-    pthread_mutex_t lock;     /* guards targets[] against sampler_describe */
+    pthread_mutex_t lock; /* guards targets[] against sampler_describe */
     struct starget **targets;
     int ntargets, cap;
-    pid_t *rejected;          /* descendants that are not (readable) Python ... */
-    int *tries;               /* ... after this many looks (a process caught while it
-                               * starts is not Python yet) */
+    pid_t *rejected; /* descendants that are not (readable) Python ... */
+    int *tries;      /* ... after this many looks (a process caught while it
+                      * starts is not Python yet) */
     int nrejected, rejected_cap;
     struct py_sample sample;
     uint32_t stack[PY_MAX_DEPTH + 2];
@@ -113,8 +113,7 @@ static int cache_grow(struct starget *tg)
 }
 
 /* The profile frame of (code, line) of a target. 0 or -1. */
-static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int line,
-                    uint32_t *out)
+static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int line, uint32_t *out)
 {
     const struct py_code *c = code_cache_at(&tg->py.codes, code);
     if (s->cfg.by_function)
@@ -136,8 +135,8 @@ static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int li
     else
         filename_shorten(c->filename, tg->cwd, file, sizeof file);
     uint32_t id;
-    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, filename_origin(c->filename),
-                      &id) != 0)
+    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, filename_origin(c->filename), &id) !=
+        0)
         return -1;
     uint32_t mask = tg->nslots - 1;
     uint32_t h = (uint32_t)key_hash(key) & mask;
@@ -247,7 +246,8 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
     task_cmdline(pid, tg->cmdline, sizeof tg->cmdline);
     char label[640];
     snprintf(label, sizeof label, "process %d (%s)", (int)pid, tg->cmdline);
-    if (profile_frame(s->prof, CT_PROCESS, label, "", 0, CT_ORIGIN_UNKNOWN, &tg->process_frame) != 0) {
+    if (profile_frame(s->prof, CT_PROCESS, label, "", 0, CT_ORIGIN_UNKNOWN, &tg->process_frame) !=
+        0) {
         pytarget_detach(&tg->py);
         free(tg);
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
@@ -442,8 +442,8 @@ static void *sampler_main(void *arg)
                 alive += s->targets[i]->alive;
         }
         if (alive == 0) {
-            snprintf(s->why, sizeof s->why, s->ntargets == 1 ? "PID %d exited"
-                                                             : "every target exited (last: PID %d)",
+            snprintf(s->why, sizeof s->why,
+                     s->ntargets == 1 ? "PID %d exited" : "every target exited (last: PID %d)",
                      s->ntargets ? (int)s->targets[s->ntargets - 1]->py.pid : 0);
             atomic_store(&s->finished, 1);
             break;

@@ -19,18 +19,18 @@
 #include "profile.h"
 
 struct sampler_config {
-    double rate;          /* ticks per second */
-    int idle;             /* keep samples of threads the kernel says are not running */
-    int gil;              /* keep only the GIL holder's samples */
-    int blocking;         /* pause each process while it is read */
-    int threads;          /* a "thread TID (name)" frame under the process */
-    int process_roots;    /* a "process PID (cmd)" root frame per process */
-    int by_function;      /* frames by function (first line), not by current line */
+    double rate;       /* ticks per second */
+    int idle;          /* keep samples of threads the kernel says are not running */
+    int gil;           /* keep only the GIL holder's samples */
+    int blocking;      /* pause each process while it is read */
+    int threads;       /* a "thread TID (name)" frame under the process */
+    int process_roots; /* a "process PID (cmd)" root frame per process */
+    int by_function;   /* frames by function (first line), not by current line */
     int full_filenames;
-    int subprocesses;     /* follow descendants of roots */
-    const pid_t *roots;   /* the chosen processes (descendants found from them) */
+    int subprocesses;   /* follow descendants of roots */
+    const pid_t *roots; /* the chosen processes (descendants found from them) */
     int nroots;
-    const pid_t *pids;    /* every process to attach at start (roots included) */
+    const pid_t *pids; /* every process to attach at start (roots included) */
     int npids;
 };
 
@@ -54,7 +54,6 @@ void sampler_free(struct sampler *s);
 
 /* A description of the targets for titles ("PID 42 (python3 app.py)"),
  * and their Python versions ("Python 3.12.1"), both as of now. */
-void sampler_describe(struct sampler *s, char *target, size_t tsize, char *python,
-                      size_t psize);
+void sampler_describe(struct sampler *s, char *target, size_t tsize, char *python, size_t psize);
 
 #endif

@@ -154,7 +154,7 @@ static void test_funcstats_recursion_counted_once(void **state)
     assert_non_null(rec);
     assert_int_equal(rec->total, 10); /* not 30 */
     assert_int_equal(rec->self, 10);
-    assert_int_equal(rec->line, 4);   /* the first line seen */
+    assert_int_equal(rec->line, 4); /* the first line seen */
     assert_int_equal(find(&fs, "main", -1)->total, 20);
     assert_int_equal(find(&fs, "main", -1)->self, 0);
     assert_int_equal(find(&fs, "other", -1)->self, 10);

@@ -18,16 +18,16 @@ int atomic_open(struct atomic_file *af, const char *path, struct pt_error *err)
     snprintf(af->path, sizeof af->path, "%s", path);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return pt_error_set(err, PT_E_IO, "cannot write %s: it is a directory (choose a file with -o)",
-                            path);
+        return pt_error_set(err, PT_E_IO,
+                            "cannot write %s: it is a directory (choose a file with -o)", path);
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) + 1 : 0;
-    snprintf(af->tmp, sizeof af->tmp, "%.*s.%s.tmp-XXXXXX", dirlen, path,
-             slash ? slash + 1 : path);
+    snprintf(af->tmp, sizeof af->tmp, "%.*s.%s.tmp-XXXXXX", dirlen, path, slash ? slash + 1 : path);
     int fd = mkstemp(af->tmp);
     if (fd < 0)
-        return pt_error_sys(err, PT_E_IO, errno, "cannot write %s: %s (choose another file with -o)",
-                            path, strerror(errno));
+        return pt_error_sys(err, PT_E_IO, errno,
+                            "cannot write %s: %s (choose another file with -o)", path,
+                            strerror(errno));
     fchmod(fd, 0644 & ~0022u);
     af->fp = fdopen(fd, "w");
     if (af->fp == NULL) {

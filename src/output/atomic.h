@@ -12,9 +12,9 @@
 #include "error.h"
 
 struct atomic_file {
-    FILE *fp;          /* write here */
-    char path[4096];   /* the destination */
-    char tmp[4200];    /* the temporary file */
+    FILE *fp;        /* write here */
+    char path[4096]; /* the destination */
+    char tmp[4200];  /* the temporary file */
 };
 
 /* Create the temporary file for path. PT_E_IO with a message naming path

@@ -401,7 +401,7 @@ static enum fg_family module_of(const char *file, int origin, const char **mod, 
      * is shortened ("uvicorn/server.py" from site-packages). */
     if (file[0] != '/' && file[0] != '<' && origin != CT_ORIGIN_UNKNOWN) {
         *mod = file, *len = first_component(file);
-        return origin == CT_ORIGIN_PACKAGE ? FAM_THIRD
+        return origin == CT_ORIGIN_PACKAGE  ? FAM_THIRD
                : origin == CT_ORIGIN_STDLIB ? FAM_STDLIB
                                             : FAM_APP;
     }

@@ -78,9 +78,9 @@ static uint64_t read_u64(const uint8_t *buf, uint32_t off)
 /* The bytes of a code object pytop reads: up to its last used field. */
 static uint32_t code_head_size(const struct py_layout *lay)
 {
-    const uint32_t used[] = {lay->co_firstlineno, lay->co_argcount, lay->co_firsttraceable,
-                             lay->co_varnames, lay->co_localspluskinds, lay->co_qualname,
-                             lay->co_name, lay->co_filename, lay->co_linetable,
+    const uint32_t used[] = {lay->co_firstlineno, lay->co_argcount,        lay->co_firsttraceable,
+                             lay->co_varnames,    lay->co_localspluskinds, lay->co_qualname,
+                             lay->co_name,        lay->co_filename,        lay->co_linetable,
                              lay->co_nlocals};
     uint32_t need = 16;
     for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
@@ -98,8 +98,7 @@ static void code_ident(const struct py_layout *lay, const uint8_t *head, uint64_
 }
 
 /* Is the code object at e->addr still the one e describes? */
-static int code_still_same(struct remote *mem, const struct py_layout *lay,
-                           const struct py_code *e)
+static int code_still_same(struct remote *mem, const struct py_layout *lay, const struct py_code *e)
 {
     uint8_t head[256];
     uint32_t need = code_head_size(lay);

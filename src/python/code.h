@@ -6,12 +6,11 @@
  * afterwards a sample only turns (code, instruction offset) into a line,
  * through a small memo per code object that hits for the hot loops a
  * profiler mostly sees (a few entries: a recursive function sits at its
- * call on most frames and somewhere else at the top). Code objects are immutable and long-lived, so the
- * cache is not invalidated, but a code object can be freed and another
- * allocated at its address (code exec'd at run time): each entry is
- * checked again against the target once per epoch (the caller advances
- * the epoch, about once a second), and a changed one gets a new id. Ids
- * are never reused, so what was counted under an old id stays right.
+ * call on most frames and somewhere else at the top). Code objects are immutable and long-lived, so
+ * the cache is not invalidated, but a code object can be freed and another allocated at its address
+ * (code exec'd at run time): each entry is checked again against the target once per epoch (the
+ * caller advances the epoch, about once a second), and a changed one gets a new id. Ids are never
+ * reused, so what was counted under an old id stays right.
  */
 #ifndef PYTOP_PYTHON_CODE_H
 #define PYTOP_PYTHON_CODE_H
@@ -24,12 +23,12 @@ struct py_layout;
 
 struct py_code {
     uint64_t addr;
-    char *name;       /* qualified name (3.11+) or name; owned */
-    char *filename;   /* co_filename as the target has it; owned */
+    char *name;     /* qualified name (3.11+) or name; owned */
+    char *filename; /* co_filename as the target has it; owned */
     int firstlineno;
     int firsttraceable; /* 3.11+: first instruction a frame is complete at (code units) */
     int argcount;
-    int nlocals;        /* co_nlocals (3.8-3.10) or co_nlocalsplus (3.11+) */
+    int nlocals; /* co_nlocals (3.8-3.10) or co_nlocalsplus (3.11+) */
     uint8_t *linetable;
     size_t linetable_len;
     uint64_t varnames;  /* tuple of local names (co_varnames / co_localsplusnames) */
@@ -43,14 +42,14 @@ struct py_code {
 };
 
 struct code_cache {
-    struct py_code *v;  /* entries; an id is an index into v */
+    struct py_code *v; /* entries; an id is an index into v */
     uint32_t n, cap;
-    uint32_t *slots;    /* open addressing over addresses: id + 1, 0 = empty */
+    uint32_t *slots; /* open addressing over addresses: id + 1, 0 = empty */
     uint32_t nslots;
     uint64_t code_type; /* address of PyCode_Type in the target; 0 = do not check */
     uint64_t last_addr; /* the last code object looked up, and its id */
     uint32_t last_id;
-    uint32_t epoch;     /* advanced by code_cache_new_epoch */
+    uint32_t epoch; /* advanced by code_cache_new_epoch */
 };
 
 /* Start a new epoch: every entry is checked again on its next use. */

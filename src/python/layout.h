@@ -18,17 +18,21 @@ struct remote;
 
 /* Every field, once: X(name). A 0 means "absent in this version" for the
  * fields marked so in layout.c. Names match tests/layout/probe.c. */
-#define PY_LAYOUT_FIELDS(X)                                                                       \
-    X(rt_interp_head) X(rt_tstate_current) X(rt_gil) X(is_gil_ptr) X(gil_last_holder)             \
-    X(gil_locked) X(is_next) X(is_tstate_head) X(is_modules) X(ts_next) X(ts_interp) X(ts_frame)  \
-    X(cf_current_frame) X(ts_thread_id) X(ts_native_thread_id) X(ts_datastack_chunk) X(fr_back)   \
-    X(fr_code) X(fr_instr) X(fr_localsplus) X(fr_owner) X(fr_size) X(co_filename) X(co_name)      \
-    X(co_qualname) X(co_linetable) X(co_code) X(co_varnames) X(co_localspluskinds) X(co_nlocals)   \
-    X(co_firsttraceable) X(co_firstlineno) X(co_argcount) X(co_flags) X(tp_name) X(tp_basicsize)   \
-    X(tp_flags) X(tp_dictoffset) X(ht_cached_keys) X(tuple_item) X(list_item) X(dict_used)        \
-    X(dict_keys) X(dict_values) X(dk_size) X(dk_log2_index_bytes) X(dk_kind) X(dk_nentries)       \
-    X(dk_indices) X(float_fval) X(long_digit) X(bytes_sval) X(unicode_state) X(unicode_length)     \
-    X(unicode_ascii_size) X(unicode_compact_size) X(cell_ref)
+#define PY_LAYOUT_FIELDS(X)                                                                        \
+    X(rt_interp_head)                                                                              \
+    X(rt_tstate_current) X(rt_gil) X(is_gil_ptr) X(gil_last_holder) X(gil_locked) X(is_next)       \
+        X(is_tstate_head) X(is_modules) X(ts_next) X(ts_interp) X(ts_frame) X(cf_current_frame)    \
+            X(ts_thread_id) X(ts_native_thread_id) X(ts_datastack_chunk) X(fr_back) X(fr_code)     \
+                X(fr_instr) X(fr_localsplus) X(fr_owner) X(fr_size) X(co_filename) X(co_name)      \
+                    X(co_qualname) X(co_linetable) X(co_code) X(co_varnames) X(co_localspluskinds) \
+                        X(co_nlocals) X(co_firsttraceable) X(co_firstlineno) X(co_argcount)        \
+                            X(co_flags) X(tp_name) X(tp_basicsize) X(tp_flags) X(tp_dictoffset)    \
+                                X(ht_cached_keys) X(tuple_item) X(list_item) X(dict_used)          \
+                                    X(dict_keys) X(dict_values) X(dk_size) X(dk_log2_index_bytes)  \
+                                        X(dk_kind) X(dk_nentries) X(dk_indices) X(float_fval)      \
+                                            X(long_digit) X(bytes_sval) X(unicode_state)           \
+                                                X(unicode_length) X(unicode_ascii_size)            \
+                                                    X(unicode_compact_size) X(cell_ref)
 
 struct py_layout {
     int minor;

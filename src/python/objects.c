@@ -23,11 +23,11 @@
 #include "python/target.h"
 
 #define TPFLAGS_INLINE_VALUES (1ul << 2)
-#define TPFLAGS_MANAGED_DICT (1ul << 4)
-#define CO_FAST_LOCAL 0x20
-#define CO_FAST_CELL 0x40
-#define DICT_ENTRIES_MAX 100000
-#define REPR_ITEMS_MAX 12
+#define TPFLAGS_MANAGED_DICT  (1ul << 4)
+#define CO_FAST_LOCAL         0x20
+#define CO_FAST_CELL          0x40
+#define DICT_ENTRIES_MAX      100000
+#define REPR_ITEMS_MAX        12
 
 static int rd_u64(struct py_target *t, uint64_t addr, uint64_t *v)
 {
@@ -57,7 +57,7 @@ static int type_name(struct py_target *t, uint64_t type, char *buf, size_t size)
 /* --- dicts --- */
 
 struct dict_view {
-    uint64_t entries;   /* first entry */
+    uint64_t entries; /* first entry */
     int64_t nentries;
     unsigned entry_size; /* 24 (hash, key, value) or 16 (key, value) */
     unsigned key_off;    /* of the key within an entry */
@@ -138,8 +138,7 @@ static int view_get_str(struct py_target *t, const struct dict_view *v, const ch
             return -1;
         if (key == 0 || val == 0)
             continue;
-        if (pystr_read(&t->mem, &t->lay, key, text, sizeof text) == 0 &&
-            strcmp(text, name) == 0) {
+        if (pystr_read(&t->mem, &t->lay, key, text, sizeof text) == 0 && strcmp(text, name) == 0) {
             *value = val;
             return 0;
         }
@@ -193,8 +192,8 @@ static int obj_getattr(struct py_target *t, uint64_t obj, const char *name, uint
     }
     int64_t dictoffset;
     uint64_t dict;
-    if (remote_read(&t->mem, type + lay->tp_dictoffset, &dictoffset, 8) != 0 ||
-        dictoffset <= 0 || rd_u64(t, obj + (uint64_t)dictoffset, &dict) != 0 || dict == 0)
+    if (remote_read(&t->mem, type + lay->tp_dictoffset, &dictoffset, 8) != 0 || dictoffset <= 0 ||
+        rd_u64(t, obj + (uint64_t)dictoffset, &dict) != 0 || dict == 0)
         return -1;
     return dict_get_str(t, dict, name, value);
 }
@@ -434,8 +433,8 @@ static void repr_set(struct py_target *t, uint64_t obj, const char *tname, struc
         if (rd_u64(t, f[3] + 16 * i, &key) != 0)
             break;
         uint64_t ktype;
-        if (key == 0 || type_of(t, key, &ktype) != 0 ||
-            type_name(t, ktype, kt, sizeof kt) != 0 || kt[0] == '<')
+        if (key == 0 || type_of(t, key, &ktype) != 0 || type_name(t, ktype, kt, sizeof kt) != 0 ||
+            kt[0] == '<')
             continue; /* empty slot, or the dummy of a deleted key */
         if (shown == REPR_ITEMS_MAX) {
             sb_puts(b, ", ...");
@@ -493,8 +492,7 @@ static void repr_into(struct py_target *t, uint64_t obj, struct sbuf *b, int dep
             sb_puts(b, "?");
             return;
         }
-        repr_sequence(t, items, n, is_list ? "[" : "(", is_list ? "]" : ")", b, depth,
-                      !is_list);
+        repr_sequence(t, items, n, is_list ? "[" : "(", is_list ? "]" : ")", b, depth, !is_list);
     } else if (strcmp(tname, "dict") == 0) {
         repr_dict(t, obj, b, depth);
     } else if (strcmp(tname, "set") == 0 || strcmp(tname, "frozenset") == 0) {
@@ -599,8 +597,8 @@ void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
             if (kind & CO_FAST_CELL) {
                 uint64_t type;
                 char tname[16];
-                if (type_of(t, value, &type) == 0 &&
-                    type_name(t, type, tname, sizeof tname) == 0 && strcmp(tname, "cell") == 0 &&
+                if (type_of(t, value, &type) == 0 && type_name(t, type, tname, sizeof tname) == 0 &&
+                    strcmp(tname, "cell") == 0 &&
                     (rd_u64(t, value + lay->cell_ref, &value) != 0 || value == 0))
                     continue;
             }

@@ -9,9 +9,9 @@
 #include "python/layout.h"
 #include "remote/mem.h"
 
-#define STATE_KIND(s) (((s) >> 2) & 7u)
+#define STATE_KIND(s)    (((s) >> 2) & 7u)
 #define STATE_COMPACT(s) (((s) >> 5) & 1u)
-#define STATE_ASCII(s) (((s) >> 6) & 1u)
+#define STATE_ASCII(s)   (((s) >> 6) & 1u)
 
 int pystr_locate(const struct py_layout *lay, uint64_t obj, const uint8_t *header,
                  uint64_t *data_addr, uint64_t *data_ptr_addr, int64_t *length, int *kind)

@@ -19,18 +19,17 @@
 
 #include "python/target.h"
 
-
 /* 3.11+ frame owners (enum _frameowner). */
 #define FRAME_OWNED_BY_GENERATOR 1
-#define FRAME_OWNED_BY_CSTACK 3
+#define FRAME_OWNED_BY_CSTACK    3
 
 /* The most of one data stack chunk read in one go. */
 #define CHUNK_READ_MAX (1u << 20)
-#define ARENA_MAX (8u << 20)
+#define ARENA_MAX      (8u << 20)
 
 /* A glibc struct pthread is about 2.3 KiB; its tid lies in the first 1 KiB
  * on every architecture glibc supports, 720 on x86-64. */
-#define PTHREAD_SCAN_BYTES 1024
+#define PTHREAD_SCAN_BYTES       1024
 #define PTHREAD_TID_GLIBC_X86_64 720
 
 void py_sample_init(struct py_sample *s)
@@ -175,8 +174,7 @@ static const uint8_t *frames_from_older_chunks(struct py_target *t, uint64_t add
 
 /* The len bytes of frame memory at addr: from a loaded chunk, or read into
  * scratch. NULL if unreadable. */
-static const uint8_t *frame_bytes(struct py_target *t, uint64_t addr, size_t len,
-                                  uint8_t *scratch)
+static const uint8_t *frame_bytes(struct py_target *t, uint64_t addr, size_t len, uint8_t *scratch)
 {
     const uint8_t *p = segment_find(t, addr, len);
     if (p == NULL)
@@ -206,8 +204,8 @@ static int cycle_step(struct cycle_check *c, uint64_t addr)
     return 0;
 }
 
-static int add_frame(struct py_target *t, struct py_sample *s, struct py_thread *th,
-                     uint32_t code, int line, uint64_t addr)
+static int add_frame(struct py_target *t, struct py_sample *s, struct py_thread *th, uint32_t code,
+                     int line, uint64_t addr)
 {
     if (th->nframes >= PY_MAX_DEPTH) {
         th->truncated = 1;
@@ -246,8 +244,8 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
             return 0;
         }
         int lasti = get_i32(buf, lay->fr_instr);
-        int offset = lay->minor >= 10 ? (lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * 2)
-                                      : lasti;
+        int offset =
+            lay->minor >= 10 ? (lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * 2) : lasti;
         int line = code_line(&t->codes, code, lay->minor, offset);
         int rc = add_frame(t, s, th, code, line, frame);
         if (rc != 0)
@@ -258,8 +256,8 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
 }
 
 /* 3.11+: _PyInterpreterFrame chain. */
-static int walk_interpreter_frames(struct py_target *t, struct py_sample *s,
-                                   struct py_thread *th, uint64_t frame)
+static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, struct py_thread *th,
+                                   uint64_t frame)
 {
     const struct py_layout *lay = &t->lay;
     struct cycle_check cyc = {0, 1, 0};
@@ -400,8 +398,7 @@ static uint32_t max_u32(const uint32_t *v, size_t n)
 #define STALE_HEAD 1
 
 static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstate,
-                        int64_t interp_index, uint64_t holder, int cached,
-                        struct pt_error *err)
+                        int64_t interp_index, uint64_t holder, int cached, struct pt_error *err)
 {
     const struct py_layout *lay = &t->lay;
     const uint32_t fields[] = {lay->ts_next, lay->ts_frame, lay->ts_thread_id,
@@ -525,16 +522,14 @@ static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error
     int rc = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         int cached = 1;
-        if (t->ninterps < 0 || t->interps_ttl == 0 ||
-            now_ns() - t->interps_read > t->interps_ttl) {
+        if (t->ninterps < 0 || t->interps_ttl == 0 || now_ns() - t->interps_read > t->interps_ttl) {
             cached = 0;
             rc = read_interps(t, err);
             if (rc == -1)
                 return -1;
             if (rc == -2)
-                return pt_error_set(err, PT_E_UNSUPPORTED,
-                                    "PID %d has more than %d interpreters", (int)t->pid,
-                                    INTERP_CACHE_MAX);
+                return pt_error_set(err, PT_E_UNSUPPORTED, "PID %d has more than %d interpreters",
+                                    (int)t->pid, INTERP_CACHE_MAX);
         }
         s->nthreads = 0;
         s->nframes = 0;

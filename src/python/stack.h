@@ -19,26 +19,26 @@
 struct py_target;
 
 /* Frames beyond this depth are dropped (the thread is marked truncated). */
-#define PY_MAX_DEPTH 4096
-#define PY_MAX_THREADS 4096
+#define PY_MAX_DEPTH        4096
+#define PY_MAX_THREADS      4096
 #define PY_MAX_INTERPRETERS 256
 
 struct py_frame {
-    uint32_t code;      /* id in the target's code cache */
+    uint32_t code; /* id in the target's code cache */
     int32_t line;
-    uint64_t addr;      /* the frame in the target (for locals) */
+    uint64_t addr; /* the frame in the target (for locals) */
 };
 
 struct py_thread {
-    uint64_t tstate;    /* PyThreadState address */
-    uint64_t pthread;   /* thread_id: pthread_t */
-    pid_t tid;          /* kernel thread id; 0 if unknown */
-    int64_t interp_id;  /* index of its interpreter in the runtime's list */
-    int gil;            /* holds the GIL */
-    char os_state;      /* kernel state letter ('R' running, 'S' sleeping...), 0 unknown */
-    int torn;           /* a frame could not be read: frames are partial */
-    int truncated;      /* deeper than PY_MAX_DEPTH */
-    int first;          /* index of its innermost frame in py_sample.frames */
+    uint64_t tstate;   /* PyThreadState address */
+    uint64_t pthread;  /* thread_id: pthread_t */
+    pid_t tid;         /* kernel thread id; 0 if unknown */
+    int64_t interp_id; /* index of its interpreter in the runtime's list */
+    int gil;           /* holds the GIL */
+    char os_state;     /* kernel state letter ('R' running, 'S' sleeping...), 0 unknown */
+    int torn;          /* a frame could not be read: frames are partial */
+    int truncated;     /* deeper than PY_MAX_DEPTH */
+    int first;         /* index of its innermost frame in py_sample.frames */
     int nframes;
 };
 
@@ -47,7 +47,7 @@ struct py_sample {
     int nthreads, threads_cap;
     struct py_frame *frames;
     int nframes, frames_cap;
-    int gil_locked;     /* some thread holds the GIL */
+    int gil_locked; /* some thread holds the GIL */
 };
 
 void py_sample_init(struct py_sample *s);

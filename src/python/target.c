@@ -19,8 +19,8 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
     const struct py_layout *lay = layout_for(t->ver.minor);
     if (lay == NULL)
         return pt_error_set(err, PT_E_UNSUPPORTED,
-                            "Python %d.%d is not supported (PID %d; supported: %s)",
-                            t->ver.major, t->ver.minor, (int)pid, PY_SUPPORTED_TEXT);
+                            "Python %d.%d is not supported (PID %d; supported: %s)", t->ver.major,
+                            t->ver.minor, (int)pid, PY_SUPPORTED_TEXT);
     t->lay = *lay;
     if (remote_open(&t->mem, pid, err) != 0)
         return -1;

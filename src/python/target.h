@@ -39,7 +39,7 @@ struct py_target {
     struct py_layout lay;
     struct py_binary bin;
     struct code_cache codes;
-    int tid_offset;      /* 3.8-3.10: offset of the tid in struct pthread; -1 = unknown */
+    int tid_offset; /* 3.8-3.10: offset of the tid in struct pthread; -1 = unknown */
     /* The frame reader of the thread being walked (3.11+): reused buffers,
      * so a sample allocates nothing once warm. */
     uint8_t *arena;
@@ -51,9 +51,9 @@ struct py_target {
      * head): it is re-read at most every INTERP_CACHE_NS, which spares
      * two pages of the one read a fast sample makes. */
     struct interp_entry interps[INTERP_CACHE_MAX];
-    int ninterps;          /* -1: not cached */
-    uint64_t interps_read; /* CLOCK_MONOTONIC ns of the last read */
-    uint64_t interps_ttl;  /* how long a read serves, ns; 0 = read every sample */
+    int ninterps;           /* -1: not cached */
+    uint64_t interps_read;  /* CLOCK_MONOTONIC ns of the last read */
+    uint64_t interps_ttl;   /* how long a read serves, ns; 0 = read every sample */
     uint64_t codes_checked; /* when the code cache's epoch last began */
 };
 

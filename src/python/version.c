@@ -156,8 +156,8 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
 static int unsupported(struct pt_error *err, pid_t pid, const struct py_version *v)
 {
     return pt_error_set(err, PT_E_UNSUPPORTED,
-                        "Python %d.%d is not supported (PID %d; supported: %s)", v->major,
-                        v->minor, (int)pid, PY_SUPPORTED_TEXT);
+                        "Python %d.%d is not supported (PID %d; supported: %s)", v->major, v->minor,
+                        (int)pid, PY_SUPPORTED_TEXT);
 }
 
 int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struct pt_error *err)
@@ -198,8 +198,7 @@ int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struc
     remote_close(&mem);
     maps_free(&m);
     if (rc < 0)
-        return pt_error_set(err, PT_E_READ, "cannot read the Python version of PID %d",
-                            (int)pid);
+        return pt_error_set(err, PT_E_READ, "cannot read the Python version of PID %d", (int)pid);
     if (!st.found_runtime) {
         /* A name alone (no _PyRuntime) is the answer for 2.7 and 3.6; for
          * a supported version it means the interpreter is not mapped yet

@@ -19,9 +19,9 @@ struct py_version {
 };
 
 struct py_binary {
-    char path[4096];      /* as in /proc/PID/maps */
-    char open_path[4200]; /* a path that opens it from here (/proc/PID/root/... or map_files) */
-    uint64_t bias;        /* run-time address = symbol value + bias */
+    char path[4096];       /* as in /proc/PID/maps */
+    char open_path[4200];  /* a path that opens it from here (/proc/PID/root/... or map_files) */
+    uint64_t bias;         /* run-time address = symbol value + bias */
     uint64_t runtime_addr; /* address of _PyRuntime in the target, 0 if none */
     uint64_t code_type;    /* address of PyCode_Type, 0 if not found */
 };
@@ -29,7 +29,7 @@ struct py_binary {
 /* The lowest and highest versions pytop reads. */
 #define PY_SUPPORTED_MIN_MINOR 8
 #define PY_SUPPORTED_MAX_MINOR 13
-#define PY_SUPPORTED_TEXT "3.8, 3.9, 3.10, 3.11, 3.12, 3.13"
+#define PY_SUPPORTED_TEXT      "3.8, 3.9, 3.10, 3.11, 3.12, 3.13"
 
 /* Find the interpreter of pid and its version. Errors: PT_E_NOPROC,
  * PT_E_PERM, PT_E_NOTPYTHON (no libpython / _PyRuntime), PT_E_UNSUPPORTED

@@ -192,7 +192,8 @@ int elf_find_python_version(const struct elf_file *ef, int want_minor, int *majo
             if (p[at] != '2' && p[at] != '3')
                 continue;
             char before = at > 0 ? p[at - 1] : '\0';
-            if (before != '\0' && (want_minor < 0 || (before != '/' && before != '-' && before != ' ')))
+            if (before != '\0' &&
+                (want_minor < 0 || (before != '/' && before != '-' && before != ' ')))
                 continue;
             size_t len = strnlen(p + at, n - at);
             if (len < 5 || len > 12 || at + len >= n)

@@ -61,7 +61,7 @@ int maps_parse(const char *text, struct maps *m, struct pt_error *err)
     size_t cap = 0;
     m->v = NULL;
     m->n = 0;
-    for (const char *line = text; *line; ) {
+    for (const char *line = text; *line;) {
         const char *nl = strchr(line, '\n');
         struct map_entry e;
         if (maps_parse_line(line, &e) == 0 && maps_push(m, &cap, &e) != 0) {

@@ -19,9 +19,9 @@ struct map_entry {
     uint64_t offset;     /* file offset of start */
     uint64_t inode;
     unsigned dev_major, dev_minor;
-    char perms[5];       /* "r-xp" */
-    char *path;          /* "" for anonymous; "[heap]" etc. for special; owned */
-    int deleted;         /* the kernel marked it " (deleted)"; stripped from path */
+    char perms[5]; /* "r-xp" */
+    char *path;    /* "" for anonymous; "[heap]" etc. for special; owned */
+    int deleted;   /* the kernel marked it " (deleted)"; stripped from path */
 };
 
 struct maps {

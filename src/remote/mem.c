@@ -110,8 +110,7 @@ int remote_open(struct remote *r, pid_t pid, struct pt_error *err)
     if (pid <= 0)
         return pt_error_set(err, PT_E_NOPROC, "no such process: %d", (int)pid);
     if (kill(pid, 0) != 0 && errno == ESRCH)
-        return pt_error_set(err, PT_E_NOPROC, "no such process: PID %d does not exist",
-                            (int)pid);
+        return pt_error_set(err, PT_E_NOPROC, "no such process: PID %d does not exist", (int)pid);
     return 0;
 }
 
@@ -125,10 +124,10 @@ void remote_init_custom(struct remote *r, const struct remote_ops *ops, void *pr
 
 /* --- the replay cache --- */
 
-#define PAGE 4096u
-#define CACHE_MAX_BYTES (2u << 20)
+#define PAGE             4096u
+#define CACHE_MAX_BYTES  (2u << 20)
 #define CACHE_MAX_RANGES 512
-#define CACHE_MAX_NOTES 4096
+#define CACHE_MAX_NOTES  4096
 
 struct cache_range {
     uint64_t addr, end; /* [addr, end) */
@@ -136,12 +135,12 @@ struct cache_range {
 };
 
 struct remote_cache {
-    int active;                  /* inside begin..end */
-    struct cache_range *ranges;  /* what buf holds, sorted */
+    int active;                 /* inside begin..end */
+    struct cache_range *ranges; /* what buf holds, sorted */
     int nranges;
     uint8_t *buf;
     size_t bufcap;
-    struct cache_range *notes;   /* ranges asked for in this sample */
+    struct cache_range *notes; /* ranges asked for in this sample */
     int nnotes;
     struct cache_range *plan_notes; /* the notes the current ranges were planned from */
     int nplan;

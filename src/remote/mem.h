@@ -32,11 +32,11 @@ struct remote_ops {
 struct remote {
     const struct remote_ops *ops;
     pid_t pid;
-    int mem_fd;         /* /proc/PID/mem, opened on first fallback; -1 if not */
-    int use_procmem;    /* process_vm_readv is refused: use mem_fd */
-    void *priv;         /* for test sources */
-    uint64_t syscalls;  /* read syscalls made: a benchmark figure */
-    uint64_t bytes;     /* bytes read */
+    int mem_fd;                 /* /proc/PID/mem, opened on first fallback; -1 if not */
+    int use_procmem;            /* process_vm_readv is refused: use mem_fd */
+    void *priv;                 /* for test sources */
+    uint64_t syscalls;          /* read syscalls made: a benchmark figure */
+    uint64_t bytes;             /* bytes read */
     struct remote_cache *cache; /* the replay cache of sampling, or NULL */
 };
 
