@@ -7,10 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* clang-format off */
 static const char *const lost_names[LOST_COUNT] = {
-    [LOST_TORN] = "torn",        [LOST_GONE] = "process gone", [LOST_PERMISSION] = "permission",
-    [LOST_OTHER] = "read error", [LOST_LATE] = "late",
+    [LOST_TORN] = "torn",
+    [LOST_GONE] = "process gone",
+    [LOST_THREAD] = "thread vanished",
+    [LOST_PERMISSION] = "permission",
+    [LOST_OTHER] = "read error",
+    [LOST_LATE] = "late",
 };
+/* clang-format on */
 
 const char *profile_lost_name(enum lost_reason why)
 {

@@ -27,6 +27,7 @@
 enum lost_reason {
     LOST_TORN,       /* the target changed while read */
     LOST_GONE,       /* the process exited */
+    LOST_THREAD,     /* the thread exited between listing and reading */
     LOST_PERMISSION, /* not allowed to read it */
     LOST_OTHER,      /* any other read failure */
     LOST_LATE,       /* the sampler fell behind its schedule: tick skipped */

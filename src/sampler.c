@@ -187,7 +187,8 @@ static void threads_sweep(struct sampler *s, struct starget *tg)
     }
 }
 
-/* Is the thread running (kernel state R: on a CPU or waiting for one)? One
+/* Is the thread running (kernel state R: on a CPU or waiting for one)? 1
+ * yes, 0 no, -1 the thread is gone. One
  * pread of a kept-open file. (schedstat would be cheaper, but the kernel
  * does not update it for a task that runs on between scheduler ticks, so
  * "no change" cannot tell running from asleep.) */
@@ -195,10 +196,10 @@ static int thread_running(struct sthread *th)
 {
     char buf[512];
     if (th->stat_fd < 0)
-        return 0;
+        return -1;
     ssize_t n = pread(th->stat_fd, buf, sizeof buf - 1, 0);
     if (n <= 0)
-        return 0;
+        return -1; /* the kernel no longer has the thread */
     buf[n] = '\0';
     const char *close = strrchr(buf, ')');
     return close && close[1] == ' ' && close[2] == 'R';
@@ -395,8 +396,16 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
             profile_lost(s->prof, LOST_TORN);
             continue;
         }
-        if (s->cfg.gil ? !pt->gil : (!s->cfg.idle && !thread_running(th)))
-            continue;
+        if (s->cfg.gil) {
+            if (!pt->gil)
+                continue;
+        } else if (!s->cfg.idle) {
+            int running = thread_running(th);
+            if (running < 0 && th->stat_fd >= 0)
+                profile_lost(s->prof, LOST_THREAD);
+            if (running != 1)
+                continue;
+        }
         int n = 0;
         if (s->cfg.process_roots)
             s->stack[n++] = tg->process_frame;
