@@ -13,7 +13,7 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
     t->pid = pid;
     t->tid_offset = -1;
     t->ninterps = -1;
-    t->interps_ttl = 20 * 1000 * 1000;
+    t->interps_ttl = 200 * 1000 * 1000;
     if (python_probe(pid, &t->ver, &t->bin, err) != 0)
         return -1;
     const struct py_layout *lay = layout_for(t->ver.minor);

@@ -48,7 +48,7 @@ struct py_target {
     int nsegs;
     uint64_t next_chunk; /* the next older data stack chunk not loaded yet */
     /* The interpreter list changes rarely (threads start and end at its
-     * head): it is re-read at most every INTERP_CACHE_NS, which spares
+     * head): it is re-read at most every interps_ttl (200 ms), which spares
      * two pages of the one read a fast sample makes. */
     struct interp_entry interps[INTERP_CACHE_MAX];
     int ninterps;           /* -1: not cached */
