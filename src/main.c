@@ -30,6 +30,12 @@ int main(int argc, char **argv)
         return 0;
     }
     int rc;
+    if (opt.native) {
+        fprintf(stderr, "pytop: native frames (-n/--native) are not available yet in pytop %s\n",
+                PACKAGE_VERSION);
+        options_free(&opt);
+        return 2;
+    }
     switch (opt.command) {
     case CMD_DUMP:
         rc = cmd_dump(&opt, &err);

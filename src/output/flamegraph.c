@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "output/flamegraph.h"
+#include "util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -53,21 +54,6 @@ struct fg_kid {
     uint32_t node;
     uint64_t total;
 };
-
-static int vec_reserve(void **v, size_t *cap, size_t elem, size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    void *nv = realloc(*v, ncap * elem);
-    if (nv == NULL)
-        return -1;
-    *v = nv;
-    *cap = ncap;
-    return 0;
-}
 
 /* Children in name order (natural order for the digits of "thread 12"),
  * then file, line and kind, so the order never depends on insertion. */

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "output/speedscope.h"
+#include "util.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -125,21 +126,6 @@ struct writer {
     size_t nleaves, leaves_cap;
 };
 
-static int reserve(void **v, size_t *cap, size_t elem, size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 256;
-    while (ncap < need)
-        ncap *= 2;
-    void *nv = realloc(*v, ncap * elem);
-    if (nv == NULL)
-        return -1;
-    *v = nv;
-    *cap = ncap;
-    return 0;
-}
-
 /* Number the frames that carry samples, in node order. Returns how many,
  * or -1 when out of memory. */
 static long index_frames(struct writer *w)
@@ -200,12 +186,12 @@ static void write_value(struct writer *w, uint64_t count)
 static int visit(struct writer *w, uint32_t node, size_t depth)
 {
     const struct ct_node *nd = &w->t->nodes[node];
-    if (reserve((void **)&w->ends, &w->nends, sizeof *w->ends, depth + 1) != 0)
+    if (vec_reserve((void **)&w->ends, &w->nends, sizeof *w->ends, depth + 1) != 0)
         return -1;
     w->ends[0] = 0;
     if (depth > 0) {
         w->len = w->ends[depth - 1];
-        if (reserve((void **)&w->path, &w->cap, 1, w->len + 11) != 0)
+        if (vec_reserve((void **)&w->path, &w->cap, 1, w->len + 11) != 0)
             return -1;
         if (depth > 1)
             w->path[w->len++] = ',';
@@ -223,7 +209,7 @@ static int visit(struct writer *w, uint32_t node, size_t depth)
     }
     if (nd->self == 0)
         return 0;
-    if (reserve((void **)&w->leaves, &w->leaves_cap, sizeof *w->leaves, w->nleaves + 1) != 0)
+    if (vec_reserve((void **)&w->leaves, &w->leaves_cap, sizeof *w->leaves, w->nleaves + 1) != 0)
         return -1;
     fputs(w->nleaves ? ",\n[" : "\n[", w->out);
     if (depth > 0) /* the root's own samples are an empty stack */

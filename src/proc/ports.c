@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "proc/ports.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -143,48 +144,6 @@ int ports_parse_table(const char *text, struct ports_table *t, struct pt_error *
     return 0;
 }
 
-/* The contents of a /proc file, NUL-terminated, malloc'ed; NULL with errno. */
-static char *ports_read_file(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    size_t cap = 16384, len = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            if (got < 0) {
-                int e = errno;
-                free(buf);
-                buf = NULL;
-                errno = e;
-            } else {
-                buf[len] = '\0';
-            }
-            break;
-        }
-        len += (size_t)got;
-    }
-    int e = errno;
-    close(fd);
-    errno = e;
-    return buf;
-}
-
 int ports_table_read(pid_t pid, struct ports_table *t, struct pt_error *err)
 {
     static const char *const names[] = {"tcp", "tcp6"};
@@ -194,7 +153,7 @@ int ports_table_read(pid_t pid, struct ports_table *t, struct pt_error *err)
             snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, names[i]);
         else
             snprintf(path, sizeof path, "/proc/net/%s", names[i]);
-        char *text = ports_read_file(path);
+        char *text = read_file(path, NULL);
         if (text == NULL) {
             if (errno == ENOMEM)
                 return pt_error_set(err, PT_E_NOMEM, "out of memory reading %s", path);

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "python/code.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,20 +62,6 @@ static int slots_grow(struct code_cache *cc)
     return 0;
 }
 
-static int read_i32(const uint8_t *buf, uint32_t off)
-{
-    int32_t v;
-    memcpy(&v, buf + off, sizeof v);
-    return v;
-}
-
-static uint64_t read_u64(const uint8_t *buf, uint32_t off)
-{
-    uint64_t v;
-    memcpy(&v, buf + off, sizeof v);
-    return v;
-}
-
 /* The bytes of a code object pytop reads: up to its last used field. */
 static uint32_t code_head_size(const struct py_layout *lay)
 {
@@ -91,10 +78,10 @@ static uint32_t code_head_size(const struct py_layout *lay)
 
 static void code_ident(const struct py_layout *lay, const uint8_t *head, uint64_t ident[4])
 {
-    ident[0] = read_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
-    ident[1] = read_u64(head, lay->co_filename);
-    ident[2] = read_u64(head, lay->co_linetable);
-    ident[3] = (uint64_t)(uint32_t)read_i32(head, lay->co_firstlineno) | (read_u64(head, 8) << 32);
+    ident[0] = load_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
+    ident[1] = load_u64(head, lay->co_filename);
+    ident[2] = load_u64(head, lay->co_linetable);
+    ident[3] = (uint64_t)(uint32_t)load_i32(head, lay->co_firstlineno) | (load_u64(head, 8) << 32);
 }
 
 /* Is the code object at e->addr still the one e describes? */
@@ -117,36 +104,36 @@ static int code_read(struct code_cache *cc, struct remote *mem, const struct py_
     uint32_t need = code_head_size(lay);
     if (need > sizeof head || remote_read(mem, addr, head, need) != 0)
         return -1;
-    if (cc->code_type != 0 && read_u64(head, 8) != cc->code_type)
+    if (cc->code_type != 0 && load_u64(head, 8) != cc->code_type)
         return -1;
     memset(e, 0, sizeof *e);
     e->addr = addr;
     e->epoch = cc->epoch;
     code_ident(lay, head, e->ident);
-    e->firstlineno = read_i32(head, lay->co_firstlineno);
-    e->argcount = read_i32(head, lay->co_argcount);
-    e->nlocals = read_i32(head, lay->co_nlocals);
-    e->firsttraceable = lay->co_firsttraceable ? read_i32(head, lay->co_firsttraceable) : 0;
-    e->varnames = read_u64(head, lay->co_varnames);
-    e->kinds = lay->co_localspluskinds ? read_u64(head, lay->co_localspluskinds) : 0;
+    e->firstlineno = load_i32(head, lay->co_firstlineno);
+    e->argcount = load_i32(head, lay->co_argcount);
+    e->nlocals = load_i32(head, lay->co_nlocals);
+    e->firsttraceable = lay->co_firsttraceable ? load_i32(head, lay->co_firsttraceable) : 0;
+    e->varnames = load_u64(head, lay->co_varnames);
+    e->kinds = lay->co_localspluskinds ? load_u64(head, lay->co_localspluskinds) : 0;
     for (int i = 0; i < 4; i++)
         e->memo_offset[i] = -1;
     if (e->firstlineno < 0 || e->argcount < 0 || e->firsttraceable < 0 || e->nlocals < 0)
         return -1;
 
     char text[PYSTR_MAX_CHARS];
-    uint64_t name_addr = read_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
+    uint64_t name_addr = load_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
     if (pystr_read(mem, lay, name_addr, text, sizeof text) != 0)
         return -1;
     e->name = strdup(text);
-    if (pystr_read(mem, lay, read_u64(head, lay->co_filename), text, sizeof text) != 0)
+    if (pystr_read(mem, lay, load_u64(head, lay->co_filename), text, sizeof text) != 0)
         text[0] = '\0';
     e->filename = strdup(text);
     if (e->name == NULL || e->filename == NULL)
         goto fail;
 
     size_t len;
-    uint64_t table = read_u64(head, lay->co_linetable);
+    uint64_t table = load_u64(head, lay->co_linetable);
     uint8_t probe;
     if (pybytes_read(mem, lay, table, &probe, 0, &len) == 0 && len <= LINETABLE_MAX) {
         /* An unreadable table costs only the line numbers (first line is

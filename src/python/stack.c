@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "python/target.h"
+#include "util.h"
 
 /* 3.11+ frame owners (enum _frameowner). */
 #define FRAME_OWNED_BY_GENERATOR 1
@@ -42,20 +43,6 @@ void py_sample_free(struct py_sample *s)
     free(s->threads);
     free(s->frames);
     memset(s, 0, sizeof *s);
-}
-
-static uint64_t get_u64(const uint8_t *buf, uint32_t off)
-{
-    uint64_t v;
-    memcpy(&v, buf + off, sizeof v);
-    return v;
-}
-
-static int32_t get_i32(const uint8_t *buf, uint32_t off)
-{
-    int32_t v;
-    memcpy(&v, buf + off, sizeof v);
-    return v;
 }
 
 static int sample_fail(struct py_target *t, struct pt_error *err, enum pt_code code,
@@ -139,7 +126,7 @@ static void frames_begin(struct py_target *t, uint64_t chunk, uint64_t top)
         return;
     uint64_t lo = top - chunk > CHUNK_READ_MAX ? top - CHUNK_READ_MAX : chunk;
     if (segment_load(t, lo, top) == 0 && lo == chunk && top - chunk >= 8)
-        t->next_chunk = get_u64(t->arena + t->segs[0].off, 0); /* chunk->previous */
+        t->next_chunk = load_u64(t->arena + t->segs[0].off, 0); /* chunk->previous */
 }
 
 static const uint8_t *segment_find(struct py_target *t, uint64_t addr, size_t len)
@@ -239,18 +226,18 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
             return 0;
         }
         uint32_t code;
-        if (code_cache_get(&t->codes, &t->mem, lay, get_u64(buf, lay->fr_code), &code) != 0) {
+        if (code_cache_get(&t->codes, &t->mem, lay, load_u64(buf, lay->fr_code), &code) != 0) {
             th->torn = 1;
             return 0;
         }
-        int lasti = get_i32(buf, lay->fr_instr);
+        int lasti = load_i32(buf, lay->fr_instr);
         int offset =
             lay->minor >= 10 ? (lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * 2) : lasti;
         int line = code_line(&t->codes, code, lay->minor, offset);
         int rc = add_frame(t, s, th, code, line, frame);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
-        frame = get_u64(buf, lay->fr_back);
+        frame = load_u64(buf, lay->fr_back);
     }
     return 0;
 }
@@ -280,14 +267,14 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
             th->torn = 1;
             return 0;
         }
-        uint64_t back = get_u64(f, lay->fr_back);
+        uint64_t back = load_u64(f, lay->fr_back);
         int owner = f[lay->fr_owner];
         if (owner == FRAME_OWNED_BY_CSTACK && lay->minor >= 12) {
             frame = back;
             continue;
         }
-        uint64_t code_addr = get_u64(f, lay->fr_code);
-        uint64_t instr = get_u64(f, lay->fr_instr);
+        uint64_t code_addr = load_u64(f, lay->fr_code);
+        uint64_t instr = load_u64(f, lay->fr_instr);
         uint32_t code;
         if (code_cache_get(&t->codes, &t->mem, lay, code_addr, &code) != 0) {
             th->torn = 1;
@@ -326,10 +313,10 @@ static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, 
     for (int i = from; i < s->nthreads; i++) {
         if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) != 0)
             continue;
-        if (get_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->pid)
+        if (load_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->pid)
             return PTHREAD_TID_GLIBC_X86_64;
         for (int off = 0; off + 4 <= (int)sizeof buf; off += 4) {
-            if (get_i32(buf, (uint32_t)off) == t->pid) {
+            if (load_i32(buf, (uint32_t)off) == t->pid) {
                 offsets[1] = off;
                 break;
             }
@@ -381,7 +368,7 @@ static uint64_t gil_holder_interp(struct py_target *t, uint64_t gil)
     if (gil == 0 || lay->gil_locked + 4 > sizeof g || lay->gil_last_holder + 8 > sizeof g ||
         remote_read(&t->mem, gil, g, sizeof g) != 0)
         return 0;
-    return get_i32(g, lay->gil_locked) ? get_u64(g, lay->gil_last_holder) : 0;
+    return load_i32(g, lay->gil_locked) ? load_u64(g, lay->gil_last_holder) : 0;
 }
 
 static uint32_t max_u32(const uint32_t *v, size_t n)
@@ -416,17 +403,17 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
         if (remote_read(&t->mem, tstate, ts, need) != 0)
             return sample_fail(t, err, PT_E_TORN, "thread list");
         /* Every version starts PyThreadState with prev, next. */
-        if (cached && s->nthreads == first_thread && get_u64(ts, 0) != 0)
+        if (cached && s->nthreads == first_thread && load_u64(ts, 0) != 0)
             return STALE_HEAD;
         struct py_thread *th = push_thread(s);
         if (th == NULL)
             return pt_error_set(err, PT_E_NOMEM, "out of memory sampling PID %d", (int)t->pid);
         th->tstate = tstate;
         th->interp_id = interp_index;
-        th->pthread = get_u64(ts, lay->ts_thread_id);
-        th->tid = lay->ts_native_thread_id ? (pid_t)get_i32(ts, lay->ts_native_thread_id) : 0;
+        th->pthread = load_u64(ts, lay->ts_thread_id);
+        th->tid = lay->ts_native_thread_id ? (pid_t)load_i32(ts, lay->ts_native_thread_id) : 0;
         th->gil = holder != 0 && holder == tstate;
-        uint64_t frame = get_u64(ts, lay->ts_frame);
+        uint64_t frame = load_u64(ts, lay->ts_frame);
         int rc;
         if (lay->minor >= 11) {
             if (lay->cf_current_frame != 0 || lay->minor <= 12) {
@@ -437,15 +424,15 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
                     remote_read_ptr(&t->mem, cframe + lay->cf_current_frame, &frame) != 0)
                     th->torn = 1;
             }
-            frames_begin(t, get_u64(ts, lay->ts_datastack_chunk),
-                         get_u64(ts, lay->ts_datastack_chunk + 8));
+            frames_begin(t, load_u64(ts, lay->ts_datastack_chunk),
+                         load_u64(ts, lay->ts_datastack_chunk + 8));
             rc = walk_interpreter_frames(t, s, th, frame);
         } else {
             rc = walk_frame_objects(t, s, th, frame);
         }
         if (rc != 0)
             return pt_error_set(err, PT_E_NOMEM, "out of memory sampling PID %d", (int)t->pid);
-        tstate = get_u64(ts, lay->ts_next);
+        tstate = load_u64(ts, lay->ts_next);
     }
     return 0;
 }

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "remote/maps.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,54 +77,13 @@ int maps_parse(const char *text, struct maps *m, struct pt_error *err)
     return 0;
 }
 
-static char *read_whole_file(const char *path, int *err_no)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *err_no = errno;
-        return NULL;
-    }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            *err_no = errno;
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        if (got == 0) {
-            buf[len] = '\0';
-            break;
-        }
-        len += (size_t)got;
-    }
-    if (buf == NULL && *err_no == 0)
-        *err_no = ENOMEM;
-    close(fd);
-    return buf;
-}
-
 int maps_read(pid_t pid, struct maps *m, struct pt_error *err)
 {
     char path[64];
-    int e = 0;
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    char *text = read_whole_file(path, &e);
+    char *text = read_file(path, NULL);
     if (text == NULL) {
+        int e = errno;
         if (e == ENOENT || e == ESRCH)
             return pt_error_set(err, PT_E_NOPROC, "no such process: PID %d does not exist",
                                 (int)pid);

@@ -1,0 +1,37 @@
+/*
+ * util: the few small helpers several modules share: growing an array,
+ * reading a whole (proc) file, loading integers from bytes copied out of
+ * the target.
+ */
+#ifndef PYTOP_UTIL_H
+#define PYTOP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Make *v (elements of elem bytes, *cap of them) hold at least need,
+ * doubling from 64. 0, or -1 when out of memory (*v unchanged). */
+int vec_reserve(void **v, size_t *cap, size_t elem, size_t need);
+
+/* The whole file at path, NUL-terminated, in a malloc'd buffer; *len (if
+ * not NULL) gets its length. NULL with errno set on failure. Reads until
+ * end of file, so /proc files of any size come out whole. */
+char *read_file(const char *path, size_t *len);
+
+/* Loads from a byte buffer, whatever its alignment. */
+static inline uint64_t load_u64(const uint8_t *buf, uint32_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+static inline int32_t load_i32(const uint8_t *buf, uint32_t off)
+{
+    int32_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+#endif
