@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "remote/maps.h"
+#include "remote/mem.h"
 #include "util.h"
 
 #include <errno.h>
@@ -88,11 +89,7 @@ int maps_read(pid_t pid, struct maps *m, struct pt_error *err)
             return pt_error_set(err, PT_E_NOPROC, "no such process: PID %d does not exist",
                                 (int)pid);
         if (e == EACCES || e == EPERM)
-            return pt_error_set(err, PT_E_PERM,
-                                "permission denied reading PID %d (run as the same user with "
-                                "ptrace allowed, or as root, or give CAP_SYS_PTRACE; in "
-                                "containers add --cap-add SYS_PTRACE)",
-                                (int)pid);
+            return remote_perm_error(err, pid);
         return pt_error_sys(err, PT_E_SYS, e, "cannot read %s: %s", path, strerror(e));
     }
     if (text[0] == '\0') {
