@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "proc/ports.h"
+#include "remote/mem.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -470,11 +471,7 @@ ssize_t ports_listening(pid_t pid, int **out, struct pt_error *err)
         return -1;
     if (m.nunreadable) {
         ports_map_free(&m);
-        return pt_error_set(err, PT_E_PERM,
-                            "permission denied reading PID %d (run as the same user with ptrace "
-                            "allowed, or as root, or give CAP_SYS_PTRACE; in containers add "
-                            "--cap-add SYS_PTRACE)",
-                            (int)pid);
+        return remote_perm_error(err, pid);
     }
     size_t n = ports_map_ports_of(&m, pid, NULL, 0);
     int *v = n ? malloc(n * sizeof *v) : NULL;
