@@ -441,9 +441,21 @@ static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error
 
 int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *err)
 {
+    uint64_t hits, misses, misses_after;
     remote_cache_begin(&t->mem);
+    remote_cache_stats(&t->mem, &hits, &misses);
     int rc = sample_walk(t, s, err);
+    remote_cache_stats(&t->mem, &hits, &misses_after);
     remote_cache_end(&t->mem);
+    if (t->mem.cache != NULL && misses_after != misses) {
+        /* The stack moved since the last sample: what was read live is of
+         * a later moment than the replayed copy. Walk again from one fresh
+         * copy of everything this walk needed, so that a sample is one
+         * moment of the target. */
+        remote_cache_begin(&t->mem);
+        rc = sample_walk(t, s, err);
+        remote_cache_end(&t->mem);
+    }
     return rc;
 }
 
