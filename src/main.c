@@ -43,12 +43,15 @@ int main(int argc, char **argv)
     case CMD_LIST:
         rc = cmd_list(&opt, &err);
         break;
+    case CMD_TOP:
+        rc = cmd_top(&opt, &err);
+        break;
     case CMD_RECORD:
         rc = cmd_record(&opt, &err);
         break;
     default:
         rc = pt_error_set(&err, PT_E_USAGE,
-                          "this command is not available yet in pytop %s: use record, dump or list",
+                          "this command is not available yet in pytop %s: use top, record, dump or list",
                           PACKAGE_VERSION);
         break;
     }

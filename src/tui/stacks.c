@@ -1,0 +1,43 @@
+/*
+ * tui/stacks: the stack snapshot of the live view. See stacks.h.
+ */
+#include "config.h"
+
+#include "tui/stacks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "output/atomic.h"
+
+void stacks_free(char **lines, size_t n)
+{
+    for (size_t i = 0; lines != NULL && i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+int stacks_snapshot(const struct stacks_source *src, pid_t pid, char ***lines, size_t *n,
+                    char *path, size_t psize, struct pt_error *err)
+{
+    *lines = NULL;
+    *n = 0;
+    if (src == NULL || src->fn == NULL)
+        return pt_error_set(err, PT_E_USAGE, "stack snapshots are not available yet");
+    if (src->fn(src->ctx, lines, n, err) != 0)
+        return -1;
+    char name[256], stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(name, sizeof name, "pytop-stacks-%d-%s.txt", (int)pid, stamp);
+    atomic_unused_path(name, path, psize);
+    struct atomic_file af;
+    if (atomic_open(&af, path, err) != 0)
+        return -1;
+    for (size_t i = 0; i < *n; i++)
+        fprintf(af.fp, "%s\n", (*lines)[i]);
+    return atomic_commit(&af, err);
+}

@@ -1,0 +1,591 @@
+/*
+ * tui/view: the live view's model and drawing. See view.h.
+ *
+ * The rows never move: a filter and a sort only rebuild v->order, an
+ * index into them, so a refresh costs one filter pass and one sort, and
+ * drawing touches only the rows on screen.
+ */
+#include "config.h"
+
+#include "tui/view.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+static const char *const col_titles[VIEW_NCOLS] = {"%Own", "%Total", "OwnTime", "TotalTime",
+                                                   "Function (file:line)"};
+
+const char *view_col_title(enum view_col c)
+{
+    return c < VIEW_NCOLS ? col_titles[c] : "";
+}
+
+void view_init(struct view *v, double rate)
+{
+    memset(v, 0, sizeof *v);
+    v->rate = rate > 0 ? rate : 100;
+    v->sort = VIEW_COL_OWN_PCT;
+    v->h.threads_running = v->h.threads_total = -1;
+    v->h.cpu_pct = v->h.gil_pct = -1;
+    v->h.rss_kib = -1;
+    snprintf(v->threads, sizeof v->threads, "all");
+}
+
+static void free_text(struct view *v)
+{
+    for (size_t i = 0; i < v->ntext; i++)
+        free(v->text[i]);
+    free(v->text);
+    v->text = NULL;
+    v->ntext = v->text_top = 0;
+}
+
+void view_free(struct view *v)
+{
+    funcstats_free(&v->fs);
+    free(v->order);
+    free_text(v);
+    memset(v, 0, sizeof *v);
+}
+
+void view_status(struct view *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->status, sizeof v->status, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- filter and sort -------------------------------------------------- */
+
+int view_matches(const struct func_stat *f, const char *filter)
+{
+    if (filter == NULL || filter[0] == '\0')
+        return 1;
+    if (strcasestr(f->name, filter) || strcasestr(f->file, filter))
+        return 1;
+    if (strchr(filter, '.') == NULL)
+        return 0;
+    /* The module: "pkg/sub/mod.py" -> "pkg.sub.mod". */
+    char mod[512];
+    snprintf(mod, sizeof mod, "%s", f->file);
+    size_t n = strlen(mod);
+    if (n > 3 && strcmp(mod + n - 3, ".py") == 0)
+        mod[n - 3] = '\0';
+    for (char *p = mod; *p; p++)
+        if (*p == '/')
+            *p = '.';
+    return strcasestr(mod, filter) != NULL;
+}
+
+static int cmp_rows(const void *a, const void *b, void *ctx)
+{
+    const struct view *v = ctx;
+    const struct func_stat *x = &v->fs.v[*(const size_t *)a], *y = &v->fs.v[*(const size_t *)b];
+    int c = 0;
+    switch (v->sort) {
+    case VIEW_COL_OWN_PCT:
+    case VIEW_COL_OWN_TIME:
+        c = x->self < y->self ? 1 : x->self > y->self ? -1 : 0;
+        if (c == 0)
+            c = x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+        break;
+    case VIEW_COL_TOTAL_PCT:
+    case VIEW_COL_TOTAL_TIME:
+        c = x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+        if (c == 0)
+            c = x->self < y->self ? 1 : x->self > y->self ? -1 : 0;
+        break;
+    default:
+        break;
+    }
+    if (c == 0)
+        c = strcmp(x->name, y->name);
+    if (c == 0)
+        c = strcmp(x->file, y->file);
+    if (c == 0)
+        c = x->line - y->line;
+    return v->reverse ? -c : c;
+}
+
+static void remember_selection(struct view *v)
+{
+    if (v->selected < v->norder) {
+        const struct func_stat *f = &v->fs.v[v->order[v->selected]];
+        snprintf(v->sel_name, sizeof v->sel_name, "%s", f->name);
+        snprintf(v->sel_file, sizeof v->sel_file, "%s", f->file);
+    }
+}
+
+void view_update(struct view *v)
+{
+    if (v->order_cap < v->fs.n) {
+        size_t *o = realloc(v->order, v->fs.n * sizeof *o);
+        if (o == NULL) {
+            view_status(v, "out of memory");
+            return;
+        }
+        v->order = o;
+        v->order_cap = v->fs.n;
+    }
+    v->norder = 0;
+    for (size_t i = 0; i < v->fs.n; i++)
+        if (view_matches(&v->fs.v[i], v->filter))
+            v->order[v->norder++] = i;
+    qsort_r(v->order, v->norder, sizeof *v->order, cmp_rows, v);
+    /* The selection stays on its function when it is still there. */
+    size_t sel = 0;
+    if (v->sel_name[0]) {
+        for (size_t i = 0; i < v->norder; i++) {
+            const struct func_stat *f = &v->fs.v[v->order[i]];
+            if (strcmp(f->name, v->sel_name) == 0 && strcmp(f->file, v->sel_file) == 0) {
+                sel = i;
+                break;
+            }
+        }
+    }
+    v->selected = sel;
+    if (v->selected < v->top)
+        v->top = v->selected;
+    if (v->top >= v->norder)
+        v->top = 0;
+}
+
+void view_set_rows(struct view *v, struct funcstats *fs)
+{
+    remember_selection(v);
+    funcstats_free(&v->fs);
+    v->fs = *fs;
+    memset(fs, 0, sizeof *fs);
+    view_update(v);
+}
+
+void view_show_text(struct view *v, const char *title, char **lines, size_t n)
+{
+    free_text(v);
+    v->text = lines;
+    v->ntext = n;
+    snprintf(v->text_title, sizeof v->text_title, "%s", title);
+    v->mode = VIEW_TEXT;
+}
+
+/* ---- formatting ------------------------------------------------------- */
+
+void view_layout(int cols, struct view_layout *l)
+{
+    memset(l, 0, sizeof *l);
+    int pct = cols >= 100 ? 7 : 6, tim = cols >= 100 ? 10 : 9;
+    if (cols < 60)
+        tim = 0; /* too narrow: percentages and the function only */
+    int x = 0;
+    l->x[VIEW_COL_OWN_PCT] = x, l->w[VIEW_COL_OWN_PCT] = pct, x += pct + 1;
+    l->x[VIEW_COL_TOTAL_PCT] = x, l->w[VIEW_COL_TOTAL_PCT] = pct, x += pct + 1;
+    if (tim) {
+        l->x[VIEW_COL_OWN_TIME] = x, l->w[VIEW_COL_OWN_TIME] = tim, x += tim + 1;
+        l->x[VIEW_COL_TOTAL_TIME] = x, l->w[VIEW_COL_TOTAL_TIME] = tim, x += tim + 1;
+    }
+    x += 1;
+    l->x[VIEW_COL_FUNCTION] = x;
+    l->w[VIEW_COL_FUNCTION] = cols - x > 0 ? cols - x : 0;
+}
+
+void view_format_time(double s, char *out, size_t size)
+{
+    if (s < 100)
+        snprintf(out, size, "%.2fs", s);
+    else if (s < 10000)
+        snprintf(out, size, "%.1fs", s);
+    else if (s < 100000)
+        snprintf(out, size, "%.0fs", s);
+    else
+        snprintf(out, size, "%.1fh", s / 3600);
+}
+
+void view_format_function(const struct func_stat *f, int width, char *out, size_t size)
+{
+    char full[1024];
+    if (f->file[0] == '\0')
+        snprintf(full, sizeof full, "%s", f->name);
+    else if (f->line > 0)
+        snprintf(full, sizeof full, "%s (%s:%d)", f->name, f->file, f->line);
+    else
+        snprintf(full, sizeof full, "%s (%s)", f->name, f->file);
+    if (screen_width(full) <= width || size == 0) {
+        snprintf(out, size, "%s", full);
+        return;
+    }
+    int wname = screen_width(f->name);
+    int room = width - wname - 4; /* " (" "…" ")" */
+    if (f->file[0] != '\0' && room >= 3) {
+        char where[600], tail[600];
+        if (f->line > 0)
+            snprintf(where, sizeof where, "%s:%d", f->file, f->line);
+        else
+            snprintf(where, sizeof where, "%s", f->file);
+        screen_fit_tail(where, room, tail, sizeof tail);
+        snprintf(out, size, "%s (\u2026%s)", f->name, tail);
+        return;
+    }
+    /* Not even a bit of the path fits: the name alone, cut at its end. */
+    if (wname <= width) {
+        snprintf(out, size, "%s", f->name);
+        return;
+    }
+    char head[1024];
+    screen_fit(f->name, width - 1, head, sizeof head);
+    snprintf(out, size, "%s\u2026", head);
+}
+
+static void fmt_pct(uint64_t n, uint64_t base, char *out, size_t size)
+{
+    snprintf(out, size, "%.1f", base ? 100.0 * (double)n / (double)base : 0.0);
+}
+
+/* Right-align text in width cells at (row, x). */
+static void text_right(struct screen *s, int row, int x, int width, int attr, const char *text)
+{
+    int w = screen_width(text);
+    if (w < width) {
+        screen_text(s, row, x, attr, "", width - w);
+        screen_text(s, row, x + width - w, attr, text, w);
+    } else {
+        screen_text(s, row, x, attr, text, width);
+    }
+}
+
+/* ---- drawing ---------------------------------------------------------- */
+
+#define HEADER_ROWS 5 /* then the column titles */
+
+static void draw_header(struct view *v, struct screen *s, int cols)
+{
+    const struct view_header *h = &v->h;
+    char line[1024];
+    /* The long command line last: it is what the width cuts. */
+    snprintf(line, sizeof line, "%s%s%s%s%s", h->python, h->python[0] ? " \u00b7 " : "", h->role,
+             h->role[0] ? " \u00b7 " : "", h->target);
+    screen_text(s, 0, 0, SA_BOLD, line, cols);
+
+    uint64_t tried = h->samples + h->lost;
+    snprintf(line, sizeof line,
+             "Rate %.0f Hz (achieved %.1f)  Samples %llu  Lost %llu (%.1f%%)  Elapsed %.0fs",
+             h->rate, h->achieved, (unsigned long long)h->samples, (unsigned long long)h->lost,
+             tried ? 100.0 * (double)h->lost / (double)tried : 0.0, h->elapsed);
+    screen_text(s, 1, 0, SA_NORMAL, line, cols);
+
+    int n = 0;
+    line[0] = '\0';
+    if (h->threads_total >= 0)
+        n += snprintf(line + n, sizeof line - (size_t)n, "Threads %d running / %d  ",
+                      h->threads_running, h->threads_total);
+    if (h->cpu_pct >= 0)
+        n += snprintf(line + n, sizeof line - (size_t)n, "CPU %.1f%%  ", h->cpu_pct);
+    if (h->rss_kib >= 0)
+        n += snprintf(line + n, sizeof line - (size_t)n, "RSS %.1f MiB  ",
+                      (double)h->rss_kib / 1024.0);
+    if (h->gil_pct >= 0)
+        snprintf(line + n, sizeof line - (size_t)n, "GIL held %.1f%%", h->gil_pct);
+    screen_text(s, 2, 0, SA_NORMAL, line, cols);
+
+    snprintf(line, sizeof line, "Showing: %s \u00b7 by %s \u00b7 idle %s \u00b7 threads: %s%s%s%s",
+             v->window ? "last 10 s" : "all since start", v->by_line ? "line" : "function",
+             v->idle ? "on" : "off", v->threads,
+             v->filter[0] || v->editing ? " \u00b7 filter: " : "", v->filter,
+             v->editing ? "_" : "");
+    screen_text(s, 3, 0, SA_DIM, line, cols);
+    if (v->frozen)
+        screen_text(s, 3, cols - 8 > 0 ? cols - 8 : 0, SA_BANNER, " FROZEN ", 8);
+
+    if (v->banner[0])
+        screen_text(s, 4, 0, SA_BANNER, v->banner, cols);
+    else
+        screen_text(s, 4, 0, SA_NORMAL, "", cols);
+}
+
+static void draw_table(struct view *v, struct screen *s, int first, int rows, int cols)
+{
+    struct view_layout l;
+    view_layout(cols, &l);
+    screen_text(s, first, 0, SA_TITLE, "", cols);
+    for (int c = 0; c < VIEW_NCOLS; c++) {
+        if (l.w[c] == 0)
+            continue;
+        char t[64];
+        int sorted = (int)v->sort == c;
+        snprintf(t, sizeof t, "%s%s", col_titles[c],
+                 sorted ? (v->reverse ? "\u2191" : "\u2193") : "");
+        int attr = sorted ? SA_SORTED : SA_TITLE;
+        if (c == VIEW_COL_FUNCTION)
+            screen_text(s, first, l.x[c], attr, t, screen_width(t));
+        else
+            text_right(s, first, l.x[c], l.w[c], attr, t);
+    }
+    v->page = rows - 1 > 0 ? rows - 1 : 1;
+    if (v->selected >= v->norder && v->norder > 0)
+        v->selected = v->norder - 1;
+    if (v->selected < v->top)
+        v->top = v->selected;
+    if (v->selected >= v->top + (size_t)v->page)
+        v->top = v->selected - (size_t)v->page + 1;
+    uint64_t base = v->fs.samples;
+    for (int r = 0; r < v->page; r++) {
+        int row = first + 1 + r;
+        size_t i = v->top + (size_t)r;
+        if (i >= v->norder) {
+            screen_text(s, row, 0, SA_NORMAL, "", cols);
+            continue;
+        }
+        const struct func_stat *f = &v->fs.v[v->order[i]];
+        int attr = i == v->selected ? SA_SELECTED : SA_NORMAL;
+        char buf[1200];
+        screen_text(s, row, 0, attr, "", cols);
+        fmt_pct(f->self, base, buf, sizeof buf);
+        text_right(s, row, l.x[VIEW_COL_OWN_PCT], l.w[VIEW_COL_OWN_PCT], attr, buf);
+        fmt_pct(f->total, base, buf, sizeof buf);
+        text_right(s, row, l.x[VIEW_COL_TOTAL_PCT], l.w[VIEW_COL_TOTAL_PCT], attr, buf);
+        if (l.w[VIEW_COL_OWN_TIME]) {
+            view_format_time((double)f->self / v->rate, buf, sizeof buf);
+            text_right(s, row, l.x[VIEW_COL_OWN_TIME], l.w[VIEW_COL_OWN_TIME], attr, buf);
+            view_format_time((double)f->total / v->rate, buf, sizeof buf);
+            text_right(s, row, l.x[VIEW_COL_TOTAL_TIME], l.w[VIEW_COL_TOTAL_TIME], attr, buf);
+        }
+        view_format_function(f, l.w[VIEW_COL_FUNCTION], buf, sizeof buf);
+        screen_text(s, row, l.x[VIEW_COL_FUNCTION], attr, buf, l.w[VIEW_COL_FUNCTION]);
+    }
+}
+
+static void draw_footer(struct screen *s, int row, int cols)
+{
+    static const char *const keys[][2] = {
+        {"q", "Quit"},  {"?", "Help"},     {"1-5", "Sort"}, {"/", "Filter"},
+        {"s", "Save"},  {"w", "Window"},   {"l", "Lines"},  {"i", "Idle"},
+        {"r", "Reset"}, {"Spc", "Freeze"}, {"d", "Stacks"},
+    };
+    int x = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && x < cols; i++) {
+        int kw = screen_width(keys[i][0]), lw = screen_width(keys[i][1]) + 1;
+        if (x + kw + lw > cols)
+            break;
+        screen_text(s, row, x, SA_KEY, keys[i][0], kw);
+        screen_text(s, row, x + kw, SA_KEYLABEL, keys[i][1], lw);
+        x += kw + lw;
+    }
+    if (x < cols)
+        screen_text(s, row, x, SA_KEYLABEL, "", cols - x);
+}
+
+static const char *const help_lines[] = {
+    "pytop live view \u2014 keys",
+    "",
+    "  q, F10            quit (restores the terminal, stops what pytop started)",
+    "  ?, h, F1          this help (any key returns)",
+    "  1 2 3 4 5         sort by %Own, %Total, OwnTime, TotalTime, Function;",
+    "                    the same key again reverses the order",
+    "  < >               move the sort column left / right",
+    "  /                 filter: type a substring of function, file or module;",
+    "                    Enter keeps it, Esc clears it",
+    "  s                 save a flamegraph of everything sampled (never overwrites)",
+    "  d                 snapshot of every thread's stack (Esc returns)",
+    "  p                 process picker",
+    "  l                 toggle function / line aggregation",
+    "  i                 toggle idle samples (restarts sampling)",
+    "  t                 cycle through threads: all, then one at a time",
+    "  w                 toggle the window: all since start / last 10 seconds",
+    "  r                 reset the statistics",
+    "  space             freeze the display (sampling goes on)",
+    "  arrows, PgUp, PgDn, Home, End   move the selection / scroll",
+    "",
+    "Times are samples divided by the sampling rate, in seconds.",
+};
+
+static void draw_lines(struct screen *s, int first, int rows, int cols, const char *const *lines,
+                       size_t n, size_t top)
+{
+    for (int r = 0; r < rows; r++) {
+        size_t i = top + (size_t)r;
+        screen_text(s, first + r, 0, SA_NORMAL, i < n ? lines[i] : "", cols);
+    }
+}
+
+void view_draw(struct view *v, struct screen *s)
+{
+    int rows, cols;
+    screen_size(s, &rows, &cols);
+    if (rows <= 0 || cols <= 0)
+        return;
+    if (v->mode == VIEW_HELP) {
+        draw_lines(s, 0, rows - 1, cols, help_lines, sizeof help_lines / sizeof help_lines[0], 0);
+        screen_text(s, rows - 1, 0, SA_KEYLABEL, "Press any key to return", cols);
+        screen_refresh(s);
+        return;
+    }
+    if (v->mode == VIEW_TEXT) {
+        screen_text(s, 0, 0, SA_TITLE, v->text_title, cols);
+        int page = rows - 2 > 0 ? rows - 2 : 1;
+        v->page = page;
+        if (v->ntext > (size_t)page && v->text_top > v->ntext - (size_t)page)
+            v->text_top = v->ntext - (size_t)page;
+        draw_lines(s, 1, page, cols, (const char *const *)v->text, v->ntext, v->text_top);
+        screen_text(s, rows - 1, 0, SA_KEYLABEL, "Esc/q returns \u00b7 arrows, PgUp/PgDn scroll",
+                    cols);
+        screen_refresh(s);
+        return;
+    }
+    draw_header(v, s, cols);
+    int table_rows = rows - HEADER_ROWS - 2;
+    if (table_rows < 2)
+        table_rows = 2;
+    draw_table(v, s, HEADER_ROWS, table_rows, cols);
+    if (rows >= HEADER_ROWS + 4) {
+        screen_text(s, rows - 2, 0, SA_STATUS, v->status, cols);
+        draw_footer(s, rows - 1, cols);
+    }
+    screen_refresh(s);
+}
+
+/* ---- keys ------------------------------------------------------------- */
+
+static void move_selection(struct view *v, long delta)
+{
+    if (v->norder == 0) {
+        v->selected = 0;
+        return;
+    }
+    long sel = (long)v->selected + delta;
+    if (sel < 0)
+        sel = 0;
+    if (sel >= (long)v->norder)
+        sel = (long)v->norder - 1;
+    v->selected = (size_t)sel;
+    remember_selection(v);
+}
+
+static void set_sort(struct view *v, enum view_col c, int toggle)
+{
+    if (toggle && v->sort == c)
+        v->reverse = !v->reverse;
+    else {
+        v->sort = c;
+        v->reverse = 0;
+    }
+    remember_selection(v);
+    view_update(v);
+}
+
+static enum view_action filter_key(struct view *v, int key)
+{
+    size_t n = strlen(v->filter);
+    if (key == SCREEN_KEY_ESC) {
+        v->filter[0] = '\0';
+        v->editing = 0;
+    } else if (key == SCREEN_KEY_ENTER) {
+        v->editing = 0;
+    } else if (key == SCREEN_KEY_BACKSPACE) {
+        /* Remove one UTF-8 character. */
+        while (n > 0 && ((unsigned char)v->filter[n - 1] & 0xc0) == 0x80)
+            n--;
+        if (n > 0)
+            n--;
+        v->filter[n] = '\0';
+    } else if (key >= 0x20 && key < 0x100 && key != 0x7f && n + 1 < sizeof v->filter) {
+        v->filter[n] = (char)key;
+        v->filter[n + 1] = '\0';
+    } else {
+        return VIEW_NONE;
+    }
+    remember_selection(v);
+    view_update(v);
+    return VIEW_NONE;
+}
+
+enum view_action view_key(struct view *v, int key)
+{
+    if (key == SCREEN_KEY_SIGNAL)
+        return VIEW_QUIT;
+    if (v->mode == VIEW_HELP) {
+        if (key != SCREEN_KEY_NONE && key != SCREEN_KEY_RESIZE)
+            v->mode = VIEW_TABLE;
+        return VIEW_NONE;
+    }
+    if (v->mode == VIEW_TEXT) {
+        size_t page = v->page > 0 ? (size_t)v->page : 1;
+        if (key == SCREEN_KEY_ESC || key == 'q') {
+            v->mode = VIEW_TABLE;
+            free_text(v);
+        } else if (key == SCREEN_KEY_UP && v->text_top > 0)
+            v->text_top--;
+        else if (key == SCREEN_KEY_DOWN && v->text_top + 1 < v->ntext)
+            v->text_top++;
+        else if (key == SCREEN_KEY_PPAGE)
+            v->text_top = v->text_top > page ? v->text_top - page : 0;
+        else if (key == SCREEN_KEY_NPAGE && v->ntext > 0)
+            v->text_top = v->text_top + page < v->ntext ? v->text_top + page : v->ntext - 1;
+        else if (key == SCREEN_KEY_HOME)
+            v->text_top = 0;
+        else if (key == SCREEN_KEY_END)
+            v->text_top = v->ntext > page ? v->ntext - page : 0;
+        return VIEW_NONE;
+    }
+    if (v->editing)
+        return filter_key(v, key);
+    long page = v->page > 0 ? v->page : 1;
+    if (key == 'q' || key == SCREEN_KEY_F10)
+        return VIEW_QUIT;
+    if (key == '?' || key == 'h' || key == SCREEN_KEY_F1) {
+        v->mode = VIEW_HELP;
+    } else if (key >= '1' && key <= '5') {
+        set_sort(v, (enum view_col)(key - '1'), 1);
+    } else if (key == '<') {
+        set_sort(v, (enum view_col)((v->sort + VIEW_NCOLS - 1) % VIEW_NCOLS), 0);
+    } else if (key == '>') {
+        set_sort(v, (enum view_col)((v->sort + 1) % VIEW_NCOLS), 0);
+    } else if (key == '/') {
+        v->editing = 1;
+        v->filter[0] = '\0';
+        view_update(v);
+    } else if (key == SCREEN_KEY_ESC) {
+        if (v->filter[0]) {
+            v->filter[0] = '\0';
+            view_update(v);
+        }
+    } else if (key == SCREEN_KEY_UP) {
+        move_selection(v, -1);
+    } else if (key == SCREEN_KEY_DOWN) {
+        move_selection(v, 1);
+    } else if (key == SCREEN_KEY_PPAGE) {
+        move_selection(v, -page);
+    } else if (key == SCREEN_KEY_NPAGE) {
+        move_selection(v, page);
+    } else if (key == SCREEN_KEY_HOME) {
+        move_selection(v, -(long)v->norder);
+    } else if (key == SCREEN_KEY_END) {
+        move_selection(v, (long)v->norder);
+    } else if (key == 's') {
+        return VIEW_SAVE;
+    } else if (key == 'r') {
+        return VIEW_RESET;
+    } else if (key == 'l') {
+        v->by_line = !v->by_line;
+        return VIEW_LINES;
+    } else if (key == 'i') {
+        return VIEW_IDLE;
+    } else if (key == 'w') {
+        v->window = !v->window;
+        return VIEW_WINDOW;
+    } else if (key == 't') {
+        return VIEW_THREADS;
+    } else if (key == 'p') {
+        return VIEW_PICKER;
+    } else if (key == 'd') {
+        return VIEW_STACKS;
+    } else if (key == ' ') {
+        v->frozen = !v->frozen;
+        return VIEW_FREEZE;
+    }
+    return VIEW_NONE;
+}

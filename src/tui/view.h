@@ -1,0 +1,122 @@
+/*
+ * tui/view: the live view's model and its drawing.
+ *
+ * The model is what the screen shows: a header about the target, the
+ * function table (funcstats rows, filtered and sorted through an index,
+ * with a selection that follows its function across refreshes), a status
+ * line, a banner when the target is gone, the help screen and a text view
+ * (the stack snapshot). view_key() turns a key into a change of the model
+ * or an action the caller carries out (save, reset, toggles that need the
+ * sampler). Everything draws through tui/screen, so a memory screen
+ * renders it for tests and benchmarks.
+ */
+#ifndef PYTOP_TUI_VIEW_H
+#define PYTOP_TUI_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "funcstats.h"
+#include "tui/screen.h"
+
+enum view_col {
+    VIEW_COL_OWN_PCT,
+    VIEW_COL_TOTAL_PCT,
+    VIEW_COL_OWN_TIME,
+    VIEW_COL_TOTAL_TIME,
+    VIEW_COL_FUNCTION,
+    VIEW_NCOLS
+};
+
+/* What the header says; filled by the caller about once a second.
+ * Negative numbers are unknown and not shown. */
+struct view_header {
+    char target[512]; /* "PID 42 (python3 app.py)" */
+    char role[96];    /* "uvicorn worker 2/4" */
+    char python[64];  /* "Python 3.12.1" */
+    double rate, achieved, elapsed;
+    uint64_t samples, lost;
+    int threads_running, threads_total;
+    double cpu_pct;
+    long rss_kib;
+    double gil_pct;
+};
+
+enum view_mode { VIEW_TABLE, VIEW_HELP, VIEW_TEXT };
+
+/* What a key asks of the caller. */
+enum view_action {
+    VIEW_NONE, /* nothing to do (maybe a redraw) */
+    VIEW_QUIT,
+    VIEW_SAVE,   /* save a flamegraph */
+    VIEW_RESET,  /* reset the statistics */
+    VIEW_LINES,  /* toggle function / line aggregation (v->by_line flipped) */
+    VIEW_IDLE,   /* toggle idle samples */
+    VIEW_WINDOW, /* toggle the window (v->window flipped) */
+    VIEW_THREADS,
+    VIEW_PICKER,
+    VIEW_STACKS,
+    VIEW_FREEZE, /* v->frozen flipped */
+};
+
+struct view_layout {
+    int x[VIEW_NCOLS], w[VIEW_NCOLS]; /* w == 0: not shown */
+};
+
+struct view {
+    struct funcstats fs; /* the rows; strings borrowed from the caller's tree */
+    size_t *order;       /* indexes into fs.v: filtered and sorted */
+    size_t norder, order_cap;
+    enum view_col sort;
+    int reverse;
+    char filter[128];
+    int editing; /* typing the filter */
+    size_t selected, top;
+    char sel_name[256], sel_file[512]; /* the selected row, across refreshes */
+    enum view_mode mode;
+    char status[1024];
+    char banner[512]; /* "" = none */
+    char **text;      /* VIEW_TEXT lines, owned */
+    size_t ntext, text_top;
+    char text_title[256];
+    double rate; /* samples per second: times = samples / rate */
+    int by_line, window, idle, frozen;
+    char threads[64]; /* "all", "thread 123" */
+    struct view_header h;
+    int page; /* table rows shown by the last draw */
+};
+
+void view_init(struct view *v, double rate);
+void view_free(struct view *v);
+
+/* Replace the rows with fs (taken over; the old ones are freed), keep the
+ * selection on the same function, re-filter and re-sort. */
+void view_set_rows(struct view *v, struct funcstats *fs);
+
+/* Re-apply the filter and the sort order to the rows. */
+void view_update(struct view *v);
+
+/* Show lines (taken over) in the text view, titled. */
+void view_show_text(struct view *v, const char *title, char **lines, size_t n);
+
+/* React to a key (see screen_key). */
+enum view_action view_key(struct view *v, int key);
+
+/* printf into the status line. */
+void view_status(struct view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void view_draw(struct view *v, struct screen *s);
+
+/* Pure parts, for tests. */
+void view_layout(int cols, struct view_layout *l);
+/* "name (file:line)" in width columns: the path is cut on the left first
+ * ("name (…/app.py:12)"), the name only when nothing of the path fits. */
+void view_format_function(const struct func_stat *f, int width, char *out, size_t size);
+/* Seconds for a time column: "1.23s", "123.4s", "2.5h". */
+void view_format_time(double seconds, char *out, size_t size);
+/* Whether row f passes the filter (function, file or module, ignoring case). */
+int view_matches(const struct func_stat *f, const char *filter);
+/* The column titles. */
+const char *view_col_title(enum view_col c);
+
+#endif
