@@ -50,9 +50,10 @@ int main(int argc, char **argv)
         rc = cmd_record(&opt, &err);
         break;
     default:
-        rc = pt_error_set(&err, PT_E_USAGE,
-                          "this command is not available yet in pytop %s: use top, record, dump or list",
-                          PACKAGE_VERSION);
+        rc = pt_error_set(
+            &err, PT_E_USAGE,
+            "this command is not available yet in pytop %s: use top, record, dump or list",
+            PACKAGE_VERSION);
         break;
     }
     options_free(&opt);
