@@ -279,6 +279,42 @@ static void top_toggle_idle(struct top *t)
                 t->cfg.idle ? "shown" : "hidden");
 }
 
+/* The `d` key's source: the sampler's dump, split into lines. */
+static int top_stacks_source(void *ctx, char ***lines, size_t *n, struct pt_error *err)
+{
+    struct top *t = ctx;
+    *lines = NULL;
+    *n = 0;
+    if (t->sampler == NULL)
+        return pt_error_set(err, PT_E_GONE, "no stacks: nothing is sampled any more");
+    char *text = sampler_dump(t->sampler, 2000, err);
+    if (text == NULL)
+        return -1;
+    size_t count = 1;
+    for (const char *p = text; *p; p++)
+        count += *p == '\n';
+    char **v = calloc(count, sizeof *v);
+    if (v == NULL) {
+        free(text);
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (char *line = text; *line != '\0' && k < count;) {
+        size_t len = strcspn(line, "\n");
+        v[k] = strndup(line, len);
+        if (v[k++] == NULL) {
+            stacks_free(v, k - 1);
+            free(text);
+            return pt_error_set(err, PT_E_NOMEM, "out of memory");
+        }
+        line += len + (line[len] == '\n');
+    }
+    free(text);
+    *lines = v;
+    *n = k;
+    return 0;
+}
+
 static void top_stacks(struct top *t)
 {
     char **lines;
@@ -404,6 +440,7 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     struct top t;
     memset(&t, 0, sizeof t);
     t.opt = opt;
+    t.stacks = (struct stacks_source){top_stacks_source, &t};
     if (top_targets(&t, err) != 0) {
         launch_stop(t.launched, 2);
         return -1;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "calltree.h"
+#include "output/dump.h"
 #include "output/filename.h"
 #include "proc/proc.h"
 #include "python/objects.h"
@@ -68,6 +69,11 @@ struct sampler {
     atomic_int stop;
     atomic_int finished;
     char why[256];
+    /* A dump asked for by another thread (sampler_dump). */
+    pthread_mutex_t dump_lock;
+    pthread_cond_t dump_done;
+    atomic_int dump_wanted;
+    char *dump_text;
 };
 
 static double ts_diff(const struct timespec *a, const struct timespec *b)
@@ -424,6 +430,46 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
     return s->sample.gil_locked;
 }
 
+/* Serve a sampler_dump request: the text of `pytop dump` of every live
+ * target, from a fresh sample of each. */
+static void serve_dump(struct sampler *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (out != NULL) {
+        enum { MAXT = 1024 };
+        static pid_t tids[MAXT];
+        static char states[MAXT];
+        int first = 1;
+        for (int i = 0; i < s->ntargets; i++) {
+            struct starget *tg = s->targets[i];
+            struct pt_error err;
+            if (!tg->alive)
+                continue;
+            int n = task_states(tg->py.pid, tids, states, MAXT);
+            if (pystack_sample(&tg->py, &s->sample, &err) != 0)
+                continue;
+            for (int k = 0; k < s->sample.nthreads; k++)
+                for (int j = 0; j < n; j++)
+                    if (tids[j] == s->sample.threads[k].tid)
+                        s->sample.threads[k].os_state = states[j];
+            if (!first)
+                fputc('\n', out);
+            first = 0;
+            struct dump_options o = {0, s->cfg.full_filenames};
+            dump_write(out, &tg->py, &s->sample, &o);
+        }
+        fclose(out);
+    }
+    pthread_mutex_lock(&s->dump_lock);
+    free(s->dump_text);
+    s->dump_text = text;
+    atomic_store(&s->dump_wanted, 0);
+    pthread_cond_broadcast(&s->dump_done);
+    pthread_mutex_unlock(&s->dump_lock);
+}
+
 static void *sampler_main(void *arg)
 {
     struct sampler *s = arg;
@@ -444,6 +490,8 @@ static void *sampler_main(void *arg)
         }
         s->tick++;
         profile_tick(s->prof, elapsed, alive, gil);
+        if (atomic_load(&s->dump_wanted))
+            serve_dump(s);
         if (s->cfg.subprocesses && ts_diff(&now, &last_follow) >= 1.0) {
             follow_descendants(s);
             last_follow = now;
@@ -491,6 +539,8 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
     s->cfg = *cfg;
     s->prof = prof;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->dump_lock, NULL);
+    pthread_cond_init(&s->dump_done, NULL);
     py_sample_init(&s->sample);
     s->roots = calloc((size_t)cfg->nroots + 1, sizeof *s->roots);
     if (s->roots == NULL) {
@@ -558,7 +608,38 @@ void sampler_free(struct sampler *s)
     free(s->roots);
     py_sample_free(&s->sample);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->dump_lock);
+    pthread_cond_destroy(&s->dump_done);
+    free(s->dump_text);
     free(s);
+}
+
+char *sampler_dump(struct sampler *s, int timeout_ms, struct pt_error *err)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->dump_lock);
+    free(s->dump_text);
+    s->dump_text = NULL;
+    atomic_store(&s->dump_wanted, 1);
+    int rc = 0;
+    while (atomic_load(&s->dump_wanted) && !atomic_load(&s->finished) && rc == 0)
+        rc = pthread_cond_timedwait(&s->dump_done, &s->dump_lock, &deadline);
+    char *text = atomic_load(&s->dump_wanted) ? NULL : s->dump_text;
+    s->dump_text = NULL;
+    atomic_store(&s->dump_wanted, 0);
+    pthread_mutex_unlock(&s->dump_lock);
+    if (text == NULL)
+        pt_error_set(err, PT_E_GONE, "no stacks: %s",
+                     atomic_load(&s->finished) ? "nothing is sampled any more"
+                                               : "the sampler did not answer in time");
+    return text;
 }
 
 void sampler_describe(struct sampler *s, char *target, size_t tsize, char *python, size_t psize)

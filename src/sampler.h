@@ -49,6 +49,12 @@ int sampler_finished(struct sampler *s, char *why, size_t size);
 /* Seconds since the first tick. */
 double sampler_elapsed(struct sampler *s);
 
+/* A dump of every target (the text of `pytop dump`), taken by the
+ * sampling thread at its next tick: the caller never reads a target
+ * itself. Waits up to timeout_ms. The malloc'd text, or NULL with err
+ * (PT_E_GONE when nothing is sampled any more). */
+char *sampler_dump(struct sampler *s, int timeout_ms, struct pt_error *err);
+
 /* Stop the thread (after its current tick) and release every target. */
 void sampler_free(struct sampler *s);
 

@@ -395,6 +395,7 @@ static const char *const help_lines[] = {
     "  l                 toggle function / line aggregation",
     "  i                 toggle idle samples (restarts sampling)",
     "  t                 cycle through threads: all, then one at a time",
+    "  n                 show / hide native frames (with -n; native frames come later)",
     "  w                 toggle the window: all since start / last 10 seconds",
     "  r                 reset the statistics",
     "  space             freeze the display (sampling goes on)",
