@@ -123,6 +123,7 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
     f->line = line;
     f->kind = kind;
     f->origin = CT_ORIGIN_UNKNOWN;
+    f->def_line = 0;
     if (f->name == NULL || f->file == NULL) {
         free(f->name);
         free(f->file);
@@ -133,10 +134,12 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
     return 0;
 }
 
-void calltree_set_origin(struct calltree *t, uint32_t id, int origin)
+void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line)
 {
-    if (id < t->nframes)
+    if (id < t->nframes) {
         t->frames[id].origin = origin;
+        t->frames[id].def_line = def_line;
+    }
 }
 
 static int rehash_edges(struct calltree *t)
@@ -279,7 +282,7 @@ static int merge_node(struct calltree *dst, const struct calltree *src, uint32_t
         uint32_t frame, d;
         if (calltree_frame(dst, f->kind, f->name, f->file, f->line, &frame) != 0)
             return -1;
-        calltree_set_origin(dst, frame, f->origin);
+        calltree_set_info(dst, frame, f->origin, f->def_line);
         d = child_get(dst, dnode, frame);
         if (d == CT_NONE)
             return -1;

@@ -35,11 +35,12 @@ enum ct_origin {
 };
 
 struct ct_frame {
-    char *name; /* owned */
-    char *file; /* owned; "" when none */
-    int line;   /* 0 when aggregated by function or unknown */
-    int kind;   /* enum ct_kind */
-    int origin; /* enum ct_origin; not part of the frame's identity */
+    char *name;   /* owned */
+    char *file;   /* owned; "" when none */
+    int line;     /* 0 when aggregated by function or unknown */
+    int kind;     /* enum ct_kind */
+    int origin;   /* enum ct_origin; not part of the frame's identity */
+    int def_line; /* first line of its function, 0 if unknown; not part of the identity */
 };
 
 struct ct_node {
@@ -72,8 +73,9 @@ void calltree_free(struct calltree *t);
 int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
                    uint32_t *id);
 
-/* Record where frame id's file lives (enum ct_origin). */
-void calltree_set_origin(struct calltree *t, uint32_t id, int origin);
+/* Record where frame id's file lives (enum ct_origin) and the first line
+ * of its function (0: unknown). */
+void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line);
 
 /* Add count samples of the stack frames[0..n) (root first: outermost
  * frame at 0, innermost at n-1). 0, or -1 when out of memory. */

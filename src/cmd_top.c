@@ -156,7 +156,8 @@ static void top_header(struct top *t, const struct profile_stats *st)
         snprintf(h->target, sizeof h->target, "%s", target);
     h->rate = t->opt->rate;
     h->elapsed = t->elapsed_before + st->elapsed;
-    h->achieved = st->elapsed > 0 ? (double)st->ticks / st->elapsed : 0;
+    /* n ticks span n - 1 periods (the first is at time 0). */
+    h->achieved = st->elapsed > 0 && st->ticks > 1 ? (double)(st->ticks - 1) / st->elapsed : 0;
     h->samples = st->samples;
     h->lost = st->lost_total;
     h->gil_pct = st->target_ticks ? 100.0 * (double)st->gil_ticks / (double)st->target_ticks : -1;
@@ -234,7 +235,7 @@ static void top_save(struct top *t)
     meta.samples = st.samples;
     meta.lost = st.lost_total;
     meta.rate = t->opt->rate;
-    meta.achieved = st.elapsed > 0 ? (double)st.ticks / st.elapsed : 0;
+    meta.achieved = st.elapsed > 0 && st.ticks > 1 ? (double)(st.ticks - 1) / st.elapsed : 0;
     meta.by_function = t->cfg.by_function;
     meta.idle = t->cfg.idle;
     meta.gil_only = t->cfg.gil;

@@ -50,11 +50,14 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
                 strcmp(s->file, fr->file) == 0)
                 break;
         }
+        /* A function's row shows its first line: known from the code
+         * object, else the smallest line seen. */
+        int line = fr->def_line > 0 ? fr->def_line : fr->line;
         if (slots[at] == 0) {
-            out->v[out->n] = (struct func_stat){fr->name, fr->file, fr->line, fr->kind, 0, 0};
+            out->v[out->n] = (struct func_stat){fr->name, fr->file, line, fr->kind, 0, 0};
             slots[at] = (uint32_t)++out->n;
-        } else if (fr->line < out->v[slots[at] - 1].line) {
-            out->v[slots[at] - 1].line = fr->line;
+        } else if (line < out->v[slots[at] - 1].line) {
+            out->v[slots[at] - 1].line = line;
         }
         rows[f] = slots[at] - 1;
     }

@@ -49,12 +49,12 @@ void profile_free(struct profile *p)
 }
 
 int profile_frame(struct profile *p, int kind, const char *name, const char *file, int line,
-                  int origin, uint32_t *id)
+                  int origin, int def_line, uint32_t *id)
 {
     pthread_mutex_lock(&p->lock);
     int rc = calltree_frame(&p->tree, kind, name, file, line, id);
-    if (rc == 0 && origin != CT_ORIGIN_UNKNOWN)
-        calltree_set_origin(&p->tree, *id, origin);
+    if (rc == 0)
+        calltree_set_info(&p->tree, *id, origin, def_line);
     pthread_mutex_unlock(&p->lock);
     return rc;
 }

@@ -79,9 +79,10 @@ void profile_free(struct profile *p);
 int profile_add(struct profile *p, const uint32_t *frames, int n, int64_t second);
 
 /* Intern a frame in the profile's tree (under the lock), with where its
- * file lives (enum ct_origin). 0 or -1. */
+ * file lives (enum ct_origin) and its function's first line (0 unknown).
+ * 0 or -1. */
 int profile_frame(struct profile *p, int kind, const char *name, const char *file, int line,
-                  int origin, uint32_t *id);
+                  int origin, int def_line, uint32_t *id);
 
 /* Count a lost sample, or a tick, with the time since start. */
 void profile_lost(struct profile *p, enum lost_reason why);

@@ -141,8 +141,8 @@ static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int li
     else
         filename_shorten(c->filename, tg->cwd, file, sizeof file);
     uint32_t id;
-    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, filename_origin(c->filename), &id) !=
-        0)
+    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, filename_origin(c->filename),
+                      c->firstlineno, &id) != 0)
         return -1;
     uint32_t mask = tg->nslots - 1;
     uint32_t h = (uint32_t)key_hash(key) & mask;
@@ -232,7 +232,7 @@ static void name_new_threads(struct sampler *s, struct starget *tg)
         if (names[i][0] == '\0')
             task_comm(tg->py.pid, th->tid, names[i], sizeof names[i]);
         snprintf(label, sizeof label, "thread %d (%s)", (int)th->tid, names[i]);
-        profile_frame(s->prof, CT_THREAD, label, "", 0, CT_ORIGIN_UNKNOWN, &th->frame);
+        profile_frame(s->prof, CT_THREAD, label, "", 0, CT_ORIGIN_UNKNOWN, 0, &th->frame);
     }
     free(names);
 }
@@ -253,8 +253,8 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
     task_cmdline(pid, tg->cmdline, sizeof tg->cmdline);
     char label[640];
     snprintf(label, sizeof label, "process %d (%s)", (int)pid, tg->cmdline);
-    if (profile_frame(s->prof, CT_PROCESS, label, "", 0, CT_ORIGIN_UNKNOWN, &tg->process_frame) !=
-        0) {
+    if (profile_frame(s->prof, CT_PROCESS, label, "", 0, CT_ORIGIN_UNKNOWN, 0,
+                      &tg->process_frame) != 0) {
         pytarget_detach(&tg->py);
         free(tg);
         return pt_error_set(err, PT_E_NOMEM, "out of memory");

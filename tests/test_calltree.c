@@ -170,6 +170,26 @@ static void test_funcstats_recursion_counted_once(void **state)
     calltree_free(&t);
 }
 
+static void test_funcstats_function_rows_show_the_first_line(void **state)
+{
+    (void)state;
+    struct calltree t;
+    calltree_init(&t);
+    uint32_t a = fr(&t, "work", 12), b = fr(&t, "work", 11);
+    calltree_set_info(&t, a, CT_ORIGIN_APP, 10);
+    calltree_set_info(&t, b, CT_ORIGIN_APP, 10);
+    uint32_t s1[] = {a}, s2[] = {b};
+    calltree_add(&t, s1, 1, 2);
+    calltree_add(&t, s2, 1, 1);
+    struct funcstats fs;
+    funcstats_compute(&t, 0, 0, &fs);
+    assert_int_equal(fs.n, 1);
+    assert_int_equal(fs.v[0].line, 10);
+    assert_int_equal(fs.v[0].self, 3);
+    funcstats_free(&fs);
+    calltree_free(&t);
+}
+
 static void test_funcstats_roots_only_when_asked(void **state)
 {
     (void)state;
@@ -236,9 +256,9 @@ static void test_profile_counts_and_window(void **state)
     struct pt_error err;
     assert_int_equal(profile_init(&p, &err), 0);
     uint32_t m, w, h;
-    profile_frame(&p, CT_PYTHON, "main", "app.py", 1, CT_ORIGIN_APP, &m);
-    profile_frame(&p, CT_PYTHON, "work", "app.py", 5, CT_ORIGIN_APP, &w);
-    profile_frame(&p, CT_PYTHON, "helper", "app.py", 9, CT_ORIGIN_APP, &h);
+    profile_frame(&p, CT_PYTHON, "main", "app.py", 1, CT_ORIGIN_APP, 1, &m);
+    profile_frame(&p, CT_PYTHON, "work", "app.py", 5, CT_ORIGIN_APP, 4, &w);
+    profile_frame(&p, CT_PYTHON, "helper", "app.py", 9, CT_ORIGIN_APP, 8, &h);
     uint32_t s1[] = {m, w}, s2[] = {m, w, h};
     /* Seconds 0..11: s1 every second, s2 only in seconds 10 and 11. */
     for (int64_t sec = 0; sec < 12; sec++) {
@@ -284,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_merge_adds_counts),
         cmocka_unit_test(test_walk_is_depth_first),
         cmocka_unit_test(test_funcstats_recursion_counted_once),
+        cmocka_unit_test(test_funcstats_function_rows_show_the_first_line),
         cmocka_unit_test(test_funcstats_roots_only_when_asked),
         cmocka_unit_test(test_deep_stack_walks_without_recursion),
         cmocka_unit_test(test_fix_totals_sums_subtrees),
