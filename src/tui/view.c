@@ -137,7 +137,8 @@ void view_update(struct view *v)
     for (size_t i = 0; i < v->fs.n; i++)
         if (view_matches(&v->fs.v[i], v->filter))
             v->order[v->norder++] = i;
-    qsort_r(v->order, v->norder, sizeof *v->order, cmp_rows, v);
+    if (v->norder > 1) /* none yet: order may still be unallocated */
+        qsort_r(v->order, v->norder, sizeof *v->order, cmp_rows, v);
     /* The selection stays on its function when it is still there. */
     size_t sel = 0;
     if (v->sel_name[0]) {
