@@ -22,6 +22,7 @@
 #include "profile.h"
 #include "sampler.h"
 #include "select.h"
+#include "util.h"
 
 enum format { FMT_FLAMEGRAPH, FMT_COLLAPSED, FMT_SPEEDSCOPE };
 
@@ -80,47 +81,6 @@ static int write_profile(const char *path, enum format f, const struct calltree 
     return atomic_commit(&af, err);
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
-/* The processes to sample: from -p/-P (with -s) or a started command. */
-static int record_targets(const struct options *opt, struct select_result *sel, pid_t *launched,
-                          struct pt_error *err)
-{
-    *launched = 0;
-    if (opt->cmd_argv != NULL) {
-        if (opt->pid || opt->port)
-            return pt_error_set(err, PT_E_USAGE,
-                                "give either -p/-P or a command after --, not both");
-        if (launch_start(opt->cmd_argv, 0, launched, err) != 0)
-            return -1;
-        pid_t python;
-        double timeout = opt->wait > 0 ? opt->wait : 10;
-        if (launch_wait_python(*launched, timeout, opt->subprocesses, &python, err) != 0)
-            return -1;
-        pid_t chosen = *launched;
-        return select_build(&chosen, 1, 0, NULL, sel, err);
-    }
-    if (opt->pid == 0 && opt->port == 0)
-        return pt_error_set(err, PT_E_USAGE,
-                            "record needs a target: -p PID, -P PORT or -- COMMAND");
-    if (select_targets(opt, sel, err) != 0)
-        return -1;
-    if (select_keep_python(sel, err) != 0 || select_require_one(sel, err) != 0) {
-        select_result_free(sel);
-        return -1;
-    }
-    return 0;
-}
-
 static void print_summary(const char *path, const struct profile_stats *st, double rate,
                           const char *why)
 {
@@ -157,12 +117,19 @@ int cmd_record(const struct options *opt, struct pt_error *err)
     if (atomic_open(&probe, path, err) != 0)
         return -1;
     atomic_abort(&probe);
-    install_signals();
+    stop_signals_install(on_stop_signal);
 
+    if (opt->cmd_argv == NULL && opt->pid == 0 && opt->port == 0)
+        return pt_error_set(err, PT_E_USAGE,
+                            "record needs a target: -p PID, -P PORT or -- COMMAND");
     struct select_result sel;
-    pid_t launched;
-    if (record_targets(opt, &sel, &launched, err) != 0) {
+    pid_t launched, python;
+    if (launch_targets(opt, -1, &sel, &launched, &python, err) != 0) {
         launch_stop(launched, 2);
+        return -1;
+    }
+    if (select_require_one(&sel, err) != 0) {
+        select_result_free(&sel);
         return -1;
     }
     struct profile prof;
@@ -171,22 +138,8 @@ int cmd_record(const struct options *opt, struct pt_error *err)
         launch_stop(launched, 2);
         return -1;
     }
-    pid_t *roots = sel.pids;
-    struct sampler_config cfg = {
-        .rate = opt->rate,
-        .idle = opt->idle,
-        .gil = opt->gil,
-        .blocking = opt->blocking,
-        .threads = opt->threads,
-        .process_roots = opt->subprocesses || sel.n > 1,
-        .by_function = opt->function,
-        .full_filenames = opt->full_filenames,
-        .subprocesses = opt->subprocesses,
-        .roots = roots,
-        .nroots = launched ? 1 : (int)sel.nchosen,
-        .pids = sel.pids,
-        .npids = (int)sel.n,
-    };
+    struct sampler_config cfg;
+    sampler_config_init(&cfg, opt, &sel, launched != 0);
     struct sampler *sampler;
     if (sampler_start(&sampler, &cfg, &prof, err) != 0) {
         profile_free(&prof);

@@ -95,51 +95,21 @@ static void count_threads(pid_t pid, int *running, int *total)
  * processes behind a port are all taken (the picker is a later step). */
 static int top_targets(struct top *t, struct pt_error *err)
 {
-    const struct options *opt = t->opt;
-    t->launched = 0;
-    if (opt->cmd_argv != NULL) {
-        if (opt->pid || opt->port)
-            return pt_error_set(err, PT_E_USAGE,
-                                "give either -p/-P or a command after --, not both");
+    int logfd = -1;
+    if (t->opt->cmd_argv != NULL) {
         /* The command's output would scribble over the screen: it goes
          * to a file (the status line names it). */
         char *tmp = getenv("TMPDIR");
         snprintf(t->output_log, sizeof t->output_log, "%s/pytop-output-%d.log",
                  tmp && tmp[0] ? tmp : "/tmp", (int)getpid());
-        int logfd = open(t->output_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        logfd = open(t->output_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (logfd < 0)
             return pt_error_sys(err, PT_E_IO, errno, "cannot create %s", t->output_log);
-        int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
-        dup2(logfd, STDOUT_FILENO);
-        dup2(logfd, STDERR_FILENO);
-        int rc = launch_start(opt->cmd_argv, 0, &t->launched, err);
-        dup2(saved_out, STDOUT_FILENO);
-        dup2(saved_err, STDERR_FILENO);
-        close(saved_out);
-        close(saved_err);
+    }
+    int rc = launch_targets(t->opt, logfd, &t->sel, &t->launched, &t->main_pid, err);
+    if (logfd >= 0)
         close(logfd);
-        if (rc != 0)
-            return -1;
-        pid_t python;
-        double timeout = opt->wait > 0 ? opt->wait : 10;
-        if (launch_wait_python(t->launched, timeout, opt->subprocesses, &python, err) != 0)
-            return -1;
-        t->main_pid = python;
-        pid_t chosen = t->launched;
-        return select_build(&chosen, 1, 0, NULL, &t->sel, err);
-    }
-    if (opt->pid == 0 && opt->port == 0)
-        return pt_error_set(err, PT_E_USAGE,
-                            "the process picker is not available yet: give -p PID, -P PORT or "
-                            "-- COMMAND");
-    if (select_targets(opt, &t->sel, err) != 0)
-        return -1;
-    if (select_keep_python(&t->sel, err) != 0) {
-        select_result_free(&t->sel);
-        return -1;
-    }
-    t->main_pid = t->sel.pids[0];
-    return 0;
+    return rc;
 }
 
 static int top_start_sampler(struct top *t, struct pt_error *err)
@@ -451,21 +421,7 @@ int cmd_top(const struct options *opt, struct pt_error *err)
         launch_stop(t.launched, 2);
         return -1;
     }
-    t.cfg = (struct sampler_config){
-        .rate = opt->rate,
-        .idle = opt->idle,
-        .gil = opt->gil,
-        .blocking = opt->blocking,
-        .threads = opt->threads,
-        .process_roots = opt->subprocesses || t.sel.n > 1,
-        .by_function = opt->function,
-        .full_filenames = opt->full_filenames,
-        .subprocesses = opt->subprocesses,
-        .roots = t.sel.pids,
-        .nroots = t.launched ? 1 : (int)t.sel.nchosen,
-        .pids = t.sel.pids,
-        .npids = (int)t.sel.n,
-    };
+    sampler_config_init(&t.cfg, opt, &t.sel, t.launched != 0);
     int rc = -1;
     if (top_start_sampler(&t, err) != 0)
         goto out;

@@ -18,7 +18,7 @@
 #include "python/version.h"
 #include "remote/mem.h"
 
-int launch_start(char *const *argv, int keep_stdin, pid_t *pid, struct pt_error *err)
+int launch_start(char *const *argv, int out_fd, pid_t *pid, struct pt_error *err)
 {
     /* A pipe closed by exec tells the parent whether exec worked. */
     int fds[2];
@@ -33,12 +33,14 @@ int launch_start(char *const *argv, int keep_stdin, pid_t *pid, struct pt_error 
     if (child == 0) {
         setpgid(0, 0);
         signal(SIGPIPE, SIG_DFL);
-        if (!keep_stdin) {
-            int null = open("/dev/null", O_RDONLY);
-            if (null >= 0) {
-                dup2(null, 0);
-                close(null);
-            }
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0) {
+            dup2(null, 0);
+            close(null);
+        }
+        if (out_fd >= 0) {
+            dup2(out_fd, 1);
+            dup2(out_fd, 2);
         }
         execvp(argv[0], argv);
         int e = errno;
@@ -173,4 +175,30 @@ void launch_stop(pid_t pid, double grace)
     signal_tree(pid, desc, n, SIGKILL);
     waitpid(pid, NULL, 0);
     free(desc);
+}
+
+int launch_targets(const struct options *opt, int out_fd, struct select_result *sel,
+                   pid_t *launched, pid_t *python, struct pt_error *err)
+{
+    *launched = 0;
+    if (opt->cmd_argv != NULL) {
+        if (opt->pid || opt->port)
+            return pt_error_set(err, PT_E_USAGE,
+                                "give either -p/-P or a command after --, not both");
+        if (launch_start(opt->cmd_argv, out_fd, launched, err) != 0)
+            return -1;
+        double timeout = opt->wait > 0 ? opt->wait : 10;
+        if (launch_wait_python(*launched, timeout, opt->subprocesses, python, err) != 0)
+            return -1;
+        pid_t chosen = *launched;
+        return select_build(&chosen, 1, 0, NULL, sel, err);
+    }
+    if (select_targets(opt, sel, err) != 0)
+        return -1;
+    if (select_keep_python(sel, err) != 0) {
+        select_result_free(sel);
+        return -1;
+    }
+    *python = sel->pids[0];
+    return 0;
 }

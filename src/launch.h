@@ -8,10 +8,22 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "options.h"
+#include "select.h"
 
-/* Start argv (argv[0] looked up in PATH) in a new process group. Its
- * stdin is /dev/null unless keep_stdin. 0 and *pid, or -1. */
-int launch_start(char *const *argv, int keep_stdin, pid_t *pid, struct pt_error *err);
+/* Start argv (argv[0] looked up in PATH) in a new process group, its
+ * stdin /dev/null, its stdout and stderr out_fd (-1: pytop's own). 0 and
+ * *pid, or -1. */
+int launch_start(char *const *argv, int out_fd, pid_t *pid, struct pt_error *err);
+
+/* The processes a command profiles, as options name them: a command after
+ * "--" is started (output to out_fd, see launch_start), waited for until
+ * it runs Python (*launched and *python say which PIDs), and chosen alone;
+ * else -p / -P (with -s) through select_targets, Python processes only.
+ * The caller has checked that some target is given. 0, or -1 with err and
+ * nothing to free (a started command is left for launch_stop). */
+int launch_targets(const struct options *opt, int out_fd, struct select_result *sel,
+                   pid_t *launched, pid_t *python, struct pt_error *err);
 
 /* Wait up to timeout seconds until pid runs a Python pytop can read (or,
  * with any_descendant, until one of its descendants does: *python then

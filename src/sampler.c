@@ -28,6 +28,8 @@
 #include "python/target.h"
 #include "remote/pause.h"
 #include "remote/task.h"
+#include "options.h"
+#include "select.h"
 
 /* A thread of a target, as the sampler knows it. */
 struct sthread {
@@ -528,6 +530,26 @@ static void *sampler_main(void *arg)
             ;
     }
     return NULL;
+}
+
+void sampler_config_init(struct sampler_config *cfg, const struct options *opt,
+                         const struct select_result *sel, int launched)
+{
+    *cfg = (struct sampler_config){
+        .rate = opt->rate,
+        .idle = opt->idle,
+        .gil = opt->gil,
+        .blocking = opt->blocking,
+        .threads = opt->threads,
+        .process_roots = opt->subprocesses || sel->n > 1,
+        .by_function = opt->function,
+        .full_filenames = opt->full_filenames,
+        .subprocesses = opt->subprocesses,
+        .roots = sel->pids,
+        .nroots = launched ? 1 : (int)sel->nchosen,
+        .pids = sel->pids,
+        .npids = (int)sel->n,
+    };
 }
 
 int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct profile *prof,

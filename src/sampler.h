@@ -35,6 +35,14 @@ struct sampler_config {
 };
 
 struct sampler;
+struct options;
+struct select_result;
+
+/* The configuration the options ask for, over the processes of sel (the
+ * first of them a command pytop started, if launched). sel must outlive
+ * the configuration. */
+void sampler_config_init(struct sampler_config *cfg, const struct options *opt,
+                         const struct select_result *sel, int launched);
 
 /* Attach to cfg->pids and start sampling into prof. Processes that cannot
  * be attached fail the start (err says why) unless they are descendants

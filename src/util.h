@@ -19,6 +19,10 @@ int vec_reserve(void **v, size_t *cap, size_t elem, size_t need);
  * end of file, so /proc files of any size come out whole. */
 char *read_file(const char *path, size_t *len);
 
+/* Route SIGINT, SIGTERM and SIGHUP (the ways a user ends pytop) to
+ * handler. */
+void stop_signals_install(void (*handler)(int));
+
 /* Loads from a byte buffer, whatever its alignment. */
 static inline uint64_t load_u64(const uint8_t *buf, uint32_t off)
 {

@@ -119,14 +119,8 @@ int ports_parse_line(const char *line, struct ports_socket *s)
 
 static int ports_table_push(struct ports_table *t, const struct ports_socket *s)
 {
-    if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 32;
-        struct ports_socket *nv = realloc(t->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        t->v = nv;
-        t->cap = ncap;
-    }
+    if (vec_reserve((void **)&t->v, &t->cap, sizeof *t->v, t->n + 1) != 0)
+        return -1;
     t->v[t->n++] = *s;
     return 0;
 }

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "proc/proc.h"
+#include "util.h"
 
 #include <errno.h>
 #include <libproc2/pids.h>
@@ -271,14 +272,8 @@ struct proc_table *proc_table_new(struct pt_error *err)
 
 int proc_table_add(struct proc_table *t, pid_t pid, pid_t ppid, const char *cmdline)
 {
-    if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 16;
-        struct proc_info *nv = realloc(t->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        t->v = nv;
-        t->cap = ncap;
-    }
+    if (vec_reserve((void **)&t->v, &t->cap, sizeof *t->v, t->n + 1) != 0)
+        return -1;
     struct proc_info p = {.pid = pid, .ppid = ppid, .state = 'S', .threads = 1};
     p.cmdline = strdup(cmdline ? cmdline : "");
     if (p.cmdline == NULL)

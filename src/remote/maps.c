@@ -16,14 +16,8 @@
 
 static int maps_push(struct maps *m, size_t *cap, const struct map_entry *e)
 {
-    if (m->n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-        struct map_entry *nv = realloc(m->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        m->v = nv;
-        *cap = ncap;
-    }
+    if (vec_reserve((void **)&m->v, cap, sizeof *m->v, m->n + 1) != 0)
+        return -1;
     m->v[m->n++] = *e;
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "tui/screen.h"
+#include "util.h"
 
 #include <curses.h>
 #include <locale.h>
@@ -222,13 +223,7 @@ struct screen *screen_open(struct pt_error *err)
     }
     setlocale(LC_ALL, "");
     /* Ours before initscr: ncurses then leaves these signals alone. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    stop_signals_install(on_stop_signal);
     static int hooked;
     if (!hooked) {
         atexit(restore_terminal);
