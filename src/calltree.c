@@ -301,6 +301,55 @@ int calltree_merge(struct calltree *dst, const struct calltree *src)
     return merge_node(dst, src, 0, 0);
 }
 
+int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
+                    int drop_kind)
+{
+    if (calltree_init(dst) != 0)
+        return -1;
+    dst->borrowed = 1;
+    dst->frames = dup_array(src->frames, (size_t)src->nframes * sizeof *src->frames);
+    dst->frame_slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
+    /* map[i]: the node of dst that src's node i becomes; CT_NONE when
+     * it is not part of a selected stack. */
+    uint32_t *map = malloc(((size_t)src->nnodes + 1) * sizeof *map);
+    if (dst->frames == NULL || dst->frame_slots == NULL || map == NULL) {
+        free(map);
+        calltree_free(dst);
+        return -1;
+    }
+    dst->nframes = dst->frames_cap = src->nframes;
+    dst->frame_nslots = src->frame_nslots;
+    map[0] = keep == NULL ? 0 : CT_NONE;
+    dst->nodes[0].self = keep == NULL ? src->nodes[0].self : 0;
+    /* A parent always has a smaller id than its children: one pass in id
+     * order sees every parent first. */
+    for (uint32_t i = 1; i < src->nnodes; i++) {
+        const struct ct_node *n = &src->nodes[i];
+        uint32_t up = map[n->parent];
+        int kept = keep != NULL && keep[n->frame];
+        if (up == CT_NONE && !kept) {
+            map[i] = CT_NONE;
+            continue;
+        }
+        if (up == CT_NONE)
+            up = 0; /* the selected frame's subtree hangs from the root */
+        if (src->frames[n->frame].kind == drop_kind) {
+            map[i] = up;
+        } else {
+            map[i] = child_get(dst, up, n->frame);
+            if (map[i] == CT_NONE) {
+                free(map);
+                calltree_free(dst);
+                return -1;
+            }
+        }
+        dst->nodes[map[i]].self += n->self;
+    }
+    free(map);
+    calltree_fix_totals(dst);
+    return 0;
+}
+
 void calltree_walk(const struct calltree *t,
                    void (*fn)(void *ctx, const struct calltree *t, uint32_t node, int depth),
                    void *ctx)

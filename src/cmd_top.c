@@ -8,6 +8,13 @@
  * redraws; /proc gives the process's CPU %, RSS and threads. Whatever ends
  * it (q, a signal, --duration, an error) the terminal is restored and a
  * command pytop started is stopped.
+ *
+ * The picker (tui/picker) comes first when there is no target, or when a
+ * port is held by a server's master and its workers; `p` brings it back.
+ * Choosing there starts a new sampler into a new profile and swaps both in
+ * only once it runs, so a choice that cannot be profiled leaves the old
+ * one going. The view always samples with thread frames, so that `t` can
+ * show one thread; they are taken out of everything else.
  */
 #include "config.h"
 
@@ -28,22 +35,26 @@
 #include "output/flamegraph.h"
 #include "output/meta.h"
 #include "proc/proc.h"
+#include "proc/pyprocs.h"
 #include "proc/roles.h"
 #include "profile.h"
 #include "sampler.h"
 #include "select.h"
+#include "tui/picker.h"
 #include "tui/screen.h"
 #include "tui/stacks.h"
 #include "tui/view.h"
 
 struct top {
     const struct options *opt;
-    struct select_result sel;
-    pid_t launched; /* the command pytop started, 0 if none */
-    pid_t main_pid; /* the process the header is about */
+    struct select_result sel; /* what is sampled now */
+    pid_t launched;           /* the command pytop started, 0 if none */
+    int sel_launched;         /* sel.pids[0] is that command (main_pid its Python) */
+    pid_t main_pid;           /* the process the header is about */
+    pid_t server_master;      /* `a`: the master whose workers are followed */
     struct sampler_config cfg;
-    struct sampler *sampler;
-    struct profile prof;
+    struct sampler *sampler; /* NULL until a process is chosen */
+    struct profile *prof;
     struct proc_table *procs;
     struct calltree tree; /* the tree the view's rows borrow from */
     int have_tree;
@@ -53,7 +64,13 @@ struct top {
     time_t started;
     double elapsed_before; /* seconds sampled by samplers restarted since */
     int exited;
-    char output_log[256]; /* where a started command's output goes */
+    char output_log[256];      /* where a started command's output goes */
+    pid_t thread;              /* `t`: the one thread shown, 0 for all */
+    struct pyprocs procs_list; /* the picker's processes, once opened */
+    int have_procs;
+    struct picker picker;
+    int picking;
+    double picker_next; /* when to refresh the picker's processes */
 };
 
 static double monotonic(void)
@@ -91,8 +108,8 @@ static void count_threads(pid_t pid, int *running, int *total)
     closedir(d);
 }
 
-/* The processes to sample, as record chooses them, except that several
- * processes behind a port are all taken (the picker is a later step). */
+/* The processes to sample, as record chooses them. Several processes
+ * behind a port without -s are left to the picker. */
 static int top_targets(struct top *t, struct pt_error *err)
 {
     int logfd = -1;
@@ -109,12 +126,82 @@ static int top_targets(struct top *t, struct pt_error *err)
     int rc = launch_targets(t->opt, logfd, &t->sel, &t->launched, &t->main_pid, err);
     if (logfd >= 0)
         close(logfd);
+    t->sel_launched = t->launched != 0;
     return rc;
 }
 
-static int top_start_sampler(struct top *t, struct pt_error *err)
+/* A new sampler over sel into a new profile; on success both replace
+ * what was sampled before (whose samples are dropped), on failure nothing
+ * changes. sel is taken over either way. */
+static int top_sample(struct top *t, struct select_result *sel, pid_t master, int launched,
+                      pid_t main_pid, struct pt_error *err)
 {
-    return sampler_start(&t->sampler, &t->cfg, &t->prof, err);
+    struct profile *prof = malloc(sizeof *prof);
+    if (prof == NULL) {
+        select_result_free(sel);
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    }
+    if (profile_init(prof, err) != 0) {
+        free(prof);
+        select_result_free(sel);
+        return -1;
+    }
+    pid_t old_master = t->server_master;
+    t->server_master = master;
+    struct sampler_config cfg;
+    sampler_config_init(&cfg, t->opt, sel, launched);
+    cfg.threads = 1; /* for `t`; taken out of the table and of saved files */
+    if (master != 0) {
+        /* Every worker of a server, and those it starts later. */
+        cfg.process_roots = 1;
+        cfg.subprocesses = 1;
+        cfg.roots = &t->server_master;
+        cfg.nroots = 1;
+    }
+    struct sampler *sampler;
+    if (sampler_start(&sampler, &cfg, prof, err) != 0) {
+        t->server_master = old_master;
+        profile_free(prof);
+        free(prof);
+        select_result_free(sel);
+        return -1;
+    }
+    /* The view's rows borrow the old profile's strings. */
+    struct funcstats none = {0};
+    view_set_rows(&t->view, &none);
+    if (t->have_tree)
+        calltree_free(&t->tree);
+    t->have_tree = 0;
+    sampler_free(t->sampler);
+    if (t->prof != NULL) {
+        profile_free(t->prof);
+        free(t->prof);
+    }
+    select_result_free(&t->sel);
+    t->sel = *sel;
+    t->sampler = sampler;
+    t->prof = prof;
+    t->cfg = cfg;
+    t->cfg.pids = t->sel.pids;
+    t->sel_launched = launched;
+    t->main_pid = main_pid;
+    t->exited = 0;
+    t->thread = 0;
+    t->elapsed_before = 0;
+    t->started = time(NULL);
+    t->view.banner[0] = '\0';
+    snprintf(t->view.threads, sizeof t->view.threads, "all");
+    snprintf(t->view.h.target, sizeof t->view.h.target, "PID %d", (int)main_pid);
+    struct pt_error rerr;
+    if (master != 0) {
+        char role[64];
+        if (roles_describe_pid(master, role, sizeof role, &rerr) != 0)
+            snprintf(role, sizeof role, "PID %d", (int)master);
+        snprintf(t->view.h.role, sizeof t->view.h.role, "every worker of %s", role);
+    } else if (roles_describe_pid(main_pid, t->view.h.role, sizeof t->view.h.role, &rerr) != 0) {
+        t->view.h.role[0] = '\0';
+    }
+    return 0;
 }
 
 static void top_header(struct top *t, const struct profile_stats *st)
@@ -141,7 +228,7 @@ static void top_header(struct top *t, const struct profile_stats *st)
         proc_table_refresh(t->procs, NULL);
     for (size_t i = 0; i < t->sel.n; i++) {
         pid_t pid = t->sel.pids[i];
-        if (t->launched && i == 0)
+        if (t->sel_launched && i == 0)
             pid = t->main_pid;
         count_threads(pid, &running, &total);
         const struct proc_info *p = t->procs ? proc_table_find(t->procs, pid) : NULL;
@@ -157,22 +244,65 @@ static void top_header(struct top *t, const struct profile_stats *st)
     h->rss_kib = found ? rss : -1;
 }
 
+/* The TID of a thread frame ("thread 123 (name)"), 0 for other frames. */
+static pid_t thread_of_frame(const struct ct_frame *f)
+{
+    int tid;
+    if (f->kind != CT_THREAD || sscanf(f->name, "thread %d", &tid) != 1)
+        return 0;
+    return (pid_t)tid;
+}
+
+/* The samples of thread tid in tree (percentages are of that thread);
+ * its name into label. 0, or -1 when out of memory. */
+static int top_thread_tree(const struct calltree *tree, pid_t tid, struct calltree *out,
+                           char *label, size_t size)
+{
+    unsigned char *keep = calloc(tree->nframes ? tree->nframes : 1, 1);
+    if (keep == NULL)
+        return -1;
+    snprintf(label, size, "%d (gone)", (int)tid);
+    for (uint32_t f = 0; f < tree->nframes; f++)
+        if (thread_of_frame(&tree->frames[f]) == tid) {
+            keep[f] = 1;
+            snprintf(label, size, "%s", tree->frames[f].name + strlen("thread "));
+        }
+    int rc = calltree_select(out, tree, keep, CT_THREAD);
+    free(keep);
+    return rc;
+}
+
 /* A new snapshot into the view. */
 static void top_refresh(struct top *t)
 {
     struct calltree all, win;
     struct profile_stats st;
     struct pt_error err;
+    if (t->sampler == NULL)
+        return;
     int64_t now = (int64_t)sampler_elapsed(t->sampler);
     int window = t->view.window;
-    if (profile_snapshot(&t->prof, window ? NULL : &all, window ? &win : NULL, now, PROFILE_WINDOW,
+    if (profile_snapshot(t->prof, window ? NULL : &all, window ? &win : NULL, now, PROFILE_WINDOW,
                          &st, &err) != 0) {
         view_status(&t->view, "%s", err.msg);
         return;
     }
     struct calltree *tree = window ? &win : &all;
+    struct calltree one;
+    const struct calltree *shown = tree;
+    if (t->thread != 0) {
+        if (top_thread_tree(tree, t->thread, &one, t->view.threads, sizeof t->view.threads) != 0) {
+            calltree_free(tree);
+            view_status(&t->view, "out of memory");
+            return;
+        }
+        shown = &one;
+    }
     struct funcstats fs;
-    if (funcstats_compute(tree, t->view.by_line, 0, &fs) != 0) {
+    int rc = funcstats_compute(shown, t->view.by_line, 0, &fs);
+    if (t->thread != 0)
+        calltree_free(&one);
+    if (rc != 0) {
         calltree_free(tree);
         view_status(&t->view, "out of memory");
         return;
@@ -185,16 +315,45 @@ static void top_refresh(struct top *t)
     top_header(t, &st);
 }
 
+/* `t`: all threads, then each thread seen so far by TID, then all again. */
+static void top_next_thread(struct top *t)
+{
+    pid_t next = 0;
+    for (uint32_t i = 1; t->have_tree && i < t->tree.nnodes; i++) {
+        const struct ct_node *n = &t->tree.nodes[i];
+        pid_t tid = thread_of_frame(&t->tree.frames[n->frame]);
+        if (tid > t->thread && n->total > 0 && (next == 0 || tid < next))
+            next = tid;
+    }
+    t->thread = next;
+    if (next == 0) {
+        snprintf(t->view.threads, sizeof t->view.threads, "all");
+        view_status(&t->view, "showing every thread");
+    } else {
+        view_status(&t->view, "showing thread %d only: t for the next one", (int)next);
+    }
+}
+
 static void top_save(struct top *t)
 {
     const char *want = t->opt->output ? t->opt->output : "profile.svg";
     char path[4096];
     struct pt_error err;
-    struct calltree tree;
+    struct calltree tree, plain;
     struct profile_stats st;
+    if (t->sampler == NULL) {
+        view_status(&t->view, "nothing sampled yet");
+        return;
+    }
     atomic_unused_path(want, path, sizeof path);
-    if (profile_snapshot(&t->prof, &tree, NULL, 0, 0, &st, &err) != 0) {
+    if (profile_snapshot(t->prof, &tree, NULL, 0, 0, &st, &err) != 0) {
         view_status(&t->view, "not saved: %s", err.msg);
+        return;
+    }
+    /* Thread frames are there for `t`, not asked for by the user. */
+    if (calltree_select(&plain, &tree, NULL, t->opt->threads ? -1 : CT_THREAD) != 0) {
+        calltree_free(&tree);
+        view_status(&t->view, "not saved: out of memory");
         return;
     }
     struct profile_meta meta;
@@ -212,12 +371,13 @@ static void top_save(struct top *t)
     struct atomic_file af;
     int rc = atomic_open(&af, path, &err);
     if (rc == 0) {
-        rc = flamegraph_write(af.fp, &tree, &meta, &err);
+        rc = flamegraph_write(af.fp, &plain, &meta, &err);
         if (rc == 0)
             rc = atomic_commit(&af, &err);
         else
             atomic_abort(&af);
     }
+    calltree_free(&plain);
     calltree_free(&tree);
     if (rc == 0)
         view_status(&t->view, "saved %s (%llu samples)", path, (unsigned long long)st.samples);
@@ -233,12 +393,13 @@ static void top_toggle_idle(struct top *t)
     sampler_free(t->sampler);
     t->sampler = NULL;
     t->cfg.idle = !t->cfg.idle;
-    profile_reset(&t->prof);
-    if (top_start_sampler(t, &err) != 0) {
+    profile_reset(t->prof);
+    if (sampler_start(&t->sampler, &t->cfg, t->prof, &err) != 0) {
         /* Back to what worked, if the targets are still there. */
         t->cfg.idle = !t->cfg.idle;
         struct pt_error err2;
-        if (top_start_sampler(t, &err2) != 0) {
+        if (sampler_start(&t->sampler, &t->cfg, t->prof, &err2) != 0) {
+            t->sampler = NULL;
             t->exited = 1;
             snprintf(t->view.banner, sizeof t->view.banner, "sampling stopped: %.400s", err2.msg);
         }
@@ -303,10 +464,115 @@ static void top_stacks(struct top *t)
         view_status(&t->view, "%s", err.msg);
 }
 
+/* The picker's processes, loaded on first use. CPU % needs two looks at
+ * the process table some time apart: the first look probes every process
+ * for Python, which fills most of that time. */
+#define TOP_CPU_INTERVAL_MS 300
+
+static int top_procs(struct top *t, struct pt_error *err)
+{
+    if (t->have_procs)
+        return pyprocs_refresh(&t->procs_list, 0, err);
+    double start = monotonic();
+    if (pyprocs_open(&t->procs_list, err) != 0)
+        return -1;
+    t->have_procs = 1;
+    double left = TOP_CPU_INTERVAL_MS / 1000.0 - (monotonic() - start);
+    if (left > 0) {
+        struct timespec ts = {0, (long)(left * 1e9)};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+    return pyprocs_refresh(&t->procs_list, 0, err);
+}
+
+/* Open the picker: over pids[0..n) (a port's holders), or every Python
+ * process when n is 0. */
+static int top_open_picker(struct top *t, const pid_t *pids, size_t n, struct pt_error *err)
+{
+    if (top_procs(t, err) != 0)
+        return -1;
+    if (t->picker.procs == NULL)
+        picker_init(&t->picker, &t->procs_list);
+    if (picker_restrict(&t->picker, pids, n) != 0)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    t->picker.can_cancel = t->sampler != NULL;
+    t->picker.current = t->sampler != NULL ? t->main_pid : 0;
+    t->picker.status[0] = '\0';
+    snprintf(t->picker.title, sizeof t->picker.title, "Python processes");
+    picker_update(&t->picker);
+    t->picking = 1;
+    t->picker_next = monotonic() + 1.0;
+    return 0;
+}
+
+/* Enter or `a` in the picker: sample the choice. 1 if it is sampled now. */
+static int top_pick(struct top *t, int all_workers)
+{
+    struct pt_error err;
+    const struct pyproc *sel = picker_selected(&t->picker);
+    if (sel == NULL)
+        return 0;
+    pid_t *pids = NULL, master = 0;
+    ssize_t n = 1;
+    if (all_workers)
+        n = picker_server(&t->picker, &pids, &master);
+    else {
+        pids = malloc(sizeof *pids);
+        if (pids != NULL)
+            pids[0] = sel->pid;
+    }
+    if (n < 0 || pids == NULL) {
+        free(pids);
+        snprintf(t->picker.status, sizeof t->picker.status, "out of memory");
+        return 0;
+    }
+    struct select_result chosen;
+    if (select_build(pids, (size_t)n, 0, NULL, &chosen, &err) != 0 ||
+        top_sample(t, &chosen, master, 0, master ? master : pids[0], &err) != 0) {
+        snprintf(t->picker.status, sizeof t->picker.status, "cannot profile PID %d: %.400s",
+                 (int)(master ? master : pids[0]), err.msg);
+        free(pids);
+        return 0;
+    }
+    if (master != 0)
+        view_status(&t->view, "profiling %zd worker%s of PID %d (new workers are followed)", n,
+                    n == 1 ? "" : "s", (int)master);
+    else
+        view_status(&t->view, "profiling PID %d", (int)pids[0]);
+    free(pids);
+    return 1;
+}
+
+/* One key in the picker; 1 to quit. */
+static int top_picker_key(struct top *t, int key, int *refresh_now)
+{
+    enum picker_action a = picker_key(&t->picker, key);
+    switch (a) {
+    case PICKER_PICK:
+    case PICKER_ALL:
+        if (top_pick(t, a == PICKER_ALL)) {
+            t->picking = 0;
+            *refresh_now = 1;
+        }
+        break;
+    case PICKER_CANCEL:
+        t->picking = 0;
+        *refresh_now = 1;
+        break;
+    case PICKER_QUIT:
+        return 1;
+    case PICKER_NONE:
+        break;
+    }
+    return 0;
+}
+
 /* One key; 1 to quit. */
 static int top_key(struct top *t, int key, int *refresh_now)
 {
     enum view_action a = view_key(&t->view, key);
+    struct pt_error err;
     switch (a) {
     case VIEW_QUIT:
         return 1;
@@ -314,7 +580,7 @@ static int top_key(struct top *t, int key, int *refresh_now)
         top_save(t);
         break;
     case VIEW_RESET:
-        profile_reset(&t->prof);
+        profile_reset(t->prof);
         view_status(&t->view, "statistics reset");
         *refresh_now = 1;
         break;
@@ -328,17 +594,19 @@ static int top_key(struct top *t, int key, int *refresh_now)
         *refresh_now = 1;
         break;
     case VIEW_IDLE:
-        if (t->exited)
+        if (t->exited || t->sampler == NULL)
             view_status(&t->view, "the target exited: nothing to sample again");
         else
             top_toggle_idle(t);
         *refresh_now = 1;
         break;
     case VIEW_THREADS:
-        view_status(&t->view, "cycling through threads is not available yet");
+        top_next_thread(t);
+        *refresh_now = 1;
         break;
     case VIEW_PICKER:
-        view_status(&t->view, "the process picker is not available yet");
+        if (top_open_picker(t, NULL, 0, &err) != 0)
+            view_status(&t->view, "no picker: %s", err.msg);
         break;
     case VIEW_STACKS:
         top_stacks(t);
@@ -360,7 +628,7 @@ static void top_loop(struct top *t)
     int refresh_now = 1;
     for (;;) {
         double now = monotonic();
-        if (!t->exited) {
+        if (!t->exited && t->sampler != NULL) {
             char why[256];
             if (sampler_finished(t->sampler, why, sizeof why)) {
                 t->exited = 1;
@@ -374,11 +642,22 @@ static void top_loop(struct top *t)
             next = now + 1.0;
             refresh_now = 0;
         }
-        if (t->opt->duration > 0 &&
+        if (t->picking && now >= t->picker_next) {
+            struct pt_error err;
+            if (pyprocs_refresh(&t->procs_list, 0, &err) != 0)
+                snprintf(t->picker.status, sizeof t->picker.status, "%s", err.msg);
+            picker_update(&t->picker);
+            t->picker_next = now + 1.0;
+        }
+        if (t->sampler != NULL && t->opt->duration > 0 &&
             t->elapsed_before + sampler_elapsed(t->sampler) >= t->opt->duration)
             break;
-        view_draw(&t->view, t->screen);
-        int wait = (int)((next - monotonic()) * 1000);
+        if (t->picking)
+            picker_draw(&t->picker, t->screen);
+        else
+            view_draw(&t->view, t->screen);
+        double due = t->picking && t->picker_next < next ? t->picker_next : next;
+        int wait = (int)((due - monotonic()) * 1000);
         if (wait < 10)
             wait = 10;
         if (wait > 1000)
@@ -390,7 +669,7 @@ static void top_loop(struct top *t)
             screen_clear(t->screen);
             continue;
         }
-        if (top_key(t, key, &refresh_now))
+        if (t->picking ? top_picker_key(t, key, &refresh_now) : top_key(t, key, &refresh_now))
             break;
     }
 }
@@ -400,10 +679,6 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     if (opt->npositional > 0)
         return pt_error_set(err, PT_E_USAGE, "unexpected argument '%s' (see pytop --help)",
                             opt->positional[0]);
-    if (opt->pid == 0 && opt->port == 0 && opt->cmd_argv == NULL)
-        return pt_error_set(err, PT_E_USAGE,
-                            "the process picker is not available yet: give -p PID, -P PORT or "
-                            "-- COMMAND");
     if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
         return pt_error_set(err, PT_E_SYS,
                             "the live view needs a terminal: use `pytop record` to profile "
@@ -412,33 +687,36 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     memset(&t, 0, sizeof t);
     t.opt = opt;
     t.stacks = (struct stacks_source){top_stacks_source, &t};
-    if (top_targets(&t, err) != 0) {
-        launch_stop(t.launched, 2);
-        return -1;
-    }
-    if (profile_init(&t.prof, err) != 0) {
-        select_result_free(&t.sel);
-        launch_stop(t.launched, 2);
-        return -1;
-    }
-    sampler_config_init(&t.cfg, opt, &t.sel, t.launched != 0);
-    int rc = -1;
-    if (top_start_sampler(&t, err) != 0)
-        goto out;
-    t.started = time(NULL);
     view_init(&t.view, opt->rate);
     t.view.idle = opt->idle;
-    snprintf(t.view.h.target, sizeof t.view.h.target, "PID %d", (int)t.main_pid);
-    struct pt_error rerr;
-    if (roles_describe_pid(t.main_pid, t.view.h.role, sizeof t.view.h.role, &rerr) != 0)
-        t.view.h.role[0] = '\0';
+    snprintf(t.view.threads, sizeof t.view.threads, "all");
+    int rc = -1;
+    int has_target = opt->pid != 0 || opt->port != 0 || opt->cmd_argv != NULL;
+    if (has_target) {
+        if (top_targets(&t, err) != 0)
+            goto out;
+        if (t.sel.ambiguous) {
+            /* A server's master and workers: the picker chooses. */
+            if (top_open_picker(&t, t.sel.pids, t.sel.n, err) != 0)
+                goto out;
+            snprintf(t.picker.title, sizeof t.picker.title,
+                     "port %d is held by %zu processes: choose one", t.sel.port, t.sel.nchosen);
+            picker_select_busiest(&t.picker);
+        } else {
+            struct select_result sel = t.sel;
+            memset(&t.sel, 0, sizeof t.sel);
+            if (top_sample(&t, &sel, 0, t.launched != 0, t.main_pid, err) != 0)
+                goto out;
+            if (t.launched)
+                view_status(&t.view, "the command's output goes to %s", t.output_log);
+            else if (t.sel.n > 1)
+                view_status(&t.view, "%zu processes together: p picks one, t one thread, ? keys",
+                            t.sel.n);
+        }
+    } else if (top_open_picker(&t, NULL, 0, err) != 0) {
+        goto out;
+    }
     t.procs = proc_table_new(NULL);
-    if (t.sel.ambiguous)
-        view_status(&t.view,
-                    "port %d is held by %zu processes: showing them all (the picker comes later)",
-                    t.sel.port, t.sel.nchosen);
-    if (t.launched)
-        view_status(&t.view, "the command's output goes to %s", t.output_log);
     t.screen = screen_open(err);
     if (t.screen == NULL)
         goto out;
@@ -446,16 +724,22 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     rc = 0;
 out:
     screen_close(t.screen);
-    if (t.sampler)
-        sampler_free(t.sampler);
+    sampler_free(t.sampler);
     launch_stop(t.launched, 2);
     if (t.procs)
         proc_table_free(t.procs);
     view_free(&t.view);
     if (t.have_tree)
         calltree_free(&t.tree);
-    profile_free(&t.prof);
+    if (t.prof != NULL) {
+        profile_free(t.prof);
+        free(t.prof);
+    }
     select_result_free(&t.sel);
+    if (t.picker.procs != NULL)
+        picker_free(&t.picker);
+    if (t.have_procs)
+        pyprocs_free(&t.procs_list);
     if (rc == 0 && screen_stop_signal() != 0 && screen_stop_signal() != SIGINT)
         fprintf(stderr, "pytop: stopped by %s\n", strsignal(screen_stop_signal()));
     return rc;

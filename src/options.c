@@ -74,6 +74,7 @@ void options_usage(void)
            "       pytop diff BEFORE AFTER -o OUT    differential flamegraph\n"
            "\n"
            "TARGET: -p PID | -P PORT | -- COMMAND [ARGS...]\n"
+           "        (none: the live view opens the process picker)\n"
            "\nOptions:\n");
     for (size_t i = 0; i < NSPECS; i++) {
         char left[48];
