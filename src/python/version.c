@@ -22,7 +22,10 @@
 
 void py_version_format(const struct py_version *v, char *buf, unsigned size)
 {
-    snprintf(buf, size, "%d.%d.%d", v->major, v->minor, v->micro);
+    if (v->micro < 0) /* only the minor version is known (from a file name) */
+        snprintf(buf, size, "%d.%d", v->major, v->minor);
+    else
+        snprintf(buf, size, "%d.%d.%d", v->major, v->minor, v->micro);
 }
 
 static const char *base_name(const char *path)
