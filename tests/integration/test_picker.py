@@ -307,3 +307,40 @@ def test_thread_cycling(tmp_path):
         tui.send("q")
         tui.wait_exit()
         tui.assert_terminal_restored()
+
+
+WSGI = '''\
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+'''
+
+
+def test_gunicorn_picker(tmp_path):
+    import shutil
+
+    gunicorn = shutil.which("gunicorn")
+    if gunicorn is None:
+        pytest.skip("gunicorn not installed (Debian: gunicorn)")
+    (tmp_path / "app.py").write_text(WSGI)
+    port = free_port()
+    srv = Target([gunicorn, "-w", "2", "-b", "127.0.0.1:%d" % port, "app:app"], tmp_path, "gunicorn")
+    try:
+        srv.wait_until(lambda: srv.output()[1].count("Booting worker") >= 2 and len(children(srv.pid)) >= 2, "2 workers booted", READY)
+        wait("port %d to accept" % port, lambda: accepts(port))
+        workers = sorted(children(srv.pid))
+        with top("--port", port, cwd=tmp_path) as tui:
+            s = tui.wait_for(lambda s: len(picker_rows(s)) == 3, "the picker with gunicorn's 3 processes")
+            rows = picker_rows(s)
+            assert [r["role"] for r in rows] == ["gunicorn-master", "gunicorn-worker 1/2", "gunicorn-worker 2/2"], s
+            assert [int(r["pid"]) for r in rows] == [srv.pid] + workers, s
+            assert selected(s)["role"].startswith("gunicorn-worker"), s
+            tui.send("a")
+            v = view_of(tui, lambda v: "every worker of gunicorn master" in v.header_text, "every gunicorn worker profiled")
+            for w in workers:
+                assert str(w) in v.header_text, v.header_text
+            tui.send("q")
+            tui.wait_exit()
+            tui.assert_terminal_restored()
+    finally:
+        srv.stop()
