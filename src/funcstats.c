@@ -1,9 +1,13 @@
 /*
  * funcstats: self and total per function. See funcstats.h.
  *
- * One depth-first pass over the tree with an explicit stack (trees can be
- * thousands of frames deep) and, per function, how many times it is on
- * the current path.
+ * The one idea: a node adds its total to its row only where no ancestor
+ * has the same row, and in pre-order an ancestor's subtree is the range
+ * [its position, its position + its size). So the tree is laid out in
+ * pre-order by two passes in id order (a parent always has a smaller id
+ * than its children), then one scan keeps, per row, the end of the last
+ * range counted. Every pass reads the nodes in memory order: a walk
+ * along child and sibling links waits for a cache miss per node.
  */
 #include "config.h"
 #include "funcstats.h"
@@ -11,27 +15,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define HASH_MUL 0x9e3779b97f4a7c15ULL
+
+/* A string's hash, eight bytes at a time. */
 static uint64_t hash_str(const char *s, uint64_t h)
 {
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
+    size_t n = strlen(s);
+    uint64_t w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * HASH_MUL;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w ^ ((uint64_t)n << 59)) * HASH_MUL;
+    return h ^ (h >> 32);
+}
+
+static uint64_t hash_function(const struct ct_frame *fr)
+{
+    uint64_t h = hash_str(fr->file, hash_str(fr->name, 0xcbf29ce484222325ULL ^ (uint64_t)fr->kind));
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
 }
 
 /* Map every frame to a row: frames of one function share it (by function),
- * or each frame is its own row (by line). rows[frame] = row or CT_NONE. */
+ * or each frame is its own row (by line). rows[frame] = row or CT_NONE.
+ * A slot holds the upper half of a function's hash and its row + 1, so a
+ * probe reads the row's strings only when the hashes agree; the hashes
+ * are computed first, so that the slots can be fetched ahead. */
 static int assign_rows(const struct calltree *t, int by_line, int with_roots, uint32_t *rows,
                        struct funcstats *out)
 {
+    enum { AHEAD = 8 };
     uint32_t nslots = 64;
     while (nslots < t->nframes * 2)
         nslots *= 2;
-    uint32_t *slots = calloc(nslots, sizeof *slots);
-    out->v = calloc(t->nframes ? t->nframes : 1, sizeof *out->v);
-    if (slots == NULL || out->v == NULL) {
+    uint64_t *slots = NULL, *hashes = NULL;
+    if (!by_line) {
+        slots = calloc(nslots, sizeof *slots);
+        hashes = malloc(((size_t)t->nframes + 1) * sizeof *hashes);
+    }
+    out->v = malloc((t->nframes ? t->nframes : 1) * sizeof *out->v);
+    if ((!by_line && (slots == NULL || hashes == NULL)) || out->v == NULL) {
         free(slots);
+        free(hashes);
         return -1;
     }
+    for (uint32_t f = 0; f < t->nframes && !by_line; f++)
+        hashes[f] = hash_function(&t->frames[f]);
     for (uint32_t f = 0; f < t->nframes; f++) {
         const struct ct_frame *fr = &t->frames[f];
         rows[f] = CT_NONE;
@@ -42,10 +76,14 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
             out->v[out->n++] = (struct func_stat){fr->name, fr->file, fr->line, fr->kind, 0, 0};
             continue;
         }
-        uint64_t h = hash_str(fr->file, hash_str(fr->name, 0xcbf29ce484222325ULL) ^ 0x2f);
-        uint32_t at = (uint32_t)(h ^ (h >> 29)) & (nslots - 1);
+        if (f + AHEAD < t->nframes)
+            __builtin_prefetch(&slots[(uint32_t)hashes[f + AHEAD] & (nslots - 1)]);
+        uint64_t tag = hashes[f] & 0xffffffff00000000ULL;
+        uint32_t at = (uint32_t)hashes[f] & (nslots - 1);
         for (; slots[at]; at = (at + 1) & (nslots - 1)) {
-            const struct func_stat *s = &out->v[slots[at] - 1];
+            if ((slots[at] & 0xffffffff00000000ULL) != tag)
+                continue;
+            const struct func_stat *s = &out->v[(uint32_t)slots[at] - 1];
             if (s->kind == fr->kind && strcmp(s->name, fr->name) == 0 &&
                 strcmp(s->file, fr->file) == 0)
                 break;
@@ -53,15 +91,80 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
         /* A function's row shows its first line: known from the code
          * object, else the smallest line seen. */
         int line = fr->def_line > 0 ? fr->def_line : fr->line;
+        uint32_t row;
         if (slots[at] == 0) {
-            out->v[out->n] = (struct func_stat){fr->name, fr->file, line, fr->kind, 0, 0};
-            slots[at] = (uint32_t)++out->n;
-        } else if (line < out->v[slots[at] - 1].line) {
-            out->v[slots[at] - 1].line = line;
+            row = (uint32_t)out->n++;
+            out->v[row] = (struct func_stat){fr->name, fr->file, line, fr->kind, 0, 0};
+            slots[at] = tag | (row + 1);
+        } else {
+            row = (uint32_t)slots[at] - 1;
+            if (line < out->v[row].line)
+                out->v[row].line = line;
         }
-        rows[f] = slots[at] - 1;
+        rows[f] = row;
     }
+    free(hashes);
     free(slots);
+    return 0;
+}
+
+/* A node in pre-order: its row, where its subtree ends, its total. */
+struct pre_node {
+    uint32_t row, end;
+    uint64_t total;
+};
+
+/* Lay the nodes out in pre-order (children by id, which is as good as
+ * sibling order for counting) and add up the self counts on the way. */
+static int lay_out(const struct calltree *t, const uint32_t *rows, struct funcstats *out,
+                   struct pre_node *pre)
+{
+    /* span[i]: first the size of i's subtree, then, once i has its
+     * position, the position of i's next child. */
+    uint32_t *span = malloc((size_t)t->nnodes * sizeof *span);
+    if (span == NULL)
+        return -1;
+    for (uint32_t i = 0; i < t->nnodes; i++)
+        span[i] = 1;
+    for (uint32_t i = t->nnodes; i-- > 1;)
+        span[t->nodes[i].parent] += span[i];
+    span[0] = 1;
+    pre[0] = (struct pre_node){CT_NONE, t->nnodes, 0};
+    for (uint32_t i = 1; i < t->nnodes; i++) {
+        const struct ct_node *n = &t->nodes[i];
+        uint32_t at = span[n->parent];
+        span[n->parent] += span[i];
+        uint32_t row = rows[n->frame];
+        pre[at] = (struct pre_node){row, at + span[i], n->total};
+        span[i] = at + 1;
+        if (row != CT_NONE)
+            out->v[row].self += n->self;
+    }
+    free(span);
+    return 0;
+}
+
+/* Totals: in pre-order, a node whose position is inside the last range
+ * counted for its row is below an occurrence of the same row. The sums
+ * go to a compact array first: the rows come in no order. */
+static int add_totals(const struct calltree *t, const struct pre_node *pre, struct funcstats *out)
+{
+    struct {
+        uint64_t total;
+        uint32_t end;
+    } *acc = calloc(out->n + 1, sizeof *acc);
+    if (acc == NULL)
+        return -1;
+    for (uint32_t at = 1; at < t->nnodes; at++) {
+        uint32_t row = pre[at].row;
+        if (row != CT_NONE && at >= acc[row].end) {
+            acc[row].total += pre[at].total;
+            acc[row].end = pre[at].end;
+        }
+    }
+    for (size_t row = 0; row < out->n; row++)
+        out->v[row].total = acc[row].total;
+    free(acc);
     return 0;
 }
 
@@ -70,49 +173,20 @@ int funcstats_compute(const struct calltree *t, int by_line, int with_roots, str
     memset(out, 0, sizeof *out);
     out->samples = t->nnodes ? t->nodes[0].total : 0;
     uint32_t *rows = malloc(((size_t)t->nframes + 1) * sizeof *rows);
-    if (rows == NULL || assign_rows(t, by_line, with_roots, rows, out) != 0) {
-        free(rows);
-        funcstats_free(out);
-        return -1;
-    }
-    uint32_t *onpath = calloc(out->n + 1, sizeof *onpath);
-    if (onpath == NULL) {
-        free(rows);
-        funcstats_free(out);
-        return -1;
-    }
-    /* Iterative depth-first walk: enter a node, visit its children, leave. */
-    uint32_t node = t->nodes[0].child;
-    while (node != CT_NONE) {
-        const struct ct_node *n = &t->nodes[node];
-        uint32_t row = rows[n->frame];
-        if (row != CT_NONE) {
-            out->v[row].self += n->self;
-            if (onpath[row]++ == 0)
-                out->v[row].total += n->total;
-        }
-        if (n->child != CT_NONE) {
-            node = n->child;
-            continue;
-        }
-        /* Leave nodes until one has a next sibling. */
-        for (;;) {
-            const struct ct_node *m = &t->nodes[node];
-            if (rows[m->frame] != CT_NONE)
-                onpath[rows[m->frame]]--;
-            if (m->sibling != CT_NONE) {
-                node = m->sibling;
-                break;
-            }
-            node = m->parent;
-            if (node == 0 || node == CT_NONE) {
-                node = CT_NONE;
-                break;
-            }
-        }
-    }
-    free(onpath);
+    struct pre_node *pre = malloc(((size_t)t->nnodes + 1) * sizeof *pre);
+    int rc = rows && pre ? 0 : -1;
+    if (rc == 0)
+        rc = assign_rows(t, by_line, with_roots, rows, out);
+    if (rc == 0 && t->nnodes > 0)
+        rc = lay_out(t, rows, out, pre);
+    if (rc == 0 && t->nnodes > 0)
+        rc = add_totals(t, pre, out);
+    free(pre);
     free(rows);
+    if (rc != 0) {
+        funcstats_free(out);
+        return -1;
+    }
     /* Rows never sampled (frames interned by a reset profile) go. */
     size_t k = 0;
     for (size_t i = 0; i < out->n; i++)

@@ -2,8 +2,8 @@
  * tui/view: the live view's model and drawing. See view.h.
  *
  * The rows never move: a filter and a sort only rebuild v->order, an
- * index into them, so a refresh costs one filter pass and one sort, and
- * drawing touches only the rows on screen.
+ * index into them, so a refresh costs one filter pass and a sort of the
+ * rows on screen (see "sort" below), and drawing touches only those.
  */
 #include "config.h"
 
@@ -49,6 +49,7 @@ void view_free(struct view *v)
 {
     funcstats_free(&v->fs);
     free(v->order);
+    free(v->keys);
     free_text(v);
     memset(v, 0, sizeof *v);
 }
@@ -83,78 +84,273 @@ int view_matches(const struct func_stat *f, const char *filter)
     return strcasestr(mod, filter) != NULL;
 }
 
-static int cmp_rows(const void *a, const void *b, void *ctx)
+/* ---- sort ------------------------------------------------------------
+ *
+ * A row's sort key is computed once per update: its numbers (complemented,
+ * so that more comes first) and the first bytes of its name, big-endian,
+ * which order like strcmp. Keys that tie fall back to the name, the file
+ * and the line, so every two rows have a fixed order. Only the rows the
+ * screen shows are sorted: a quickselect puts them in place and the rest
+ * stays partitioned around them, until a key scrolls further.
+ */
+
+struct view_sort_key {
+    uint64_t k[3];
+    size_t row;
+};
+
+/* Below this many rows, or when most of them are wanted, sort them all. */
+#define SORT_ALL_BELOW 256
+
+/* Up to 8 bytes of s, big-endian: compares like strcmp on those bytes.
+ * *rest: what follows them, NULL when s ended. */
+static uint64_t name_prefix(const char *s, const char **rest)
 {
-    const struct view *v = ctx;
-    const struct func_stat *x = &v->fs.v[*(const size_t *)a], *y = &v->fs.v[*(const size_t *)b];
-    int c = 0;
-    switch (v->sort) {
+    uint64_t k = 0;
+    int i = 0;
+    for (; i < 8 && s[i]; i++)
+        k |= (uint64_t)(unsigned char)s[i] << (56 - 8 * i);
+    *rest = i == 8 ? s + 8 : NULL;
+    return k;
+}
+
+static struct view_sort_key make_key(enum view_col sort, const struct func_stat *f, size_t row)
+{
+    struct view_sort_key key = {{0, 0, 0}, row};
+    const char *rest;
+    switch (sort) {
     case VIEW_COL_OWN_PCT:
     case VIEW_COL_OWN_TIME:
-        c = x->self < y->self ? 1 : x->self > y->self ? -1 : 0;
-        if (c == 0)
-            c = x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+        key.k[0] = ~f->self;
+        key.k[1] = ~f->total;
+        key.k[2] = name_prefix(f->name, &rest);
         break;
     case VIEW_COL_TOTAL_PCT:
     case VIEW_COL_TOTAL_TIME:
-        c = x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
-        if (c == 0)
-            c = x->self < y->self ? 1 : x->self > y->self ? -1 : 0;
+        key.k[0] = ~f->total;
+        key.k[1] = ~f->self;
+        key.k[2] = name_prefix(f->name, &rest);
         break;
     default:
+        key.k[0] = name_prefix(f->name, &rest);
+        key.k[1] = rest ? name_prefix(rest, &rest) : 0;
         break;
     }
-    if (c == 0)
-        c = strcmp(x->name, y->name);
-    if (c == 0)
-        c = strcmp(x->file, y->file);
-    if (c == 0)
-        c = x->line - y->line;
+    return key;
+}
+
+static int key_cmp(const struct view *v, const struct view_sort_key *x,
+                   const struct view_sort_key *y)
+{
+    int c = 0;
+    for (int i = 0; i < 3 && c == 0; i++)
+        if (x->k[i] != y->k[i])
+            c = x->k[i] < y->k[i] ? -1 : 1;
+    if (c == 0) {
+        const struct func_stat *a = &v->fs.v[x->row], *b = &v->fs.v[y->row];
+        c = strcmp(a->name, b->name);
+        if (c == 0)
+            c = strcmp(a->file, b->file);
+        if (c == 0)
+            c = a->line - b->line;
+    }
     return v->reverse ? -c : c;
+}
+
+static int key_cmp_r(const void *a, const void *b, void *ctx)
+{
+    return key_cmp(ctx, a, b);
+}
+
+static void swap_keys(struct view_sort_key *a, struct view_sort_key *b)
+{
+    struct view_sort_key t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Rearrange k[lo..hi) so that k[nth] is the key of that rank, with the
+ * lower ones before it and the higher ones after. Quickselect with the
+ * median of three as pivot; a run of bad pivots sorts the range instead. */
+static void select_nth(const struct view *v, struct view_sort_key *k, size_t lo, size_t hi,
+                       size_t nth)
+{
+    int budget = 16;
+    for (size_t n = hi - lo; n > 1; n >>= 1)
+        budget += 2;
+    while (hi - lo > 16) {
+        if (budget-- == 0) {
+            qsort_r(k + lo, hi - lo, sizeof *k, key_cmp_r, (void *)v);
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(v, &k[mid], &k[lo]) < 0)
+            swap_keys(&k[mid], &k[lo]);
+        if (key_cmp(v, &k[hi - 1], &k[mid]) < 0) {
+            swap_keys(&k[hi - 1], &k[mid]);
+            if (key_cmp(v, &k[mid], &k[lo]) < 0)
+                swap_keys(&k[mid], &k[lo]);
+        }
+        /* The median first: Hoare's partition then leaves both sides
+         * non-empty. */
+        swap_keys(&k[lo], &k[mid]);
+        struct view_sort_key pivot = k[lo];
+        size_t i = lo - 1, j = hi;
+        for (;;) {
+            do
+                i++;
+            while (key_cmp(v, &k[i], &pivot) < 0);
+            do
+                j--;
+            while (key_cmp(v, &pivot, &k[j]) < 0);
+            if (i >= j)
+                break;
+            swap_keys(&k[i], &k[j]);
+        }
+        /* k[lo..j] <= pivot <= k[j+1..hi) */
+        if (nth <= j)
+            hi = j + 1;
+        else
+            lo = j + 1;
+    }
+    for (size_t i = lo + 1; i < hi; i++) /* insertion sort of what is left */
+        for (size_t j = i; j > lo && key_cmp(v, &k[j], &k[j - 1]) < 0; j--)
+            swap_keys(&k[j], &k[j - 1]);
+}
+
+/* order[lo..hi) from the keys there. */
+static void copy_order(struct view *v, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi; i++)
+        v->order[i] = v->keys[i].row;
+}
+
+/* Sort k[lo..hi), which holds the keys of ranks lo..hi-1. */
+static void sort_range(struct view *v, size_t lo, size_t hi)
+{
+    if (hi - lo > 1)
+        qsort_r(v->keys + lo, hi - lo, sizeof *v->keys, key_cmp_r, v);
+}
+
+/* Make order[lo..hi) (within the rows) sorted, widening what already is
+ * when it is next to it, else sorting only these. */
+static void need_sorted(struct view *v, size_t lo, size_t hi)
+{
+    size_t n = v->norder;
+    if (hi > n)
+        hi = n;
+    if (lo >= hi || (lo >= v->sorted_lo && hi <= v->sorted_hi))
+        return;
+    if (n <= SORT_ALL_BELOW || 2 * (hi - lo) >= n) {
+        lo = 0;
+        hi = n;
+    }
+    if (v->sorted_lo == v->sorted_hi || hi < v->sorted_lo || lo > v->sorted_hi) {
+        if (lo > 0)
+            select_nth(v, v->keys, 0, n, lo);
+        if (hi < n)
+            select_nth(v, v->keys, lo, n, hi);
+        sort_range(v, lo, hi);
+        copy_order(v, 0, n);
+        v->sorted_lo = lo;
+        v->sorted_hi = hi;
+        return;
+    }
+    if (lo < v->sorted_lo) {
+        if (lo > 0)
+            select_nth(v, v->keys, 0, v->sorted_lo, lo);
+        sort_range(v, lo, v->sorted_lo);
+        copy_order(v, 0, v->sorted_lo);
+        v->sorted_lo = lo;
+    }
+    if (hi > v->sorted_hi) {
+        if (hi < n)
+            select_nth(v, v->keys, v->sorted_hi, n, hi);
+        sort_range(v, v->sorted_hi, hi);
+        copy_order(v, v->sorted_hi, n);
+        v->sorted_hi = hi;
+    }
+}
+
+/* Keep the selection on a row and on screen (the page of the last draw
+ * from top), and those rows sorted. Before any draw, only the selection. */
+static void scroll_to_selection(struct view *v)
+{
+    if (v->selected >= v->norder)
+        v->selected = v->norder > 0 ? v->norder - 1 : 0;
+    if (v->selected < v->top)
+        v->top = v->selected;
+    if (v->page <= 0) {
+        need_sorted(v, v->selected, v->selected + 1);
+        return;
+    }
+    size_t page = (size_t)v->page;
+    if (v->selected >= v->top + page)
+        v->top = v->selected - page + 1;
+    need_sorted(v, v->top, v->top + page);
 }
 
 static void remember_selection(struct view *v)
 {
     if (v->selected < v->norder) {
+        need_sorted(v, v->selected, v->selected + 1);
         const struct func_stat *f = &v->fs.v[v->order[v->selected]];
         snprintf(v->sel_name, sizeof v->sel_name, "%s", f->name);
         snprintf(v->sel_file, sizeof v->sel_file, "%s", f->file);
     }
 }
 
+/* Filter the rows into order and keys; the position of the selected
+ * function's first row in sort order, or SIZE_MAX. */
+static size_t filter_rows(struct view *v)
+{
+    const char *rest;
+    uint64_t sel_prefix = name_prefix(v->sel_name, &rest);
+    size_t sel = SIZE_MAX;
+    v->norder = 0;
+    for (size_t i = 0; i < v->fs.n; i++) {
+        const struct func_stat *f = &v->fs.v[i];
+        if (!view_matches(f, v->filter))
+            continue;
+        size_t at = v->norder++;
+        v->order[at] = i;
+        v->keys[at] = make_key(v->sort, f, i);
+        if (v->sel_name[0] && name_prefix(f->name, &rest) == sel_prefix &&
+            strcmp(f->name, v->sel_name) == 0 && strcmp(f->file, v->sel_file) == 0 &&
+            (sel == SIZE_MAX || key_cmp(v, &v->keys[at], &v->keys[sel]) < 0))
+            sel = at;
+    }
+    return sel;
+}
+
 void view_update(struct view *v)
 {
     if (v->order_cap < v->fs.n) {
         size_t *o = realloc(v->order, v->fs.n * sizeof *o);
-        if (o == NULL) {
+        if (o != NULL)
+            v->order = o;
+        struct view_sort_key *k = realloc(v->keys, v->fs.n * sizeof *k);
+        if (k != NULL)
+            v->keys = k;
+        if (o == NULL || k == NULL) {
+            v->norder = v->sorted_lo = v->sorted_hi = 0; /* order may index old rows */
             view_status(v, "out of memory");
             return;
         }
-        v->order = o;
         v->order_cap = v->fs.n;
     }
-    v->norder = 0;
-    for (size_t i = 0; i < v->fs.n; i++)
-        if (view_matches(&v->fs.v[i], v->filter))
-            v->order[v->norder++] = i;
-    if (v->norder > 1) /* none yet: order may still be unallocated */
-        qsort_r(v->order, v->norder, sizeof *v->order, cmp_rows, v);
-    /* The selection stays on its function when it is still there. */
+    v->sorted_lo = v->sorted_hi = 0;
+    size_t at = filter_rows(v);
+    /* The selection stays on its function when it is still there: at
+     * its rank, the number of rows sorted before it. */
     size_t sel = 0;
-    if (v->sel_name[0]) {
-        for (size_t i = 0; i < v->norder; i++) {
-            const struct func_stat *f = &v->fs.v[v->order[i]];
-            if (strcmp(f->name, v->sel_name) == 0 && strcmp(f->file, v->sel_file) == 0) {
-                sel = i;
-                break;
-            }
-        }
-    }
+    if (at != SIZE_MAX)
+        for (size_t i = 0; i < v->norder; i++)
+            sel += key_cmp(v, &v->keys[i], &v->keys[at]) < 0;
     v->selected = sel;
-    if (v->selected < v->top)
-        v->top = v->selected;
     if (v->top >= v->norder)
         v->top = 0;
+    scroll_to_selection(v);
 }
 
 void view_set_rows(struct view *v, struct funcstats *fs)
@@ -327,12 +523,7 @@ static void draw_table(struct view *v, struct screen *s, int first, int rows, in
             text_right(s, first, l.x[c], l.w[c], attr, t);
     }
     v->page = rows - 1 > 0 ? rows - 1 : 1;
-    if (v->selected >= v->norder && v->norder > 0)
-        v->selected = v->norder - 1;
-    if (v->selected < v->top)
-        v->top = v->selected;
-    if (v->selected >= v->top + (size_t)v->page)
-        v->top = v->selected - (size_t)v->page + 1;
+    scroll_to_selection(v);
     uint64_t base = v->fs.samples;
     for (int r = 0; r < v->page; r++) {
         int row = first + 1 + r;
@@ -363,9 +554,9 @@ static void draw_table(struct view *v, struct screen *s, int first, int rows, in
 static void draw_footer(struct screen *s, int row, int cols)
 {
     static const char *const keys[][2] = {
-        {"q", "Quit"},  {"?", "Help"},     {"1-5", "Sort"}, {"/", "Filter"},
-        {"s", "Save"},  {"w", "Window"},   {"l", "Lines"},  {"i", "Idle"},
-        {"r", "Reset"}, {"Spc", "Freeze"}, {"d", "Stacks"},
+        {"q", "Quit"},   {"?", "Help"},    {"1-5", "Sort"}, {"/", "Filter"}, {"s", "Save"},
+        {"w", "Window"}, {"l", "Lines"},   {"i", "Idle"},   {"r", "Reset"},  {"Spc", "Freeze"},
+        {"d", "Stacks"}, {"t", "Threads"}, {"p", "Pick"},
     };
     int x = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0] && x < cols; i++) {
@@ -389,7 +580,7 @@ static const char *const help_lines[] = {
     "                    the same key again reverses the order",
     "  < >               move the sort column left / right",
     "  /                 filter: type a substring of function, file or module;",
-    "                    Enter keeps it, Esc clears it",
+    "                    rows filter as you type; Enter keeps it, Esc clears it",
     "  s                 save a flamegraph of everything sampled (never overwrites)",
     "  d                 snapshot of every thread's stack (Esc returns)",
     "  p                 process picker",
@@ -464,6 +655,7 @@ static void move_selection(struct view *v, long delta)
     if (sel >= (long)v->norder)
         sel = (long)v->norder - 1;
     v->selected = (size_t)sel;
+    scroll_to_selection(v);
     remember_selection(v);
 }
 

@@ -63,10 +63,17 @@ struct view_layout {
     int x[VIEW_NCOLS], w[VIEW_NCOLS]; /* w == 0: not shown */
 };
 
+struct view_sort_key;
+
 struct view {
     struct funcstats fs; /* the rows; strings borrowed from the caller's tree */
-    size_t *order;       /* indexes into fs.v: filtered and sorted */
+    /* Indexes into fs.v: the filtered rows. Only order[sorted_lo..sorted_hi)
+     * is in sort order (the rows on screen and the selection); the rows
+     * before it rank above it and those after below, in no order. */
+    size_t *order;
     size_t norder, order_cap;
+    size_t sorted_lo, sorted_hi;
+    struct view_sort_key *keys; /* order's sort keys, position by position */
     enum view_col sort;
     int reverse;
     char filter[128];
