@@ -689,6 +689,8 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     t.stacks = (struct stacks_source){top_stacks_source, &t};
     view_init(&t.view, opt->rate);
     t.view.idle = opt->idle;
+    t.view.gil_only = opt->gil;
+    t.view.blocking = opt->blocking;
     snprintf(t.view.threads, sizeof t.view.threads, "all");
     int rc = -1;
     int has_target = opt->pid != 0 || opt->port != 0 || opt->cmd_argv != NULL;

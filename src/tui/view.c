@@ -489,11 +489,12 @@ static void draw_header(struct view *v, struct screen *s, int cols)
         snprintf(line + n, sizeof line - (size_t)n, "GIL held %.1f%%", h->gil_pct);
     screen_text(s, 2, 0, SA_NORMAL, line, cols);
 
-    snprintf(line, sizeof line, "Showing: %s \u00b7 by %s \u00b7 idle %s \u00b7 threads: %s%s%s%s",
-             v->window ? "last 10 s" : "all since start", v->by_line ? "line" : "function",
-             v->idle ? "on" : "off", v->threads,
-             v->filter[0] || v->editing ? " \u00b7 filter: " : "", v->filter,
-             v->editing ? "_" : "");
+    snprintf(
+        line, sizeof line, "Showing: %s \u00b7 by %s \u00b7 idle %s%s%s \u00b7 threads: %s%s%s%s",
+        v->window ? "last 10 s" : "all since start", v->by_line ? "line" : "function",
+        v->idle ? "on" : "off", v->gil_only ? " \u00b7 GIL holder only" : "",
+        v->blocking ? " \u00b7 blocking" : "", v->threads,
+        v->filter[0] || v->editing ? " \u00b7 filter: " : "", v->filter, v->editing ? "_" : "");
     screen_text(s, 3, 0, SA_DIM, line, cols);
     if (v->frozen)
         screen_text(s, 3, cols - 8 > 0 ? cols - 8 : 0, SA_BANNER, " FROZEN ", 8);

@@ -88,7 +88,8 @@ struct view {
     char text_title[256];
     double rate; /* samples per second: times = samples / rate */
     int by_line, window, idle, frozen;
-    char threads[64]; /* "all", "thread 123" */
+    int gil_only, blocking; /* shown in the header: what -g and --blocking ask */
+    char threads[64];       /* "all", "thread 123" */
     struct view_header h;
     int page; /* table rows shown by the last draw */
 };

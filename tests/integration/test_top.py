@@ -210,9 +210,10 @@ def target(py):
         yield t
 
 
-def top(*args, width=120, height=40, cwd=None, **kw):
+def top(*args, width=120, height=40, cwd=None, env=None, **kw):
     require_pytop()
-    return Tui([PYTOP] + [str(a) for a in args], width=width, height=height, cwd=cwd, env=pytop_env(), name="top", **kw)
+    env = env if env is not None else pytop_env()
+    return Tui([PYTOP] + [str(a) for a in args], width=width, height=height, cwd=cwd, env=env, name="top", **kw)
 
 
 def started(tui, min_samples=1, rows=("heavy", "light"), timeout=START_TIMEOUT):
