@@ -63,7 +63,7 @@ while time.monotonic() < end:
 
 # A picker row: marks, then PID PPID ROLE PORTS PYTHON CPU% RSS THREADS COMMAND.
 PICK_RE = re.compile(
-    r"^(?P<sel>[> ])(?P<cur>[* ]) (?P<pid>\d+) +(?P<ppid>\d+) (?P<role>[a-z-]+(?: \d+/\d+)?) +"
+    r"^(?P<sel>[> ])(?P<cur>[* ]) +(?P<pid>\d+) +(?P<ppid>\d+) (?P<role>[a-z-]+(?: \d+/\d+)?) +"
     r"(?P<ports>\S+) +(?P<python>\S+) +(?P<cpu>\d+\.\d) +(?P<rss>\S+) +(?P<threads>\d+) (?P<cmd>.*)$"
 )
 
