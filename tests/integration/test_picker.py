@@ -344,3 +344,42 @@ def test_gunicorn_picker(tmp_path):
             tui.assert_terminal_restored()
     finally:
         srv.stop()
+
+
+def _pids_with_arg(arg):
+    found = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    if arg.encode() in f.read().split(b"\0"):
+                        found.append(int(d))
+            except OSError:
+                pass
+    return found
+
+
+def test_command_with_workers(server):
+    """pytop -s -- uvicorn --workers 2: every worker profiled; q stops the whole tree."""
+    _, _, _, d = server
+    port = free_port()
+    argv = ["-s", "-i", "--", PY311, "-m", "uvicorn", "app:app", "--workers", "2", "--host", "127.0.0.1", "--port", port]
+    try:
+        with top(*argv, cwd=d) as tui:
+            v = view_of(tui, lambda v: re.search(r"(\d+) processes", v.header_text) and int(re.search(r"(\d+) processes", v.header_text).group(1)) >= 3 and v.rows,
+                        "the master and both workers sampled", timeout=30)
+            masters = [p for p in _pids_with_arg(str(port)) if p != tui.pid]  # not pytop itself
+            assert len(masters) == 1, masters
+            tree = masters + children(masters[0])
+            assert len(tree) >= 3, tree
+            tui.send("q")
+            assert tui.wait_exit() == 0
+            tui.assert_terminal_restored()
+            alive = lambda: [p for p in tree if os.path.exists("/proc/%d" % p) and open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()[0] != "Z"]  # noqa: E731
+            wait("every process of the started server to end: %s" % tree, lambda: not alive(), timeout=10)
+    finally:
+        for pid in _pids_with_arg(str(port)):  # ours: started through our pytop
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
