@@ -290,17 +290,24 @@ static void top_refresh(struct top *t)
     struct calltree *tree = window ? &win : &all;
     struct calltree one;
     const struct calltree *shown = tree;
-    if (t->thread != 0) {
-        if (top_thread_tree(tree, t->thread, &one, t->view.threads, sizeof t->view.threads) != 0) {
-            calltree_free(tree);
-            view_status(&t->view, "out of memory");
-            return;
-        }
-        shown = &one;
-    }
-    struct funcstats fs;
-    int rc = funcstats_compute(shown, t->view.by_line, 0, &fs);
+    /* Several processes: a row per process (its share of the samples in
+     * %Total), but none per thread. One thread: only its functions. */
+    int roots = t->thread == 0 && t->cfg.process_roots;
+    int rc = 0;
     if (t->thread != 0)
+        rc = top_thread_tree(tree, t->thread, &one, t->view.threads, sizeof t->view.threads);
+    else if (roots)
+        rc = calltree_select(&one, tree, NULL, CT_THREAD);
+    if (rc != 0) {
+        calltree_free(tree);
+        view_status(&t->view, "out of memory");
+        return;
+    }
+    if (t->thread != 0 || roots)
+        shown = &one;
+    struct funcstats fs;
+    rc = funcstats_compute(shown, t->view.by_line, roots, &fs);
+    if (shown == &one)
         calltree_free(&one);
     if (rc != 0) {
         calltree_free(tree);

@@ -204,6 +204,16 @@ def test_all_workers_together(server):
         v = view_of(tui, lambda v: v.has("crunch") and "every worker" in v.header_text, "crunch() with every worker", timeout=15)
         for w in workers:
             assert str(w) in v.header_text, "worker %d not in the header\n%s" % (w, v.header_text)
+        # A row per process: its share of the samples in %Total.
+        tui.send("/")
+        tui.type("process ")
+        v = view_of(tui, lambda v: v.rows and all(r.name.startswith("process ") for r in v.rows), "only process rows")
+        shares = {int(r.name.split()[1]): r.total for r in v.rows}
+        assert set(shares) <= set(workers) | {srv.pid} | set(children(srv.pid)), shares
+        assert any(w in shares for w in workers), shares
+        assert abs(sum(shares.values()) - 100) <= 1.5, "the process rows must share 100%% of %%Total: %s" % shares
+        tui.send("Escape")
+        tui.send("Home")  # the selection stayed on a process row, far down without the filter
         tui.send("d")
         tui.wait_for(lambda s: "Stacks of PID" in s.text, "the stack snapshot")
         files = list(d.glob("pytop-stacks-*.txt"))
