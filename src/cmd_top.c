@@ -505,6 +505,8 @@ static int top_open_picker(struct top *t, const pid_t *pids, size_t n, struct pt
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     t->picker.can_cancel = t->sampler != NULL;
     t->picker.current = t->sampler != NULL ? t->main_pid : 0;
+    if (t->picker.current != 0)
+        t->picker.sel_pid = t->picker.current; /* `p`: start from what is profiled */
     t->picker.status[0] = '\0';
     snprintf(t->picker.title, sizeof t->picker.title, "Python processes");
     picker_update(&t->picker);

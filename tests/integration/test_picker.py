@@ -269,6 +269,7 @@ def test_no_target_picker_attaches_and_p_switches(tmp_path):
         s = tui.wait_for(lambda s: picker_rows(s), "the picker after p")
         marked = [r for r in picker_rows(s) if r["cur"] == "*"]
         assert [int(r["pid"]) for r in marked] == [first.pid], "the profiled process must be marked '*'\n%s" % s
+        assert marked[0]["sel"] == ">", "p must start on the profiled process\n%s" % s
         go_to(second.pid)
         tui.send("Enter")
         v = view_of(tui, lambda v: v.has("spin") and not v.has("heavy"), "idle_busy's spin() instead of proportions' rows")
