@@ -73,123 +73,126 @@ static void drop(struct pyprocs *p)
     free(p->v);
 }
 
-static void test_rows_and_busiest(void **state)
-{
-    (void)state;
+/* Each test's process list and picker over it, updated once. */
+struct fixture {
     struct pyprocs procs;
     struct picker pk;
-    fill(&procs);
-    picker_init(&pk, &procs);
-    picker_update(&pk);
-    assert_int_equal(pk.nrows, 6); /* not the non-Python bash */
-    picker_select_busiest(&pk);
-    assert_int_equal(picker_selected(&pk)->pid, 102); /* 57.5%, not the 99% non-worker */
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    fill(&f->procs);
+    picker_init(&f->pk, &f->procs);
+    picker_update(&f->pk);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    picker_free(&f->pk);
+    drop(&f->procs);
+    free(f);
+    return 0;
+}
+
+static void test_rows_and_busiest(void **state)
+{
+    struct fixture *f = *state;
+    struct picker *pk = &f->pk;
+    assert_int_equal(pk->nrows, 6); /* not the non-Python bash */
+    picker_select_busiest(pk);
+    assert_int_equal(picker_selected(pk)->pid, 102); /* 57.5%, not the 99% non-worker */
     pid_t only[] = {100, 101, 102, 103};
-    assert_int_equal(picker_restrict(&pk, only, 4), 0);
-    picker_update(&pk);
-    assert_int_equal(pk.nrows, 4);
-    assert_int_equal(picker_selected(&pk)->pid, 102);
+    assert_int_equal(picker_restrict(pk, only, 4), 0);
+    picker_update(pk);
+    assert_int_equal(pk->nrows, 4);
+    assert_int_equal(picker_selected(pk)->pid, 102);
     /* No worker at all: the first row. */
     pid_t plain[] = {200, 300};
-    assert_int_equal(picker_restrict(&pk, plain, 2), 0);
-    picker_update(&pk);
-    picker_select_busiest(&pk);
-    assert_int_equal(picker_selected(&pk)->pid, 200);
-    picker_free(&pk);
-    drop(&procs);
+    assert_int_equal(picker_restrict(pk, plain, 2), 0);
+    picker_update(pk);
+    picker_select_busiest(pk);
+    assert_int_equal(picker_selected(pk)->pid, 200);
 }
 
 static void test_keys(void **state)
 {
-    (void)state;
-    struct pyprocs procs;
-    struct picker pk;
-    fill(&procs);
-    picker_init(&pk, &procs);
-    picker_update(&pk);
-    pk.page = 2;
-    assert_int_equal(picker_selected(&pk)->pid, 100);
-    assert_int_equal(picker_key(&pk, SCREEN_KEY_DOWN), PICKER_NONE);
-    assert_int_equal(picker_selected(&pk)->pid, 101);
-    picker_key(&pk, SCREEN_KEY_NPAGE);
-    assert_int_equal(picker_selected(&pk)->pid, 103);
-    picker_key(&pk, SCREEN_KEY_END);
-    assert_int_equal(picker_selected(&pk)->pid, 300);
-    picker_key(&pk, SCREEN_KEY_DOWN); /* stays on the last */
-    assert_int_equal(picker_selected(&pk)->pid, 300);
-    picker_key(&pk, SCREEN_KEY_HOME);
-    picker_key(&pk, SCREEN_KEY_UP);
-    assert_int_equal(picker_selected(&pk)->pid, 100);
-    assert_int_equal(picker_key(&pk, '\n'), PICKER_PICK);
-    assert_int_equal(picker_key(&pk, 'a'), PICKER_ALL);
-    assert_int_equal(picker_key(&pk, 'q'), PICKER_QUIT);
-    assert_int_equal(picker_key(&pk, SCREEN_KEY_SIGNAL), PICKER_QUIT);
+    struct fixture *f = *state;
+    struct picker *pk = &f->pk;
+    pk->page = 2;
+    assert_int_equal(picker_selected(pk)->pid, 100);
+    assert_int_equal(picker_key(pk, SCREEN_KEY_DOWN), PICKER_NONE);
+    assert_int_equal(picker_selected(pk)->pid, 101);
+    picker_key(pk, SCREEN_KEY_NPAGE);
+    assert_int_equal(picker_selected(pk)->pid, 103);
+    picker_key(pk, SCREEN_KEY_END);
+    assert_int_equal(picker_selected(pk)->pid, 300);
+    picker_key(pk, SCREEN_KEY_DOWN); /* stays on the last */
+    assert_int_equal(picker_selected(pk)->pid, 300);
+    picker_key(pk, SCREEN_KEY_HOME);
+    picker_key(pk, SCREEN_KEY_UP);
+    assert_int_equal(picker_selected(pk)->pid, 100);
+    assert_int_equal(picker_key(pk, '\n'), PICKER_PICK);
+    assert_int_equal(picker_key(pk, 'a'), PICKER_ALL);
+    assert_int_equal(picker_key(pk, 'q'), PICKER_QUIT);
+    assert_int_equal(picker_key(pk, SCREEN_KEY_SIGNAL), PICKER_QUIT);
     /* Esc goes back only when there is a view to go back to. */
-    assert_int_equal(picker_key(&pk, SCREEN_KEY_ESC), PICKER_NONE);
-    pk.can_cancel = 1;
-    assert_int_equal(picker_key(&pk, SCREEN_KEY_ESC), PICKER_CANCEL);
-    picker_free(&pk);
-    drop(&procs);
+    assert_int_equal(picker_key(pk, SCREEN_KEY_ESC), PICKER_NONE);
+    pk->can_cancel = 1;
+    assert_int_equal(picker_key(pk, SCREEN_KEY_ESC), PICKER_CANCEL);
 }
 
 static void test_server_of_selection(void **state)
 {
-    (void)state;
-    struct pyprocs procs;
-    struct picker pk;
-    fill(&procs);
-    picker_init(&pk, &procs);
-    picker_update(&pk);
+    struct fixture *f = *state;
+    struct picker *pk = &f->pk;
     pid_t *pids, master;
     /* The master: its workers. */
-    assert_int_equal(picker_server(&pk, &pids, &master), 3);
+    assert_int_equal(picker_server(pk, &pids, &master), 3);
     assert_int_equal(master, 100);
     assert_int_equal(pids[0], 101);
     assert_int_equal(pids[2], 103);
     free(pids);
     /* A worker: its siblings too. */
-    picker_key(&pk, SCREEN_KEY_DOWN);
-    picker_key(&pk, SCREEN_KEY_DOWN);
-    assert_int_equal(picker_server(&pk, &pids, &master), 3);
+    picker_key(pk, SCREEN_KEY_DOWN);
+    picker_key(pk, SCREEN_KEY_DOWN);
+    assert_int_equal(picker_server(pk, &pids, &master), 3);
     assert_int_equal(master, 100);
     free(pids);
     /* A plain process: itself. */
-    picker_key(&pk, SCREEN_KEY_END);
-    picker_key(&pk, SCREEN_KEY_UP);
-    assert_int_equal(picker_server(&pk, &pids, &master), 1);
+    picker_key(pk, SCREEN_KEY_END);
+    picker_key(pk, SCREEN_KEY_UP);
+    assert_int_equal(picker_server(pk, &pids, &master), 1);
     assert_int_equal(master, 0);
     assert_int_equal(pids[0], 200);
     free(pids);
-    picker_free(&pk);
-    drop(&procs);
 }
 
 static void test_selection_follows_process(void **state)
 {
-    (void)state;
-    struct pyprocs procs;
-    struct picker pk;
-    fill(&procs);
-    picker_init(&pk, &procs);
-    picker_update(&pk);
-    picker_key(&pk, SCREEN_KEY_END);
-    picker_key(&pk, SCREEN_KEY_UP); /* 200 */
+    struct fixture *f = *state;
+    struct pyprocs *procs = &f->procs;
+    struct picker *pk = &f->pk;
+    picker_key(pk, SCREEN_KEY_END);
+    picker_key(pk, SCREEN_KEY_UP); /* 200 */
     /* A refresh where worker 101 is gone: 200 moves up a row and stays
      * selected. */
-    free(procs.v[1].command);
-    memmove(&procs.v[1], &procs.v[2], (procs.n - 2) * sizeof procs.v[0]);
-    procs.n--;
-    picker_update(&pk);
-    assert_int_equal(picker_selected(&pk)->pid, 200);
-    assert_int_equal(pk.selected, 3);
+    free(procs->v[1].command);
+    memmove(&procs->v[1], &procs->v[2], (procs->n - 2) * sizeof procs->v[0]);
+    procs->n--;
+    picker_update(pk);
+    assert_int_equal(picker_selected(pk)->pid, 200);
+    assert_int_equal(pk->selected, 3);
     /* The selected process itself gone: the row at its place. */
-    free(procs.v[3].command);
-    memmove(&procs.v[3], &procs.v[4], (procs.n - 4) * sizeof procs.v[0]);
-    procs.n--;
-    picker_update(&pk);
-    assert_int_equal(picker_selected(&pk)->pid, 300);
-    picker_free(&pk);
-    drop(&procs);
+    free(procs->v[3].command);
+    memmove(&procs->v[3], &procs->v[4], (procs->n - 4) * sizeof procs->v[0]);
+    procs->n--;
+    picker_update(pk);
+    assert_int_equal(picker_selected(pk)->pid, 300);
 }
 
 static int find_row(struct screen *s, int rows, const char *needle, char *line, size_t size)
@@ -204,17 +207,13 @@ static int find_row(struct screen *s, int rows, const char *needle, char *line, 
 
 static void test_draw(void **state)
 {
-    (void)state;
-    struct pyprocs procs;
-    struct picker pk;
+    struct fixture *f = *state;
+    struct picker *pk = &f->pk;
     char line[1024];
-    fill(&procs);
-    picker_init(&pk, &procs);
-    picker_update(&pk);
-    picker_key(&pk, SCREEN_KEY_DOWN);
-    pk.current = 102;
+    picker_key(pk, SCREEN_KEY_DOWN);
+    pk->current = 102;
     struct screen *s = screen_open_memory(40, 120);
-    picker_draw(&pk, s);
+    picker_draw(pk, s);
     int t = find_row(s, 40, "COMMAND", line, sizeof line);
     assert_true(t >= 0);
     assert_non_null(strstr(line, "PID"));
@@ -235,7 +234,7 @@ static void test_draw(void **state)
 
     /* 80x24: THREADS gives way, the command keeps some room. */
     s = screen_open_memory(24, 80);
-    picker_draw(&pk, s);
+    picker_draw(pk, s);
     t = find_row(s, 24, "COMMAND", line, sizeof line);
     assert_non_null(strstr(line, "PPID"));
     assert_null(strstr(line, "THREADS"));
@@ -244,7 +243,7 @@ static void test_draw(void **state)
     screen_close(s);
     /* Narrower: PPID and RSS too, the ports stay. */
     s = screen_open_memory(24, 68);
-    picker_draw(&pk, s);
+    picker_draw(pk, s);
     t = find_row(s, 24, "COMMAND", line, sizeof line);
     assert_null(strstr(line, "PPID"));
     assert_null(strstr(line, "RSS"));
@@ -252,8 +251,6 @@ static void test_draw(void **state)
     r = find_row(s, 24, "python3 -m uvicorn", line, sizeof line);
     assert_true(r > t);
     screen_close(s);
-    picker_free(&pk);
-    drop(&procs);
 }
 
 /* ---- calltree_select --------------------------------------------------- */
@@ -310,11 +307,11 @@ static void test_select_thread(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rows_and_busiest),
-        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_server_of_selection),
-        cmocka_unit_test(test_selection_follows_process),
-        cmocka_unit_test(test_draw),
+        cmocka_unit_test_setup_teardown(test_rows_and_busiest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_of_selection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_selection_follows_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_draw, setup, teardown),
         cmocka_unit_test(test_select_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

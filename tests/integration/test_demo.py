@@ -7,14 +7,13 @@ dump, a 5 s record) and writes a flamegraph.
 """
 
 import os
-import socket
 import subprocess
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import PYTOP, pytop_env, require_pytop
+from conftest import PYTOP, free_port, pids_with_arg, pytop_env, require_pytop
 from test_top import top, view_of  # noqa: F401  (top: the module's skip logic)
 from tuilib import Tui
 
@@ -22,27 +21,6 @@ DEMO = os.path.join(os.environ.get("top_srcdir", os.path.join(os.path.dirname(__
 PY311 = "/usr/bin/python3.11"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pids_with(arg):
-    found = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % d, "rb") as f:
-                    args = f.read().split(b"\0")
-                with open("/proc/%s/stat" % d) as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        continue
-            except (OSError, IndexError):
-                continue
-            if arg.encode() in args:
-                found.append(int(d))
-    return found
 
 
 @pytest.fixture
@@ -54,7 +32,7 @@ def demo_env():
     env = pytop_env()
     env.update(PORT=str(port), PYTOP=PYTOP, DURATION="120")
     yield env, port
-    for pid in pids_with(str(port)):  # ours: the demo's server and load
+    for pid in pids_with_arg(str(port)):  # ours: the demo's server and load
         try:
             os.kill(pid, 9)
         except ProcessLookupError:
@@ -69,14 +47,14 @@ def test_demo_opens_the_live_view(demo_env):
         took = time.monotonic() - begin
         assert "uvicorn master" in v.header_text and "processes" in v.header_text, v.header_text
         assert took < 30, "the demo took %.0f s to show numbers" % took
-        started = pids_with(str(port))
+        started = pids_with_arg(str(port))
         assert started, "no demo process holds port %d" % port
         tui.send("q")
         assert tui.wait_exit(timeout=30) == 0
         deadline = time.monotonic() + 10
-        while pids_with(str(port)) and time.monotonic() < deadline:
+        while pids_with_arg(str(port)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not pids_with(str(port)), "the demo left processes behind: %s" % pids_with(str(port))
+        assert not pids_with_arg(str(port)), "the demo left processes behind: %s" % pids_with_arg(str(port))
 
 
 def test_demo_without_a_terminal(demo_env, tmp_path):
@@ -88,4 +66,4 @@ def test_demo_without_a_terminal(demo_env, tmp_path):
     root = ET.parse(str(tmp_path / "demo.svg")).getroot()
     assert root.tag.endswith("svg")
     assert "is_prime" in ET.tostring(root, encoding="unicode")
-    assert not pids_with(str(port)), "the demo left processes behind"
+    assert not pids_with_arg(str(port)), "the demo left processes behind"

@@ -15,16 +15,14 @@ is what these tests read.
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import FIXTURES, Target, launch
-from test_top import View, started, top, view_of
+from conftest import Target, accepts, children, free_port, launch, pids_with_arg
+from test_top import started, top, view_of
 
 PY311 = "/usr/bin/python3.11"
 READY = 30
@@ -83,31 +81,7 @@ def selected(screen):
     return rows[0]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-def accepts(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-def children(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.append(int(d))
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
 
 
 def wait(what, cond, timeout=READY):
@@ -357,18 +331,6 @@ def test_gunicorn_picker(tmp_path):
         srv.stop()
 
 
-def _pids_with_arg(arg):
-    found = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % d, "rb") as f:
-                    if arg.encode() in f.read().split(b"\0"):
-                        found.append(int(d))
-            except OSError:
-                pass
-    return found
-
 
 def test_command_with_workers(server):
     """pytop -s -- uvicorn --workers 2: every worker profiled; q stops the whole tree."""
@@ -377,19 +339,18 @@ def test_command_with_workers(server):
     argv = ["-s", "-i", "--", PY311, "-m", "uvicorn", "app:app", "--workers", "2", "--host", "127.0.0.1", "--port", port]
     try:
         with top(*argv, cwd=d) as tui:
-            v = view_of(tui, lambda v: re.search(r"(\d+) processes", v.header_text) and int(re.search(r"(\d+) processes", v.header_text).group(1)) >= 3 and v.rows,
-                        "the master and both workers sampled", timeout=30)
-            masters = [p for p in _pids_with_arg(str(port)) if p != tui.pid]  # not pytop itself
+            view_of(tui, lambda v: re.search(r"(\d+) processes", v.header_text) and int(re.search(r"(\d+) processes", v.header_text).group(1)) >= 3 and v.rows,
+                    "the master and both workers sampled", timeout=30)
+            masters = [p for p in pids_with_arg(str(port)) if p != tui.pid]  # not pytop itself
             assert len(masters) == 1, masters
             tree = masters + children(masters[0])
             assert len(tree) >= 3, tree
             tui.send("q")
             assert tui.wait_exit() == 0
             tui.assert_terminal_restored()
-            alive = lambda: [p for p in tree if os.path.exists("/proc/%d" % p) and open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()[0] != "Z"]  # noqa: E731
-            wait("every process of the started server to end: %s" % tree, lambda: not alive(), timeout=10)
+            wait("every process of the started server to end: %s" % tree, lambda: not set(tree) & set(pids_with_arg(str(port)) + children(masters[0])), timeout=10)
     finally:
-        for pid in _pids_with_arg(str(port)):  # ours: started through our pytop
+        for pid in pids_with_arg(str(port)):  # ours: started through our pytop
             try:
                 os.kill(pid, 9)
             except ProcessLookupError:

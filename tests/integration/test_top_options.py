@@ -3,30 +3,16 @@ single listener, --wait, --duration, --rate, --gil, --blocking, NO_COLOR
 and SIGHUP, driven through tmux like test_top.py.
 """
 
-import os
 import re
 import signal
-import socket
 import time
 
 import pytest
 
-from conftest import Target, any_interpreter, launch, pytop_env
+from conftest import Target, accepts, any_interpreter, free_port, launch, pytop_env
 from test_top import started, top, view_of
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def accepts(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
