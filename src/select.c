@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "proc/ports.h"
 #include "proc/roles.h"
@@ -174,10 +175,23 @@ nomem:
     return pt_error_set(err, PT_E_NOMEM, "out of memory choosing the target processes");
 }
 
+/* Say once, on a terminal, that pytop is waiting (nothing else shows
+ * before the target appears). */
+static void select_say_waiting(int *said, const char *what, double wait)
+{
+    if (*said || !isatty(STDERR_FILENO))
+        return;
+    fprintf(stderr, "pytop: waiting up to %g s for %s...\n", wait, what);
+    *said = 1;
+}
+
 /* Wait (up to wait seconds) for pid to exist. */
 static int select_wait_pid(pid_t pid, double wait, struct pt_error *err)
 {
     double deadline = select_now() + wait;
+    int said = 0;
+    char what[64];
+    snprintf(what, sizeof what, "PID %d", (int)pid);
     while (!proc_exists(pid)) {
         if (wait <= 0 || select_now() >= deadline) {
             if (wait > 0)
@@ -189,6 +203,7 @@ static int select_wait_pid(pid_t pid, double wait, struct pt_error *err)
                                 "--wait to wait for it)",
                                 (int)pid);
         }
+        select_say_waiting(&said, what, wait);
         select_sleep_ms(SELECT_POLL_PID_MS);
     }
     return 0;
@@ -213,6 +228,9 @@ static ssize_t select_wait_port(int port, double wait, pid_t **out, int *waited,
                                 struct pt_error *err)
 {
     double deadline = select_now() + wait;
+    int said = 0;
+    char what[64];
+    snprintf(what, sizeof what, "a listener on port %d", port);
     *waited = 0;
     for (;;) {
         ssize_t n = ports_pids(port, out, err);
@@ -227,6 +245,7 @@ static ssize_t select_wait_port(int port, double wait, pid_t **out, int *waited,
             return pt_error_set(err, PT_E_NOPORT,
                                 "no process listens on port %d (waited %g s for it)", port, wait);
         *waited = 1;
+        select_say_waiting(&said, what, wait);
         select_sleep_ms(SELECT_POLL_PORT_MS);
     }
 }

@@ -48,6 +48,7 @@ def test_port_with_one_listener_attaches(py, tmp_path):
 def test_wait_for_the_port(py, tmp_path):
     port = free_port()
     with top("--port", port, "--wait=30", "-i") as tui:
+        tui.wait_for(lambda s: "waiting up to 30 s for a listener on port %d" % port in s.text, "pytop saying it waits")
         time.sleep(1)  # deliberate: pytop must be waiting before the server exists
         assert tui.alive(), "pytop --wait gave up at once\n%s" % tui.describe()
         srv = http_server(py, port, tmp_path)
