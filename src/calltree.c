@@ -302,7 +302,7 @@ int calltree_merge(struct calltree *dst, const struct calltree *src)
 }
 
 int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
-                    int drop_kind)
+                    unsigned drop)
 {
     if (calltree_init(dst) != 0)
         return -1;
@@ -333,7 +333,7 @@ int calltree_select(struct calltree *dst, const struct calltree *src, const unsi
         }
         if (up == CT_NONE)
             up = 0; /* the selected frame's subtree hangs from the root */
-        if (src->frames[n->frame].kind == drop_kind) {
+        if (drop & CT_DROP(src->frames[n->frame].kind)) {
             map[i] = up;
         } else {
             map[i] = child_get(dst, up, n->frame);

@@ -109,12 +109,13 @@ int calltree_merge(struct calltree *dst, const struct calltree *src);
 
 /* Make dst the stacks of src that pass through a frame with keep[frame]
  * set, each cut to what lies below that frame (every stack when keep is
- * NULL), without frames of kind drop_kind (-1: keep every kind): the
- * samples of one thread, or a profile without its thread frames. Frame
- * ids stay those of src, and dst shares src's frame strings as
- * calltree_copy does. 0, or -1 when out of memory. */
+ * NULL), without frames whose kind is in drop (a set of CT_DROP bits):
+ * the samples of one thread, a profile without its thread frames or its
+ * native frames. Frame ids stay those of src, and dst shares src's frame
+ * strings as calltree_copy does. 0, or -1 when out of memory. */
+#define CT_DROP(kind) (1u << (kind))
 int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
-                    int drop_kind);
+                    unsigned drop);
 
 /* Call fn for every node in depth-first order (parents before children,
  * children in insertion order), with its depth (root = 0). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "native.h"
 #include "output/dump.h"
 #include "python/stack.h"
 #include "python/target.h"
@@ -32,6 +33,13 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
     struct py_target t;
     if (pytarget_attach(&t, pid, err) != 0)
         return -1;
+    struct native *native = NULL;
+    if (opt->native && (native = native_new(&t, err)) == NULL) {
+        pytarget_detach(&t);
+        return -1;
+    }
+    int blocking = opt->blocking || opt->native;
+    struct dump_options o = {opt->locals, opt->full_filenames, native, opt->native_all};
     struct py_sample s;
     py_sample_init(&s);
     int rc = -1;
@@ -40,16 +48,15 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
         char states[PY_MAX_THREADS];
         int ntasks = task_states(pid, tids, states, PY_MAX_THREADS);
         struct pause_set paused;
-        if (opt->blocking && pause_process(pid, &paused, err) != 0)
+        if (blocking && pause_process(pid, &paused, err) != 0)
             break;
         rc = pystack_sample(&t, &s, err);
         assign_states(&s, tids, states, ntasks);
-        if (opt->blocking) {
-            /* Locals and names are read while still paused, too. */
-            if (rc == 0) {
-                struct dump_options o = {opt->locals, opt->full_filenames};
+        if (blocking) {
+            /* Locals, names and native stacks are read while still
+             * paused, too. */
+            if (rc == 0)
                 dump_write(stdout, &t, &s, &o);
-            }
             pause_release(&paused);
             goto done;
         }
@@ -59,12 +66,11 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
         if ((rc == 0 && !torn) || (rc != 0 && err->code != PT_E_TORN))
             break;
     }
-    if (rc == 0) {
-        struct dump_options o = {opt->locals, opt->full_filenames};
+    if (rc == 0)
         dump_write(stdout, &t, &s, &o);
-    }
 done:
     py_sample_free(&s);
+    native_free(native);
     pytarget_detach(&t);
     return rc;
 }

@@ -218,6 +218,7 @@ static void top_header(struct top *t, const struct profile_stats *st)
     h->samples = st->samples;
     h->lost = st->lost_total;
     h->gil_pct = st->target_ticks ? 100.0 * (double)st->gil_ticks / (double)st->target_ticks : -1;
+    h->pause_us = st->pauses ? (double)st->pause_ns / 1e3 / (double)st->pauses : -1;
     if (t->exited)
         return;
     int running = 0, total = 0;
@@ -255,8 +256,8 @@ static pid_t thread_of_frame(const struct ct_frame *f)
 
 /* The samples of thread tid in tree (percentages are of that thread);
  * its name into label. 0, or -1 when out of memory. */
-static int top_thread_tree(const struct calltree *tree, pid_t tid, struct calltree *out,
-                           char *label, size_t size)
+static int top_thread_tree(const struct calltree *tree, pid_t tid, unsigned drop,
+                           struct calltree *out, char *label, size_t size)
 {
     unsigned char *keep = calloc(tree->nframes ? tree->nframes : 1, 1);
     if (keep == NULL)
@@ -267,7 +268,7 @@ static int top_thread_tree(const struct calltree *tree, pid_t tid, struct calltr
             keep[f] = 1;
             snprintf(label, size, "%s", tree->frames[f].name + strlen("thread "));
         }
-    int rc = calltree_select(out, tree, keep, CT_THREAD);
+    int rc = calltree_select(out, tree, keep, drop);
     free(keep);
     return rc;
 }
@@ -293,17 +294,18 @@ static void top_refresh(struct top *t)
     /* Several processes: a row per process (its share of the samples in
      * %Total), but none per thread. One thread: only its functions. */
     int roots = t->thread == 0 && t->cfg.process_roots;
-    int rc = 0;
+    unsigned drop = CT_DROP(CT_THREAD) | (t->view.native_hidden ? CT_DROP(CT_NATIVE) : 0);
+    int rc = 0, select = t->thread != 0 || roots || t->view.native_hidden;
     if (t->thread != 0)
-        rc = top_thread_tree(tree, t->thread, &one, t->view.threads, sizeof t->view.threads);
-    else if (roots)
-        rc = calltree_select(&one, tree, NULL, CT_THREAD);
+        rc = top_thread_tree(tree, t->thread, drop, &one, t->view.threads, sizeof t->view.threads);
+    else if (select)
+        rc = calltree_select(&one, tree, NULL, drop);
     if (rc != 0) {
         calltree_free(tree);
         view_status(&t->view, "out of memory");
         return;
     }
-    if (t->thread != 0 || roots)
+    if (select)
         shown = &one;
     struct funcstats fs;
     rc = funcstats_compute(shown, t->view.by_line, roots, &fs);
@@ -358,7 +360,7 @@ static void top_save(struct top *t)
         return;
     }
     /* Thread frames are there for `t`, not asked for by the user. */
-    if (calltree_select(&plain, &tree, NULL, t->opt->threads ? -1 : CT_THREAD) != 0) {
+    if (calltree_select(&plain, &tree, NULL, t->opt->threads ? 0 : CT_DROP(CT_THREAD)) != 0) {
         calltree_free(&tree);
         view_status(&t->view, "not saved: out of memory");
         return;
@@ -625,6 +627,10 @@ static int top_key(struct top *t, int key, int *refresh_now)
                                              : "display resumed");
         *refresh_now = !t->view.frozen;
         break;
+    case VIEW_NATIVE:
+        view_status(&t->view, "native frames %s", t->view.native_hidden ? "hidden" : "shown");
+        *refresh_now = 1;
+        break;
     case VIEW_NONE:
         break;
     }
@@ -699,7 +705,8 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     view_init(&t.view, opt->rate);
     t.view.idle = opt->idle;
     t.view.gil_only = opt->gil;
-    t.view.blocking = opt->blocking;
+    t.view.blocking = opt->blocking || opt->native;
+    t.view.native = opt->native;
     snprintf(t.view.threads, sizeof t.view.threads, "all");
     int rc = -1;
     int has_target = opt->pid != 0 || opt->port != 0 || opt->cmd_argv != NULL;

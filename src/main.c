@@ -30,9 +30,8 @@ int main(int argc, char **argv)
         return 0;
     }
     int rc;
-    if (opt.native) {
-        fprintf(stderr, "pytop: native frames (-n/--native) are not available yet in pytop %s\n",
-                PACKAGE_VERSION);
+    if (opt.native_all && !opt.native) {
+        fprintf(stderr, "pytop: --native-all goes with -n/--native\n");
         options_free(&opt);
         return 2;
     }

@@ -40,6 +40,7 @@ static const struct opt_spec specs[] = {
     {"idle", 'i', OPT_FLAG, OFF(idle), "keep samples of idle threads"},
     {"gil", 'g', OPT_FLAG, OFF(gil), "keep only samples of the GIL holder"},
     {"native", 'n', OPT_FLAG, OFF(native), "include native frames (pauses threads)"},
+    {"native-all", 0, OPT_FLAG, OFF(native_all), "with -n: keep the interpreter's own frames too"},
     {"blocking", 0, OPT_FLAG, OFF(blocking), "pause each thread while reading its stack"},
     {"nonblocking", 0, OPT_FLAG, 0, "never pause the target (the default)"},
     {"threads", 't', OPT_FLAG, OFF(threads), "record: a frame per thread"},

@@ -24,6 +24,7 @@ struct options {
     int idle;           /* -i */
     int gil;            /* -g */
     int native;         /* -n */
+    int native_all;     /* --native-all */
     int blocking;       /* --blocking */
     int threads;        /* -t */
     int function;       /* -F */

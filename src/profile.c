@@ -15,6 +15,7 @@ static const char *const lost_names[LOST_COUNT] = {
     [LOST_PERMISSION] = "permission",
     [LOST_OTHER] = "read error",
     [LOST_LATE] = "late",
+    [LOST_UNWIND] = "native unwind failed",
 };
 /* clang-format on */
 
@@ -168,6 +169,14 @@ void profile_tick(struct profile *p, double elapsed, int targets, int gil_held)
     p->stats.elapsed = elapsed;
     p->stats.target_ticks += (uint64_t)targets;
     p->stats.gil_ticks += (uint64_t)gil_held;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void profile_pause(struct profile *p, uint64_t ns)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stats.pauses++;
+    p->stats.pause_ns += ns;
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -31,6 +31,7 @@ enum lost_reason {
     LOST_PERMISSION, /* not allowed to read it */
     LOST_OTHER,      /* any other read failure */
     LOST_LATE,       /* the sampler fell behind its schedule: tick skipped */
+    LOST_UNWIND,     /* --native: the thread's native stack could not be unwound */
     LOST_COUNT
 };
 
@@ -42,6 +43,8 @@ struct profile_stats {
     uint64_t gil_ticks;    /* ticks on which some thread held the GIL */
     uint64_t target_ticks; /* (target, tick) pairs sampled: the GIL % base */
     double elapsed;        /* seconds since the first tick */
+    uint64_t pauses;       /* --blocking / --native: times a process was paused */
+    uint64_t pause_ns;     /* ... and how long it stayed paused, in all */
 };
 
 /* One second of the window: leaf node -> samples, an open-addressing
@@ -87,6 +90,8 @@ int profile_frame(struct profile *p, int kind, const char *name, const char *fil
 /* Count a lost sample, or a tick, with the time since start. */
 void profile_lost(struct profile *p, enum lost_reason why);
 void profile_tick(struct profile *p, double elapsed, int targets, int gil_held);
+/* Count one pause of a process (--blocking, --native) of ns nanoseconds. */
+void profile_pause(struct profile *p, uint64_t ns);
 
 /* Forget every sample (the live view's reset); frames stay interned. */
 void profile_reset(struct profile *p);

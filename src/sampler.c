@@ -9,6 +9,8 @@
 #include "config.h"
 #include "sampler.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,6 +30,7 @@
 #include "python/target.h"
 #include "remote/pause.h"
 #include "remote/task.h"
+#include "native.h"
 #include "options.h"
 #include "select.h"
 
@@ -37,10 +40,12 @@ struct sthread {
     int stat_fd;    /* /proc/PID/task/TID/stat, kept open; -1 if not */
     uint32_t frame; /* its "thread TID (name)" frame, CT_NONE until named */
     uint64_t seen;  /* last tick it was in a sample */
+    int before;     /* blocking: running (1) or not (0) before the pause, -2 unknown */
 };
 
 struct starget {
     struct py_target py;
+    struct native *native; /* --native: its unwinder; NULL otherwise */
     int alive;
     uint32_t process_frame;
     char cwd[4096];
@@ -65,7 +70,8 @@ struct sampler {
                       * starts is not Python yet) */
     int nrejected, rejected_cap;
     struct py_sample sample;
-    uint32_t stack[PY_MAX_DEPTH + 2];
+    uint32_t stack[PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2];
+    struct merged_frame merged[PY_MAX_DEPTH + NATIVE_MAX_DEPTH];
     struct timespec start;
     uint64_t tick;
     atomic_int stop;
@@ -121,30 +127,23 @@ static int cache_grow(struct starget *tg)
 }
 
 /* The profile frame of (code, line) of a target. 0 or -1. */
-static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int line, uint32_t *out)
+/* The frame cache of a target: key (never 0) -> profile frame id. */
+static int cache_find(const struct starget *tg, uint64_t key, uint32_t *out)
 {
-    const struct py_code *c = code_cache_at(&tg->py.codes, code);
-    if (s->cfg.by_function)
-        line = c->firstlineno;
-    uint64_t key = (((uint64_t)code << 32) | (uint32_t)line) + 1;
-    if (tg->nslots && key != 0) {
-        uint32_t mask = tg->nslots - 1;
-        for (uint32_t h = (uint32_t)key_hash(key) & mask; tg->keys[h]; h = (h + 1) & mask)
-            if (tg->keys[h] == key) {
-                *out = tg->frames[h];
-                return 0;
-            }
-    }
+    if (tg->nslots == 0)
+        return 0;
+    uint32_t mask = tg->nslots - 1;
+    for (uint32_t h = (uint32_t)key_hash(key) & mask; tg->keys[h]; h = (h + 1) & mask)
+        if (tg->keys[h] == key) {
+            *out = tg->frames[h];
+            return 1;
+        }
+    return 0;
+}
+
+static int cache_put(struct starget *tg, uint64_t key, uint32_t id)
+{
     if ((tg->nkeys + 1) * 2 > tg->nslots && cache_grow(tg) != 0)
-        return -1;
-    char file[4096];
-    if (s->cfg.full_filenames)
-        filename_absolute(c->filename, tg->cwd, file, sizeof file);
-    else
-        filename_shorten(c->filename, tg->cwd, file, sizeof file);
-    uint32_t id;
-    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, filename_origin(c->filename),
-                      c->firstlineno, &id) != 0)
         return -1;
     uint32_t mask = tg->nslots - 1;
     uint32_t h = (uint32_t)key_hash(key) & mask;
@@ -153,8 +152,26 @@ static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int li
     tg->keys[h] = key;
     tg->frames[h] = id;
     tg->nkeys++;
-    *out = id;
     return 0;
+}
+
+static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int line, uint32_t *out)
+{
+    const struct py_code *c = code_cache_at(&tg->py.codes, code);
+    if (s->cfg.by_function)
+        line = c->firstlineno;
+    uint64_t key = (((uint64_t)code << 32) | (uint32_t)line) + 1;
+    if (cache_find(tg, key, out))
+        return 0;
+    char file[4096];
+    if (s->cfg.full_filenames)
+        filename_absolute(c->filename, tg->cwd, file, sizeof file);
+    else
+        filename_shorten(c->filename, tg->cwd, file, sizeof file);
+    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, filename_origin(c->filename),
+                      c->firstlineno, out) != 0)
+        return -1;
+    return cache_put(tg, key, *out);
 }
 
 static struct sthread *thread_of(struct starget *tg, pid_t tid)
@@ -177,6 +194,7 @@ static struct sthread *thread_of(struct starget *tg, pid_t tid)
     th->stat_fd = tid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     th->frame = CT_NONE;
     th->seen = 0;
+    th->before = -2;
     return th;
 }
 
@@ -250,6 +268,11 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
         free(tg);
         return -1;
     }
+    if (s->cfg.native && (tg->native = native_new(&tg->py, err)) == NULL) {
+        pytarget_detach(&tg->py);
+        free(tg);
+        return -1;
+    }
     tg->alive = 1;
     task_cwd(pid, tg->cwd, sizeof tg->cwd);
     task_cmdline(pid, tg->cmdline, sizeof tg->cmdline);
@@ -288,6 +311,7 @@ static void target_release(struct starget *tg)
     free(tg->threads);
     free(tg->keys);
     free(tg->frames);
+    native_free(tg->native);
     pytarget_detach(&tg->py);
     free(tg);
 }
@@ -368,21 +392,102 @@ static enum lost_reason lost_reason_of(const struct pt_error *err)
     }
 }
 
-/* Sample one target; returns 1 if some thread held the GIL. */
+/* The profile frame of a native frame: named ones cached by their name
+ * (the symbolizer's strings live as long as the target), unnamed ones
+ * interned each time (rare: stripped code). */
+static int native_frame_of(struct sampler *s, struct starget *tg, const struct merged_frame *m,
+                           uint32_t *out)
+{
+    if (m->function == NULL) {
+        char name[32];
+        snprintf(name, sizeof name, "0x%" PRIx64, m->offset);
+        return profile_frame(s->prof, CT_NATIVE, name, m->module, 0, CT_ORIGIN_UNKNOWN, 0, out);
+    }
+    uint64_t key = (1ULL << 63) | (uint64_t)(uintptr_t)m->function;
+    if (cache_find(tg, key, out))
+        return 0;
+    if (profile_frame(s->prof, CT_NATIVE, m->function, m->module, 0, CT_ORIGIN_UNKNOWN, 0, out) !=
+        0)
+        return -1;
+    return cache_put(tg, key, *out);
+}
+
+/* Thread pt's stack as profile frames into s->stack (root first): the
+ * process and thread frames asked for, then its Python frames, or with
+ * --native its merged stack (unwound now: the process is paused). The
+ * depth, or -1 when the sample is lost (counted). */
+static int thread_stack(struct sampler *s, struct starget *tg, const struct py_thread *pt,
+                        const struct sthread *th)
+{
+    int n = 0;
+    if (s->cfg.process_roots)
+        s->stack[n++] = tg->process_frame;
+    if (s->cfg.threads && th->frame != CT_NONE)
+        s->stack[n++] = th->frame;
+    if (tg->native == NULL) {
+        for (int k = pt->nframes - 1; k >= 0; k--) {
+            const struct py_frame *f = &s->sample.frames[pt->first + k];
+            if (frame_of(s, tg, f->code, f->line, &s->stack[n++]) != 0)
+                return -1;
+        }
+        return n;
+    }
+    struct pt_error err;
+    if (native_unwind(tg->native, pt->tid, &err) != 0) {
+        profile_lost(s->prof, err.code == PT_E_GONE ? LOST_THREAD : LOST_UNWIND);
+        return -1;
+    }
+    int m = native_merge(tg->native, &s->sample, pt, s->cfg.native_all, s->merged,
+                         PY_MAX_DEPTH + NATIVE_MAX_DEPTH);
+    for (int k = m - 1; k >= 0; k--) {
+        const struct merged_frame *f = &s->merged[k];
+        int rc;
+        if (f->native) {
+            rc = native_frame_of(s, tg, f, &s->stack[n++]);
+        } else {
+            const struct py_frame *pf = &s->sample.frames[f->py];
+            rc = frame_of(s, tg, pf->code, pf->line, &s->stack[n++]);
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return n;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Sample one target; returns 1 if some thread held the GIL. With
+ * --blocking or --native the whole target is paused meanwhile (native
+ * stacks are unwound before it goes on). */
 static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
 {
     struct pt_error err;
     struct pause_set paused;
-    if (s->cfg.blocking && pause_process(tg->py.pid, &paused, &err) != 0) {
-        profile_lost(s->prof, lost_reason_of(&err));
-        if (err.code == PT_E_GONE)
-            tg->alive = 0;
-        return 0;
+    uint64_t paused_at = 0;
+    if (s->cfg.blocking) {
+        /* Paused, every thread would look stopped: what they were doing
+         * is read first. */
+        for (int i = 0; i < tg->nthreads; i++)
+            tg->threads[i].before = thread_running(&tg->threads[i]);
+        paused_at = mono_ns();
+        if (pause_process(tg->py.pid, &paused, &err) != 0) {
+            profile_lost(s->prof, lost_reason_of(&err));
+            if (err.code == PT_E_GONE)
+                tg->alive = 0;
+            return 0;
+        }
     }
     int rc = pystack_sample(&tg->py, &s->sample, &err);
-    if (s->cfg.blocking)
-        pause_release(&paused);
     if (rc != 0) {
+        if (s->cfg.blocking) {
+            pause_release(&paused);
+            profile_pause(s->prof, mono_ns() - paused_at);
+        }
         if (err.code == PT_E_GONE || remote_process_gone(tg->py.pid)) {
             tg->alive = 0;
             return 0;
@@ -408,24 +513,19 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
             if (!pt->gil)
                 continue;
         } else if (!s->cfg.idle) {
-            int running = thread_running(th);
+            int running = s->cfg.blocking && th->before != -2 ? th->before : thread_running(th);
             if (running < 0 && th->stat_fd >= 0)
                 profile_lost(s->prof, LOST_THREAD);
             if (running != 1)
                 continue;
         }
-        int n = 0;
-        if (s->cfg.process_roots)
-            s->stack[n++] = tg->process_frame;
-        if (s->cfg.threads && th->frame != CT_NONE)
-            s->stack[n++] = th->frame;
-        int ok = 1;
-        for (int k = pt->nframes - 1; k >= 0 && ok; k--) {
-            const struct py_frame *f = &s->sample.frames[pt->first + k];
-            ok = frame_of(s, tg, f->code, f->line, &s->stack[n++]) == 0;
-        }
-        if (ok)
+        int n = thread_stack(s, tg, pt, th);
+        if (n >= 0)
             profile_add(s->prof, s->stack, n, second);
+    }
+    if (s->cfg.blocking) {
+        pause_release(&paused);
+        profile_pause(s->prof, mono_ns() - paused_at);
     }
     if ((s->tick & 255) == 0)
         threads_sweep(s, tg);
@@ -450,8 +550,14 @@ static void serve_dump(struct sampler *s)
             if (!tg->alive)
                 continue;
             int n = task_states(tg->py.pid, tids, states, MAXT);
-            if (pystack_sample(&tg->py, &s->sample, &err) != 0)
+            struct pause_set paused;
+            if (s->cfg.blocking && pause_process(tg->py.pid, &paused, &err) != 0)
                 continue;
+            if (pystack_sample(&tg->py, &s->sample, &err) != 0) {
+                if (s->cfg.blocking)
+                    pause_release(&paused);
+                continue;
+            }
             for (int k = 0; k < s->sample.nthreads; k++)
                 for (int j = 0; j < n; j++)
                     if (tids[j] == s->sample.threads[k].tid)
@@ -459,8 +565,10 @@ static void serve_dump(struct sampler *s)
             if (!first)
                 fputc('\n', out);
             first = 0;
-            struct dump_options o = {0, s->cfg.full_filenames};
+            struct dump_options o = {0, s->cfg.full_filenames, tg->native, s->cfg.native_all};
             dump_write(out, &tg->py, &s->sample, &o);
+            if (s->cfg.blocking)
+                pause_release(&paused);
         }
         fclose(out);
     }
@@ -539,7 +647,9 @@ void sampler_config_init(struct sampler_config *cfg, const struct options *opt,
         .rate = opt->rate,
         .idle = opt->idle,
         .gil = opt->gil,
-        .blocking = opt->blocking,
+        .blocking = opt->blocking || opt->native,
+        .native = opt->native,
+        .native_all = opt->native_all,
         .threads = opt->threads,
         .process_roots = opt->subprocesses || sel->n > 1,
         .by_function = opt->function,

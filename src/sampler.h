@@ -23,6 +23,8 @@ struct sampler_config {
     int idle;          /* keep samples of threads the kernel says are not running */
     int gil;           /* keep only the GIL holder's samples */
     int blocking;      /* pause each process while it is read */
+    int native;        /* merge native frames (needs blocking) */
+    int native_all;    /* ... keeping the interpreter's plumbing */
     int threads;       /* a "thread TID (name)" frame under the process */
     int process_roots; /* a "process PID (cmd)" root frame per process */
     int by_function;   /* frames by function (first line), not by current line */

@@ -123,7 +123,7 @@ static void test_write_small_tree(void **state)
                         "process 42 (python3 app.py);main (app.py:10);work (app.py:5) 50\n"
                         "process 42 (python3 app.py);main (app.py:10);helper (lib/util.py) 7\n"
                         "process 42 (python3 app.py);thread 43 (worker);"
-                        "run (threading.py:1012);memcpy 1\n"
+                        "run (threading.py:1012);memcpy (libc.so.6) 1\n"
                         "<module> 2\n");
     free(text);
     calltree_free(&t);
@@ -214,7 +214,8 @@ static void test_read_frames(void **state)
         "   \t \n"
         "process 42 (python3 app.py);helper (lib/util.py);f (/a (copy)/x.py:3)\t7\n"
         "g (m.py:0);h (m.py:007);thread 5 (late);memcpy 1\n"
-        "thread 9;k (:12) 4\n";
+        "thread 9;k (:12) 4\n"
+        "main (app.py:10);deflate (libz.so.1);0x1a2b (python3.11);x (late) 2\n";
     struct calltree t;
     struct pt_error err;
     assert_int_equal(calltree_init(&t), 0);
@@ -241,6 +242,10 @@ static void test_read_frames(void **state)
     assert_int_not_equal(find_frame(&t, CT_PYTHON, "memcpy", "", 0), CT_NONE);
     assert_int_not_equal(find_frame(&t, CT_THREAD, "thread 9", "", 0), CT_NONE);
     assert_int_not_equal(find_frame(&t, CT_PYTHON, "k", "", 12), CT_NONE);
+    /* Native frames as pytop writes them: "name (library)". */
+    assert_int_not_equal(find_frame(&t, CT_NATIVE, "deflate", "libz.so.1", 0), CT_NONE);
+    assert_int_not_equal(find_frame(&t, CT_NATIVE, "0x1a2b", "python3.11", 0), CT_NONE);
+    assert_int_not_equal(find_frame(&t, CT_PYTHON, "x (late)", "", 0), CT_NONE);
 
     uint32_t n = calltree_child(&t, 0, proc);
     assert_int_not_equal(n, CT_NONE);
@@ -252,7 +257,7 @@ static void test_read_frames(void **state)
     n = calltree_child(&t, calltree_child(&t, calltree_child(&t, 0, proc), helper), f);
     assert_int_not_equal(n, CT_NONE);
     assert_int_equal(t.nodes[n].self, 7);
-    assert_int_equal(t.nodes[0].total, 42 + 7 + 1 + 4);
+    assert_int_equal(t.nodes[0].total, 42 + 7 + 1 + 4 + 2);
     calltree_free(&t);
 }
 

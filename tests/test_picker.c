@@ -274,7 +274,7 @@ static void test_select_thread(void **state)
 
     unsigned char keep[8] = {0};
     keep[th1] = 1;
-    assert_int_equal(calltree_select(&one, &t, keep, CT_THREAD), 0);
+    assert_int_equal(calltree_select(&one, &t, keep, CT_DROP(CT_THREAD)), 0);
     assert_int_equal(one.nodes[0].total, 40);
     uint32_t n = calltree_child(&one, 0, a); /* main hangs from the root now */
     assert_int_not_equal(n, CT_NONE);
@@ -286,7 +286,7 @@ static void test_select_thread(void **state)
     calltree_free(&one);
 
     /* No selection, thread frames dropped: both threads under the process. */
-    assert_int_equal(calltree_select(&plain, &t, NULL, CT_THREAD), 0);
+    assert_int_equal(calltree_select(&plain, &t, NULL, CT_DROP(CT_THREAD)), 0);
     assert_int_equal(plain.nodes[0].total, 100);
     uint32_t p = calltree_child(&plain, 0, proc);
     assert_int_equal(plain.nodes[p].total, 100);
@@ -297,7 +297,7 @@ static void test_select_thread(void **state)
 
     /* Nothing kept: an empty tree. */
     memset(keep, 0, sizeof keep);
-    assert_int_equal(calltree_select(&one, &t, keep, -1), 0);
+    assert_int_equal(calltree_select(&one, &t, keep, 0), 0);
     assert_int_equal(one.nodes[0].total, 0);
     assert_int_equal(one.nnodes, 1);
     calltree_free(&one);

@@ -87,6 +87,11 @@ static int path_append_frame(struct path *p, const struct ct_frame *f)
 {
     if (path_append_clean(p, f->name) != 0)
         return -1;
+    if (f->kind == CT_NATIVE && f->file[0] != '\0') /* "deflate (libz.so.1)" */
+        return path_append(p, " (", 2) != 0 || path_append_clean(p, f->file) != 0 ||
+                       path_append(p, ")", 1) != 0
+                   ? -1
+                   : 0;
     if (f->kind != CT_PYTHON || (f->file[0] == '\0' && f->line <= 0))
         return 0;
     if (path_append(p, " (", 2) != 0 || path_append_clean(p, f->file) != 0)
@@ -250,6 +255,37 @@ static int split_python(char *s, const char **name, const char **file, int *line
     return 0;
 }
 
+/* Split a native frame "name (module)" in place: the module has no line,
+ * is not a Python file ("x.py") or a pseudo-file ("<string>"), and looks
+ * like a library ("libz.so.1"), the interpreter ("python3.11") or
+ * "[vdso]". 0 when s has that shape, -1 when it does not (s is left
+ * untouched). */
+static int split_native(char *s, const char **name, const char **file)
+{
+    size_t len = strlen(s);
+    char *open = len > 4 && s[len - 1] == ')' ? strrchr(s, '(') : NULL;
+    if (open == NULL || open == s || open[-1] != ' ' || open[1] == '<' || open[1] == ')')
+        return -1;
+    size_t mlen = len - 1 - (size_t)(open + 1 - s);
+    if (mlen >= 3 && memcmp(s + len - 4, ".py", 3) == 0)
+        return -1;
+    if (memchr(open + 1, ':', mlen) != NULL || memchr(open + 1, '/', mlen) != NULL)
+        return -1;
+    /* What pytop writes as a module: a library, the interpreter, [vdso]. */
+    char module[256];
+    if (mlen >= sizeof module)
+        return -1;
+    memcpy(module, open + 1, mlen);
+    module[mlen] = '\0';
+    if (strstr(module, ".so") == NULL && strncmp(module, "python", 6) != 0 && module[0] != '[')
+        return -1;
+    open[-1] = '\0';
+    s[len - 1] = '\0';
+    *name = s;
+    *file = open + 1;
+    return 0;
+}
+
 struct ids {
     uint32_t *v;
     size_t n, cap;
@@ -279,7 +315,11 @@ static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev
     else if ((ids->n == 0 || (ids->n == 1 && *prev_kind == CT_PROCESS)) &&
              is_tagged(text, "thread"))
         kind = CT_THREAD;
-    else if (split_python(text, &name, &file, &line) != 0)
+    else if (split_python(text, &name, &file, &line) == 0)
+        kind = CT_PYTHON;
+    else if (split_native(text, &name, &file) == 0)
+        kind = CT_NATIVE;
+    else
         name = text;
     uint32_t id;
     if (calltree_frame(t, kind, name, file, line, &id) != 0 || ids_push(ids, id) != 0)

@@ -4,9 +4,11 @@
 #include "config.h"
 #include "output/dump.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "native.h"
 #include "output/filename.h"
 #include "python/objects.h"
 #include "python/stack.h"
@@ -61,6 +63,9 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
         return;
     }
     pyobj_thread_names(t, s, names);
+    int merged_cap = PY_MAX_DEPTH + NATIVE_MAX_DEPTH;
+    struct merged_frame *merged =
+        o->native != NULL ? malloc((size_t)merged_cap * sizeof *merged) : NULL;
     for (int i = 0; i < s->nthreads; i++)
         order[i] = (struct thread_order){&s->threads[i], i, t->pid};
     qsort(order, (size_t)s->nthreads, sizeof *order, thread_cmp);
@@ -74,8 +79,26 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
             task_comm(t->pid, th->tid, name, sizeof name);
         fprintf(out, "\nThread %d (%s) [%s]%s\n", (int)th->tid, name[0] ? name : "?",
                 th->os_state == 'R' ? "running" : "idle", th->gil ? " [GIL]" : "");
-        for (int i = 0; i < th->nframes; i++) {
-            const struct py_frame *f = &s->frames[th->first + i];
+        int n = th->nframes;
+        const struct merged_frame *m = NULL;
+        if (o->native != NULL) {
+            struct pt_error err;
+            if (native_unwind(o->native, th->tid, &err) == 0 && merged != NULL) {
+                n = native_merge(o->native, s, th, o->native_all, merged, merged_cap);
+                m = merged;
+            } else {
+                fprintf(out, "    (no native stack: %s)\n", merged ? err.msg : "out of memory");
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (m != NULL && m[i].native) {
+                if (m[i].function != NULL)
+                    fprintf(out, "    %s (%s)\n", m[i].function, m[i].module);
+                else
+                    fprintf(out, "    0x%" PRIx64 " (%s)\n", m[i].offset, m[i].module);
+                continue;
+            }
+            const struct py_frame *f = &s->frames[m != NULL ? m[i].py : th->first + i];
             const struct py_code *c = code_cache_at(&t->codes, f->code);
             char file[4096];
             if (o->full_filenames)
@@ -93,6 +116,7 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
         if (th->torn)
             fprintf(out, "    ... (the stack changed while it was read)\n");
     }
+    free(merged);
     free(names);
     free(order);
 }

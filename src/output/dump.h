@@ -13,9 +13,14 @@
 struct py_target;
 struct py_sample;
 
+struct native;
+
 struct dump_options {
     int locals;
     int full_filenames;
+    struct native *native; /* --native: merge each thread's native stack (the
+                            * process must be paused); NULL: Python only */
+    int native_all;        /* ... keeping the interpreter's plumbing */
 };
 
 /* Print the process block for sample s of target t to out. */

@@ -209,6 +209,7 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
         cc->slots[h] = cc->n + 1;
     }
     *id = cc->n++;
+    cc->changes++;
     cc->last_addr = addr;
     cc->last_id = *id;
     return 0;

@@ -49,7 +49,8 @@ struct code_cache {
     uint64_t code_type; /* address of PyCode_Type in the target; 0 = do not check */
     uint64_t last_addr; /* the last code object looked up, and its id */
     uint32_t last_id;
-    uint32_t epoch; /* advanced by code_cache_new_epoch */
+    uint32_t epoch;   /* advanced by code_cache_new_epoch */
+    uint32_t changes; /* entries added or replaced, ever */
 };
 
 /* Start a new epoch: every entry is checked again on its next use. */

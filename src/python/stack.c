@@ -192,7 +192,7 @@ static int cycle_step(struct cycle_check *c, uint64_t addr)
 }
 
 static int add_frame(struct py_target *t, struct py_sample *s, struct py_thread *th, uint32_t code,
-                     int line, uint64_t addr)
+                     int line, uint64_t addr, uint32_t group)
 {
     if (th->nframes >= PY_MAX_DEPTH) {
         th->truncated = 1;
@@ -205,6 +205,7 @@ static int add_frame(struct py_target *t, struct py_sample *s, struct py_thread 
     f->code = code;
     f->line = line;
     f->addr = addr;
+    f->group = group;
     th->nframes++;
     return 0;
 }
@@ -234,7 +235,7 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
         int offset =
             lay->minor >= 10 ? (lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * 2) : lasti;
         int line = code_line(&t->codes, code, lay->minor, offset);
-        int rc = add_frame(t, s, th, code, line, frame);
+        int rc = add_frame(t, s, th, code, line, frame, (uint32_t)th->nframes);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
         frame = load_u64(buf, lay->fr_back);
@@ -248,7 +249,8 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
 {
     const struct py_layout *lay = &t->lay;
     struct cycle_check cyc = {0, 1, 0};
-    int visited = 0; /* frames seen, shown or not: bounds the walk */
+    int visited = 0;    /* frames seen, shown or not: bounds the walk */
+    uint32_t group = 0; /* the eval loop call running the frame */
     uint8_t scratch[128];
     uint32_t need = lay->fr_size;
     if (need < lay->fr_owner + 1)
@@ -270,9 +272,16 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
         uint64_t back = load_u64(f, lay->fr_back);
         int owner = f[lay->fr_owner];
         if (owner == FRAME_OWNED_BY_CSTACK && lay->minor >= 12) {
+            /* 3.12+: each call of the eval loop starts with this shim. */
+            group++;
             frame = back;
             continue;
         }
+        /* 3.11: the first frame a call of the eval loop runs says so
+         * (is_entry, the byte before owner); the next frame is another's. */
+        uint32_t this_group = group;
+        if (lay->minor == 11 && f[lay->fr_owner - 1] != 0)
+            group++;
         uint64_t code_addr = load_u64(f, lay->fr_code);
         uint64_t instr = load_u64(f, lay->fr_instr);
         uint32_t code;
@@ -293,7 +302,7 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
             continue;
         }
         int line = code_line(&t->codes, code, lay->minor, (int)offset);
-        int rc = add_frame(t, s, th, code, line, frame);
+        int rc = add_frame(t, s, th, code, line, frame, this_group);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
         frame = back;
@@ -497,14 +506,25 @@ static int read_interps(struct py_target *t, struct pt_error *err)
     return n <= INTERP_CACHE_MAX ? 0 : -2;
 }
 
-/* How often cached code objects are checked against the target again. */
-#define CODE_EPOCH_NS 1000000000ull
+/* How often cached code objects are checked against the target again:
+ * every 50 ms while code objects come and go (a program starting,
+ * importing: a freed one's address is soon reused by another), doubling
+ * up to once a second while none does. */
+#define CODE_EPOCH_MIN_NS 50000000ull
+#define CODE_EPOCH_MAX_NS 1000000000ull
 
 static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error *err)
 {
     const struct py_layout *lay = &t->lay;
     uint64_t now = now_ns();
-    if (now - t->codes_checked >= CODE_EPOCH_NS) {
+    if (t->codes_epoch_ns < CODE_EPOCH_MIN_NS)
+        t->codes_epoch_ns = CODE_EPOCH_MIN_NS;
+    if (now - t->codes_checked >= t->codes_epoch_ns) {
+        if (t->codes.changes != t->codes_changes)
+            t->codes_epoch_ns = CODE_EPOCH_MIN_NS;
+        else if (t->codes_epoch_ns < CODE_EPOCH_MAX_NS)
+            t->codes_epoch_ns *= 2;
+        t->codes_changes = t->codes.changes;
         code_cache_new_epoch(&t->codes);
         t->codes_checked = now;
     }

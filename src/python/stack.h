@@ -26,7 +26,10 @@ struct py_target;
 struct py_frame {
     uint32_t code; /* id in the target's code cache */
     int32_t line;
-    uint64_t addr; /* the frame in the target (for locals) */
+    uint64_t addr;  /* the frame in the target (for locals) */
+    uint32_t group; /* which call of the eval loop runs it: 0 for the innermost
+                     * call, counting outwards (3.8-3.10: one frame per call;
+                     * 3.11+: a call runs the frames up to its entry frame) */
 };
 
 struct py_thread {

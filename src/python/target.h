@@ -51,10 +51,12 @@ struct py_target {
      * head): it is re-read at most every interps_ttl (200 ms), which spares
      * two pages of the one read a fast sample makes. */
     struct interp_entry interps[INTERP_CACHE_MAX];
-    int ninterps;           /* -1: not cached */
-    uint64_t interps_read;  /* CLOCK_MONOTONIC ns of the last read */
-    uint64_t interps_ttl;   /* how long a read serves, ns; 0 = read every sample */
-    uint64_t codes_checked; /* when the code cache's epoch last began */
+    int ninterps;            /* -1: not cached */
+    uint64_t interps_read;   /* CLOCK_MONOTONIC ns of the last read */
+    uint64_t interps_ttl;    /* how long a read serves, ns; 0 = read every sample */
+    uint64_t codes_checked;  /* when the code cache's epoch last began */
+    uint64_t codes_epoch_ns; /* how long the current epoch lasts (see stack.c) */
+    uint32_t codes_changes;  /* the code cache's changes when it began */
 };
 
 /* Attach to pid: find its interpreter and version, set up the layout (with

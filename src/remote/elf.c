@@ -3,10 +3,12 @@
  */
 #include "config.h"
 #include "remote/elf.h"
+#include "util.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -38,17 +40,23 @@ static const Elf64_Shdr *elf_section(const struct elf_file *ef, unsigned idx)
     return (const Elf64_Shdr *)(ef->data + off);
 }
 
-static void elf_compute_load_delta(struct elf_file *ef)
+/* Program header idx, or NULL if it is not in the image. */
+static const Elf64_Phdr *elf_program_header(const struct elf_file *ef, unsigned idx)
 {
     const Elf64_Ehdr *eh = elf_header(ef);
+    if (eh == NULL || idx >= eh->e_phnum || eh->e_phentsize != sizeof(Elf64_Phdr))
+        return NULL;
+    uint64_t off = eh->e_phoff + (uint64_t)idx * sizeof(Elf64_Phdr);
+    if ((off & 7) != 0 || !in_bounds(ef, off, sizeof(Elf64_Phdr)))
+        return NULL;
+    return (const Elf64_Phdr *)(ef->data + off);
+}
+
+static void elf_compute_load_delta(struct elf_file *ef)
+{
     ef->load_delta = 0;
-    if (eh == NULL || eh->e_phentsize != sizeof(Elf64_Phdr))
-        return;
-    for (unsigned i = 0; i < eh->e_phnum; i++) {
-        uint64_t off = eh->e_phoff + (uint64_t)i * sizeof(Elf64_Phdr);
-        if ((off & 7) != 0 || !in_bounds(ef, off, sizeof(Elf64_Phdr)))
-            return;
-        const Elf64_Phdr *ph = (const Elf64_Phdr *)(ef->data + off);
+    const Elf64_Phdr *ph;
+    for (unsigned i = 0; (ph = elf_program_header(ef, i)) != NULL; i++) {
         if (ph->p_type == PT_LOAD) {
             ef->load_delta = ph->p_vaddr - ph->p_offset;
             return;
@@ -204,4 +212,174 @@ int elf_find_python_version(const struct elf_file *ef, int want_minor, int *majo
         }
     }
     return -1;
+}
+
+size_t elf_load_segments(const struct elf_file *ef, struct elf_segment *out, size_t max)
+{
+    size_t n = 0;
+    const Elf64_Phdr *ph;
+    for (unsigned i = 0; (ph = elf_program_header(ef, i)) != NULL; i++) {
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (n < max)
+            out[n] = (struct elf_segment){ph->p_vaddr, ph->p_offset, ph->p_filesz, ph->p_flags};
+        n++;
+    }
+    return n;
+}
+
+uint64_t elf_mapping_bias(const struct elf_segment *seg, size_t n, uint64_t start, uint64_t offset,
+                          int executable, uint64_t page_size)
+{
+    uint64_t mask = ~(page_size - 1);
+    const struct elf_segment *best = NULL;
+    int best_score = -1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t page = seg[i].offset & mask;
+        if (page > offset)
+            continue;
+        int in_pages = offset - page < seg[i].filesz + (seg[i].offset - page);
+        int same_exec = !(seg[i].flags & PF_X) == !executable;
+        int score = 2 * in_pages + same_exec;
+        if (score > best_score || (score == best_score && page >= (best->offset & mask))) {
+            best = &seg[i];
+            best_score = score;
+        }
+    }
+    if (best == NULL && n > 0)
+        best = &seg[0];
+    uint64_t file_base = start - offset;
+    return best ? file_base - (best->vaddr - best->offset) : file_base;
+}
+
+/* A function symbol as collected, before aliases are merged. */
+struct func_cand {
+    struct elf_func f;
+    uint64_t limit; /* end of the symbol's section, 0 if unknown */
+    unsigned bind_rank;
+    unsigned underscores;
+};
+
+/* The name at offset off of a string table, if non-empty and NUL-terminated
+ * inside the table; else NULL. */
+static const char *strtab_name(const struct elf_file *ef, const Elf64_Shdr *strsh, uint64_t off)
+{
+    if (off == 0 || off >= strsh->sh_size)
+        return NULL;
+    const char *s = (const char *)ef->data + strsh->sh_offset + off;
+    size_t room = strsh->sh_size - off;
+    size_t len = strnlen(s, room);
+    return len > 0 && len < room ? s : NULL;
+}
+
+/* The end of the section a symbol at value in section shndx lies in, or 0. */
+static uint64_t section_limit(const struct elf_file *ef, unsigned shndx, uint64_t value)
+{
+    if (shndx >= SHN_LORESERVE)
+        return 0;
+    const Elf64_Shdr *sh = elf_section(ef, shndx);
+    if (sh == NULL || value < sh->sh_addr || value - sh->sh_addr >= sh->sh_size)
+        return 0;
+    return sh->sh_addr + sh->sh_size;
+}
+
+/* Append the functions of symbol table sh to *v. -1 when out of memory. */
+static int collect_functions(const struct elf_file *ef, const Elf64_Shdr *sh, struct func_cand **v,
+                             size_t *n, size_t *cap)
+{
+    const Elf64_Shdr *strsh = elf_section(ef, sh->sh_link);
+    if (strsh == NULL || sh->sh_entsize != sizeof(Elf64_Sym) || (sh->sh_offset & 7) != 0)
+        return 0;
+    if (!in_bounds(ef, sh->sh_offset, sh->sh_size) ||
+        !in_bounds(ef, strsh->sh_offset, strsh->sh_size))
+        return 0;
+    size_t nsyms = sh->sh_size / sizeof(Elf64_Sym);
+    const Elf64_Sym *syms = (const Elf64_Sym *)(ef->data + sh->sh_offset);
+    for (size_t i = 0; i < nsyms; i++) {
+        const Elf64_Sym *s = &syms[i];
+        unsigned type = ELF64_ST_TYPE(s->st_info);
+        if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s->st_shndx == SHN_UNDEF ||
+            s->st_value == 0)
+            continue;
+        const char *name = strtab_name(ef, strsh, s->st_name);
+        if (name == NULL)
+            continue;
+        if (vec_reserve((void **)v, cap, sizeof **v, *n + 1) != 0)
+            return -1;
+        unsigned bind = ELF64_ST_BIND(s->st_info);
+        struct func_cand *c = &(*v)[(*n)++];
+        c->f = (struct elf_func){s->st_value, s->st_size, name};
+        c->limit = section_limit(ef, s->st_shndx, s->st_value);
+        c->bind_rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+        c->underscores = (unsigned)strspn(name, "_");
+    }
+    return 0;
+}
+
+/* By address; among aliases, the preferred name first. */
+static int func_cand_cmp(const void *pa, const void *pb)
+{
+    const struct func_cand *a = pa, *b = pb;
+    if (a->f.value != b->f.value)
+        return a->f.value < b->f.value ? -1 : 1;
+    if (a->underscores != b->underscores)
+        return a->underscores < b->underscores ? -1 : 1;
+    if (a->bind_rank != b->bind_rank)
+        return a->bind_rank < b->bind_rank ? -1 : 1;
+    return strcmp(a->f.name, b->f.name);
+}
+
+int elf_functions(const struct elf_file *ef, struct elf_func **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const Elf64_Ehdr *eh = elf_header(ef);
+    if (eh == NULL)
+        return 0;
+    struct func_cand *c = NULL;
+    size_t nc = 0, cap = 0;
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        const Elf64_Shdr *sh = elf_section(ef, i);
+        if (sh != NULL && (sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_DYNSYM) &&
+            collect_functions(ef, sh, &c, &nc, &cap) != 0) {
+            free(c);
+            return -1;
+        }
+    }
+    if (nc == 0)
+        return 0;
+    qsort(c, nc, sizeof *c, func_cand_cmp);
+
+    /* One per address: the first name, the largest size and section end. */
+    size_t m = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (m > 0 && c[m - 1].f.value == c[i].f.value) {
+            if (c[i].f.size > c[m - 1].f.size)
+                c[m - 1].f.size = c[i].f.size;
+            if (c[i].limit > c[m - 1].limit)
+                c[m - 1].limit = c[i].limit;
+            continue;
+        }
+        c[m++] = c[i];
+    }
+    struct elf_func *f = malloc(m * sizeof *f);
+    if (f == NULL) {
+        free(c);
+        return -1;
+    }
+    /* A symbol without a size (hand-written assembly) reaches to the next
+     * one, but not past the end of its section. */
+    for (size_t i = 0; i < m; i++) {
+        f[i] = c[i].f;
+        if (f[i].size != 0)
+            continue;
+        uint64_t end = i + 1 < m ? c[i + 1].f.value : f[i].value;
+        if (c[i].limit > f[i].value && (end == f[i].value || c[i].limit < end))
+            end = c[i].limit;
+        f[i].size = end - f[i].value;
+    }
+    free(c);
+    *out = f;
+    *n = m;
+    return 0;
 }

@@ -1,5 +1,7 @@
 /*
- * remote/elf: symbols of an ELF file on disk (.dynsym, then .symtab).
+ * remote/elf: symbols of an ELF file on disk (.dynsym, then .symtab), and
+ * its function table and load segments for naming code addresses
+ * (remote/symbols).
  *
  * The file is mapped read-only and every offset is bounds-checked: a
  * truncated or hostile file yields "not found", never a crash.
@@ -36,5 +38,41 @@ int elf_lookup(const struct elf_file *ef, const char *name, uint64_t *value, uin
  * numbers if found, -1 if not. */
 int elf_find_python_version(const struct elf_file *ef, int want_minor, int *major, int *minor,
                             int *micro);
+
+/* A function symbol: link-time address (st_value) and extent. name points
+ * into ef's mapping, NUL-terminated inside it: valid until elf_close. */
+struct elf_func {
+    uint64_t value;
+    uint64_t size; /* st_size; if 0, up to the next function or the end of its section */
+    const char *name;
+};
+
+/* All defined FUNC and IFUNC symbols of .symtab and .dynsym, merged,
+ * sorted by value, one per value (of aliases, the name with the fewest
+ * leading underscores: "write" over "__write"). *out is malloc'd (NULL
+ * when *n is 0), freed by the caller. A broken table gives fewer or no
+ * symbols. 0, or -1 when out of memory. */
+int elf_functions(const struct elf_file *ef, struct elf_func **out, size_t *n);
+
+/* A PT_LOAD segment: file bytes [offset, offset + filesz) are at link-time
+ * address vaddr. */
+struct elf_segment {
+    uint64_t vaddr, offset, filesz;
+    uint32_t flags; /* PF_X, PF_W, PF_R */
+};
+
+/* Up to max PT_LOAD segments into out, in file order; returns how many
+ * there are (may exceed max). */
+size_t elf_load_segments(const struct elf_file *ef, struct elf_segment *out, size_t max);
+
+/* The load bias of a mapping of the file at address start from file
+ * offset offset (page-aligned, as /proc/PID/maps has it; executable if its
+ * perms have 'x'): run-time address = link-time address + bias. 0 for a
+ * non-PIE executable, the load base for PIE code. The segment is the one
+ * the mapping holds: its pages contain offset; when several do (segments
+ * sharing a page), the one of the same executability, then the later one.
+ * Without segments, start - offset. */
+uint64_t elf_mapping_bias(const struct elf_segment *seg, size_t n, uint64_t start, uint64_t offset,
+                          int executable, uint64_t page_size);
 
 #endif

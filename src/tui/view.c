@@ -31,7 +31,7 @@ void view_init(struct view *v, double rate)
     v->rate = rate > 0 ? rate : 100;
     v->sort = VIEW_COL_OWN_PCT;
     v->h.threads_running = v->h.threads_total = -1;
-    v->h.cpu_pct = v->h.gil_pct = -1;
+    v->h.cpu_pct = v->h.gil_pct = v->h.pause_us = -1;
     v->h.rss_kib = -1;
     snprintf(v->threads, sizeof v->threads, "all");
 }
@@ -469,10 +469,13 @@ static void draw_header(struct view *v, struct screen *s, int cols)
     screen_text(s, 0, 0, SA_BOLD, line, cols);
 
     uint64_t tried = h->samples + h->lost;
-    snprintf(line, sizeof line,
-             "Rate %.0f Hz (achieved %.1f)  Samples %llu  Lost %llu (%.1f%%)  Elapsed %.0fs",
-             h->rate, h->achieved, (unsigned long long)h->samples, (unsigned long long)h->lost,
-             tried ? 100.0 * (double)h->lost / (double)tried : 0.0, h->elapsed);
+    int len =
+        snprintf(line, sizeof line,
+                 "Rate %.0f Hz (achieved %.1f)  Samples %llu  Lost %llu (%.1f%%)  Elapsed %.0fs",
+                 h->rate, h->achieved, (unsigned long long)h->samples, (unsigned long long)h->lost,
+                 tried ? 100.0 * (double)h->lost / (double)tried : 0.0, h->elapsed);
+    if (h->pause_us >= 0 && len > 0 && (size_t)len < sizeof line)
+        snprintf(line + len, sizeof line - (size_t)len, "  Pause %.0f \u00b5s/sample", h->pause_us);
     screen_text(s, 1, 0, SA_NORMAL, line, cols);
 
     int n = 0;
@@ -588,7 +591,7 @@ static const char *const help_lines[] = {
     "  l                 toggle function / line aggregation",
     "  i                 toggle idle samples (restarts sampling)",
     "  t                 cycle through threads: all, then one at a time",
-    "  n                 show / hide native frames (with -n; native frames come later)",
+    "  n                 show / hide native frames (when started with -n)",
     "  w                 toggle the window: all since start / last 10 seconds",
     "  r                 reset the statistics",
     "  space             freeze the display (sampling goes on)",
@@ -776,6 +779,13 @@ enum view_action view_key(struct view *v, int key)
         return VIEW_THREADS;
     } else if (key == 'p') {
         return VIEW_PICKER;
+    } else if (key == 'n') {
+        if (!v->native) {
+            view_status(v, "native frames need -n/--native at start");
+            return VIEW_NONE;
+        }
+        v->native_hidden = !v->native_hidden;
+        return VIEW_NATIVE;
     } else if (key == 'd') {
         return VIEW_STACKS;
     } else if (key == ' ') {

@@ -40,6 +40,7 @@ struct view_header {
     double cpu_pct;
     long rss_kib;
     double gil_pct;
+    double pause_us; /* --blocking / --native: mean pause per sample; < 0 none */
 };
 
 enum view_mode { VIEW_TABLE, VIEW_HELP, VIEW_TEXT };
@@ -57,6 +58,7 @@ enum view_action {
     VIEW_PICKER,
     VIEW_STACKS,
     VIEW_FREEZE, /* v->frozen flipped */
+    VIEW_NATIVE, /* v->native_hidden flipped */
 };
 
 struct view_layout {
@@ -89,7 +91,9 @@ struct view {
     double rate; /* samples per second: times = samples / rate */
     int by_line, window, idle, frozen;
     int gil_only, blocking; /* shown in the header: what -g and --blocking ask */
-    char threads[64];       /* "all", "thread 123" */
+    int native;             /* sampled with -n: the n key shows / hides native frames */
+    int native_hidden;
+    char threads[64]; /* "all", "thread 123" */
     struct view_header h;
     int page; /* table rows shown by the last draw */
 };
