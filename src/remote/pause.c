@@ -61,12 +61,27 @@ static int seize_one(struct pause_set *p, pid_t tid)
     if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0)
         return errno == ESRCH ? 0 : -1; /* a thread that just exited is fine */
     p->tids[p->n++] = tid;
-    if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) != 0 || wait_stopped(tid) != 0) {
-        /* It exited meanwhile: forget it. */
+    if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) != 0) {
         ptrace(PTRACE_DETACH, tid, NULL, NULL);
         p->n--;
     }
     return 0;
+}
+
+/* Wait for the threads seized from index from on to stop: they were all
+ * interrupted first, so they stop at the same time, not one after the
+ * other. Those that exited meanwhile are forgotten. */
+static void wait_all(struct pause_set *p, int from)
+{
+    int k = from;
+    for (int i = from; i < p->n; i++) {
+        if (wait_stopped(p->tids[i]) != 0) {
+            ptrace(PTRACE_DETACH, p->tids[i], NULL, NULL);
+            continue;
+        }
+        p->tids[k++] = p->tids[i];
+    }
+    p->n = k;
 }
 
 int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
@@ -83,7 +98,7 @@ int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
             pause_release(p);
             return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)pid);
         }
-        int added = 0;
+        int added = 0, first = p->n;
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
             pid_t tid = (pid_t)atoi(de->d_name);
@@ -93,6 +108,7 @@ int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
             if (seize_one(p, tid) != 0) {
                 int e = errno;
                 closedir(d);
+                wait_all(p, first);
                 pause_release(p);
                 if (e == EPERM || e == EACCES)
                     return remote_perm_error(err, pid);
@@ -102,6 +118,7 @@ int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
             added += p->n > before;
         }
         closedir(d);
+        wait_all(p, first);
         if (!added)
             return 0;
     }
