@@ -70,7 +70,8 @@ struct native {
     struct page *ro, *stack;
     uint64_t gen, clock;
     struct user_regs_struct regs;
-    uint64_t ips[NATIVE_MAX_DEPTH];
+    uint64_t ips[NATIVE_MAX_DEPTH]; /* the calls (return addresses - 1) */
+    struct native_sym syms[NATIVE_MAX_DEPTH];
     int depth;
     uint64_t eval_start, eval_end; /* _PyEval_EvalFrameDefault; 0, 0 unknown */
     int eval_looked;
@@ -557,7 +558,16 @@ int native_unwind(struct native *n, pid_t tid, struct pt_error *err)
         unw_word_t ip;
         if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 || ip == 0)
             break;
-        n->ips[n->depth++] = ip;
+        /* A return address points after the call: name the call. */
+        uint64_t at = n->depth == 0 ? ip : ip - 1;
+        struct native_sym *sym = &n->syms[n->depth];
+        if (symbolizer_lookup(n->sym, at, sym) != 0)
+            *sym = (struct native_sym){NULL, "", at, 0, 0};
+        unw_proc_info_t pi;
+        if (sym->function == NULL && sym->module[0] != '\0' && unw_get_proc_info(&c, &pi) == 0 &&
+            pi.start_ip <= at && at - pi.start_ip <= sym->offset)
+            sym->offset -= at - pi.start_ip; /* no name: the function's start, not the ip */
+        n->ips[n->depth++] = at;
         rc = unw_step(&c);
     } while (rc > 0 && n->depth < NATIVE_MAX_DEPTH);
     if (n->depth == 0)
@@ -575,14 +585,11 @@ int native_merge(struct native *n, const struct py_sample *s, const struct py_th
 {
     if (!n->eval_looked)
         find_eval(n);
-    struct native_sym syms[NATIVE_MAX_DEPTH];
+    const struct native_sym *syms = n->syms;
     int is_eval[NATIVE_MAX_DEPTH];
     int first_eval = -1, last_eval = -1;
     for (int i = 0; i < n->depth; i++) {
-        /* A return address points after the call: look up the call. */
-        uint64_t ip = i == 0 ? n->ips[i] : n->ips[i] - 1;
-        if (symbolizer_lookup(n->sym, ip, &syms[i]) != 0)
-            syms[i] = (struct native_sym){NULL, "", ip, 0, 0};
+        uint64_t ip = n->ips[i];
         is_eval[i] = n->eval_end > n->eval_start && ip >= n->eval_start && ip < n->eval_end;
         if (is_eval[i]) {
             if (first_eval < 0)

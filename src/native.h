@@ -40,7 +40,8 @@ struct merged_frame {
     int py;               /* Python: index into the sample's frames */
     const char *function; /* native: symbol name, NULL when none */
     const char *module;   /* native: library basename ("libz.so.1"), "" if none */
-    uint64_t offset;      /* native without a name: file-relative address */
+    uint64_t offset;      /* native without a name: file-relative address of its
+                           * function's start (from the unwind table) */
 };
 
 /* An unwinder for target t (which must outlive it). NULL with err set. */
