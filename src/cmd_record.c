@@ -88,10 +88,13 @@ static void print_summary(const char *path, const struct profile_stats *st, doub
     fprintf(stderr, "pytop: wrote %s: %llu samples in %.1f s (%.1f Hz requested, %.1f Hz achieved)",
             path, (unsigned long long)st->samples, st->elapsed, rate,
             st->elapsed > 0 ? (double)st->ticks / st->elapsed : 0.0);
-    if (st->pauses)
-        fprintf(stderr, "; target paused %.1f us per sample (%.2f%% of the time)",
-                (double)st->pause_ns / 1e3 / (double)st->pauses,
-                st->elapsed > 0 ? (double)st->pause_ns / 1e7 / st->elapsed : 0.0);
+    if (st->pauses) {
+        /* Each process is paused once a tick: stopped pause x rate of the time. */
+        double pause = (double)st->pause_ns / 1e9 / (double)st->pauses;
+        double rate = st->elapsed > 0 ? (double)st->ticks / st->elapsed : 0.0;
+        fprintf(stderr, "; target paused %.1f us per sample (stopped %.2f%% of the time)",
+                pause * 1e6, 100.0 * pause * rate);
+    }
     if (st->lost_total) {
         fprintf(stderr, "; lost %llu (%.1f%%):", (unsigned long long)st->lost_total,
                 tried ? 100.0 * (double)st->lost_total / (double)tried : 0.0);
