@@ -580,30 +580,23 @@ int native_depth(const struct native *n)
     return n->depth;
 }
 
-int native_merge(struct native *n, const struct py_sample *s, const struct py_thread *th, int all,
-                 struct merged_frame *out, int max)
+int native_merge_frames(const struct native_sym *syms, const unsigned char *is_eval, int depth,
+                        const struct py_frame *pf, int first, int nframes, int all,
+                        struct merged_frame *out, int max)
 {
-    if (!n->eval_looked)
-        find_eval(n);
-    const struct native_sym *syms = n->syms;
-    int is_eval[NATIVE_MAX_DEPTH];
     int first_eval = -1, last_eval = -1;
-    for (int i = 0; i < n->depth; i++) {
-        uint64_t ip = n->ips[i];
-        is_eval[i] = n->eval_end > n->eval_start && ip >= n->eval_start && ip < n->eval_end;
+    for (int i = 0; i < depth; i++)
         if (is_eval[i]) {
             if (first_eval < 0)
                 first_eval = i;
             last_eval = i;
         }
-    }
     int k = 0, py = 0;
     uint32_t group = 0;
-    const struct py_frame *pf = &s->frames[th->first];
-    for (int i = 0; i < n->depth && k < max; i++) {
+    for (int i = 0; i < depth && k < max; i++) {
         if (is_eval[i]) {
-            while (py < th->nframes && pf[py].group == group && k < max)
-                out[k++] = (struct merged_frame){0, th->first + py++, NULL, NULL, 0};
+            while (py < nframes && pf[py].group == group && k < max)
+                out[k++] = (struct merged_frame){0, first + py++, NULL, NULL, 0};
             group++;
             continue;
         }
@@ -613,7 +606,20 @@ int native_merge(struct native *n, const struct py_sample *s, const struct py_th
         out[k++] = (struct merged_frame){1, 0, syms[i].function, syms[i].module, syms[i].offset};
     }
     /* Python frames of calls the unwind did not reach stay outermost. */
-    while (py < th->nframes && k < max)
-        out[k++] = (struct merged_frame){0, th->first + py++, NULL, NULL, 0};
+    while (py < nframes && k < max)
+        out[k++] = (struct merged_frame){0, first + py++, NULL, NULL, 0};
     return k;
+}
+
+int native_merge(struct native *n, const struct py_sample *s, const struct py_thread *th, int all,
+                 struct merged_frame *out, int max)
+{
+    if (!n->eval_looked)
+        find_eval(n);
+    unsigned char is_eval[NATIVE_MAX_DEPTH];
+    for (int i = 0; i < n->depth; i++)
+        is_eval[i] =
+            n->eval_end > n->eval_start && n->ips[i] >= n->eval_start && n->ips[i] < n->eval_end;
+    return native_merge_frames(n->syms, is_eval, n->depth, &s->frames[th->first], th->first,
+                               th->nframes, all, out, max);
 }

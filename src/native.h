@@ -61,4 +61,15 @@ int native_merge(struct native *n, const struct py_sample *s, const struct py_th
 /* Frames of the last unwind (for tests and the benchmark). */
 int native_depth(const struct native *n);
 
+/* The merge itself, on plain data (native_merge calls it; tests too):
+ * syms[0..depth) the native frames innermost first, is_eval[i] set where
+ * frame i is the eval loop; pf[0..nframes) the thread's Python frames
+ * innermost first, with their groups, found at index first + i of the
+ * sample. The count written to out[0..max). */
+struct native_sym;
+struct py_frame;
+int native_merge_frames(const struct native_sym *syms, const unsigned char *is_eval, int depth,
+                        const struct py_frame *pf, int first, int nframes, int all,
+                        struct merged_frame *out, int max);
+
 #endif
