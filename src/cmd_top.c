@@ -44,6 +44,7 @@
 #include "tui/screen.h"
 #include "tui/stacks.h"
 #include "tui/view.h"
+#include "util.h"
 
 struct top {
     const struct options *opt;
@@ -72,13 +73,6 @@ struct top {
     int picking;
     double picker_next; /* when to refresh the picker's processes */
 };
-
-static double monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Threads of pid, and how many the kernel says are running. */
 static void count_threads(pid_t pid, int *running, int *total)
@@ -482,11 +476,11 @@ static int top_procs(struct top *t, struct pt_error *err)
 {
     if (t->have_procs)
         return pyprocs_refresh(&t->procs_list, 0, err);
-    double start = monotonic();
+    double start = monotonic_s();
     if (pyprocs_open(&t->procs_list, err) != 0)
         return -1;
     t->have_procs = 1;
-    double left = TOP_CPU_INTERVAL_MS / 1000.0 - (monotonic() - start);
+    double left = TOP_CPU_INTERVAL_MS / 1000.0 - (monotonic_s() - start);
     if (left > 0) {
         struct timespec ts = {0, (long)(left * 1e9)};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -513,7 +507,7 @@ static int top_open_picker(struct top *t, const pid_t *pids, size_t n, struct pt
     snprintf(t->picker.title, sizeof t->picker.title, "Python processes");
     picker_update(&t->picker);
     t->picking = 1;
-    t->picker_next = monotonic() + 1.0;
+    t->picker_next = monotonic_s() + 1.0;
     return 0;
 }
 
@@ -642,7 +636,7 @@ static void top_loop(struct top *t)
     double next = 0;
     int refresh_now = 1;
     for (;;) {
-        double now = monotonic();
+        double now = monotonic_s();
         if (!t->exited && t->sampler != NULL) {
             char why[256];
             if (sampler_finished(t->sampler, why, sizeof why)) {
@@ -672,7 +666,7 @@ static void top_loop(struct top *t)
         else
             view_draw(&t->view, t->screen);
         double due = t->picking && t->picker_next < next ? t->picker_next : next;
-        int wait = (int)((due - monotonic()) * 1000);
+        int wait = (int)((due - monotonic_s()) * 1000);
         if (wait < 10)
             wait = 10;
         if (wait > 1000)

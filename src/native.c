@@ -19,6 +19,7 @@
 #include "python/target.h"
 #include "remote/maps.h"
 #include "remote/symbols.h"
+#include "util.h"
 
 /* libunwind's table search over a remote .eh_frame_hdr: exported by
  * libunwind-x86_64 (the ptrace accessors use it) but not declared by
@@ -77,13 +78,6 @@ struct native {
     int eval_looked;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- the target's maps and modules ---------------------------------- */
 
 static int cmp_nmap(const void *a, const void *b)
@@ -96,7 +90,7 @@ static int load_maps(struct native *n)
 {
     struct maps m;
     struct pt_error err;
-    n->maps_read_ns = now_ns();
+    n->maps_read_ns = monotonic_ns();
     if (maps_read(n->pid, &m, &err) != 0)
         return -1;
     struct nmap *maps = calloc(m.n ? m.n : 1, sizeof *maps);
@@ -296,7 +290,7 @@ static struct nmodule *module_of(struct native *n, uint64_t ip)
             if (ip >= n->mods[i].start && ip < n->mods[i].end)
                 return &n->mods[i];
         /* A library loaded since: look again, at most once a second. */
-        if (pass == 0 && now_ns() - n->maps_read_ns < MAPS_RELOAD_NS)
+        if (pass == 0 && monotonic_ns() - n->maps_read_ns < MAPS_RELOAD_NS)
             return NULL;
         if (pass == 0 && load_maps(n) != 0)
             return NULL;

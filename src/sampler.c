@@ -33,6 +33,7 @@
 #include "native.h"
 #include "options.h"
 #include "select.h"
+#include "util.h"
 
 /* A thread of a target, as the sampler knows it. */
 struct sthread {
@@ -454,13 +455,6 @@ static int thread_stack(struct sampler *s, struct starget *tg, const struct py_t
     return n;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Sample one target; returns 1 if some thread held the GIL. With
  * --blocking or --native the whole target is paused meanwhile (native
  * stacks are unwound before it goes on). */
@@ -474,7 +468,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
          * is read first. */
         for (int i = 0; i < tg->nthreads; i++)
             tg->threads[i].before = thread_running(&tg->threads[i]);
-        paused_at = mono_ns();
+        paused_at = monotonic_ns();
         if (pause_process(tg->py.pid, &paused, &err) != 0) {
             profile_lost(s->prof, lost_reason_of(&err));
             if (err.code == PT_E_GONE)
@@ -486,7 +480,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
     if (rc != 0) {
         if (s->cfg.blocking) {
             pause_release(&paused);
-            profile_pause(s->prof, mono_ns() - paused_at);
+            profile_pause(s->prof, monotonic_ns() - paused_at);
         }
         if (err.code == PT_E_GONE || remote_process_gone(tg->py.pid)) {
             tg->alive = 0;
@@ -525,7 +519,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
     }
     if (s->cfg.blocking) {
         pause_release(&paused);
-        profile_pause(s->prof, mono_ns() - paused_at);
+        profile_pause(s->prof, monotonic_ns() - paused_at);
     }
     if ((s->tick & 255) == 0)
         threads_sweep(s, tg);

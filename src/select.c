@@ -21,6 +21,7 @@
 #include "proc/ports.h"
 #include "proc/roles.h"
 #include "python/version.h"
+#include "util.h"
 
 /* After a --wait, holders must stay unchanged this long, and no longer
  * than SELECT_SETTLE_MAX_MS is spent on it. */
@@ -28,13 +29,6 @@
 #define SELECT_SETTLE_MAX_MS    3000
 /* Walking up the tree stops after this many steps (a cycle guard). */
 #define SELECT_MAX_DEPTH 4096
-
-static double select_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void select_sleep_ms(int ms)
 {
@@ -188,12 +182,12 @@ static void select_say_waiting(int *said, const char *what, double wait)
 /* Wait (up to wait seconds) for pid to exist. */
 static int select_wait_pid(pid_t pid, double wait, struct pt_error *err)
 {
-    double deadline = select_now() + wait;
+    double deadline = monotonic_s() + wait;
     int said = 0;
     char what[64];
     snprintf(what, sizeof what, "PID %d", (int)pid);
     while (!proc_exists(pid)) {
-        if (wait <= 0 || select_now() >= deadline) {
+        if (wait <= 0 || monotonic_s() >= deadline) {
             if (wait > 0)
                 return pt_error_set(err, PT_E_NOPROC,
                                     "no such process: PID %d did not appear within %g s", (int)pid,
@@ -227,7 +221,7 @@ static int select_spawn_pending(const pid_t *holders, size_t n, const struct pro
 static ssize_t select_wait_port(int port, double wait, pid_t **out, int *waited,
                                 struct pt_error *err)
 {
-    double deadline = select_now() + wait;
+    double deadline = monotonic_s() + wait;
     int said = 0;
     char what[64];
     snprintf(what, sizeof what, "a listener on port %d", port);
@@ -241,7 +235,7 @@ static ssize_t select_wait_port(int port, double wait, pid_t **out, int *waited,
                                 "no process listens on port %d (is the server running? add "
                                 "--wait to wait for it)",
                                 port);
-        if (select_now() >= deadline)
+        if (monotonic_s() >= deadline)
             return pt_error_set(err, PT_E_NOPORT,
                                 "no process listens on port %d (waited %g s for it)", port, wait);
         *waited = 1;
@@ -254,7 +248,7 @@ static ssize_t select_wait_port(int port, double wait, pid_t **out, int *waited,
  * and no spawn child of theirs is still on its way to getting the socket. */
 static ssize_t select_settle_port(int port, pid_t **holders, size_t n, struct pt_error *err)
 {
-    double start = select_now(), stable_since = start;
+    double start = monotonic_s(), stable_since = start;
     for (;;) {
         select_sleep_ms(SELECT_POLL_PORT_MS);
         pid_t *now;
@@ -265,7 +259,7 @@ static ssize_t select_settle_port(int port, pid_t **holders, size_t n, struct pt
             free(now);
             return (ssize_t)n;
         }
-        double t = select_now();
+        double t = monotonic_s();
         if ((size_t)m != n || memcmp(now, *holders, n * sizeof *now) != 0) {
             free(*holders);
             *holders = now;

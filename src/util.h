@@ -19,6 +19,10 @@ int vec_reserve(void **v, size_t *cap, size_t elem, size_t need);
  * end of file, so /proc files of any size come out whole. */
 char *read_file(const char *path, size_t *len);
 
+/* CLOCK_MONOTONIC now, in nanoseconds and in seconds. */
+uint64_t monotonic_ns(void);
+double monotonic_s(void);
+
 /* Route SIGINT, SIGTERM and SIGHUP (the ways a user ends pytop) to
  * handler. */
 void stop_signals_install(void (*handler)(int));

@@ -31,6 +31,8 @@
 
 #include <cmocka.h>
 
+#include "slurp.h"
+
 #include "remote/elf.h"
 #include "remote/maps.h"
 
@@ -102,26 +104,6 @@ static const uint8_t *file_bytes_at(const struct elf_file *ef, uint64_t vaddr, s
             return ef->data + ph->p_offset + (vaddr - ph->p_vaddr);
     }
     return NULL;
-}
-
-/* The whole file at path in a malloc'd block of exactly its size. */
-static uint8_t *slurp(const char *path, size_t *size)
-{
-    int fd = open(path, O_RDONLY);
-    assert_true(fd >= 0);
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    uint8_t *data = malloc((size_t)st.st_size);
-    assert_non_null(data);
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-        assert_true(n > 0);
-        got += (size_t)n;
-    }
-    close(fd);
-    *size = got;
-    return data;
 }
 
 /* --- real files --- */

@@ -40,6 +40,8 @@
 
 #include <cmocka.h>
 
+#include "slurp.h"
+
 #include "remote/elf.h"
 #include "remote/maps.h"
 #include "remote/mem.h"
@@ -601,25 +603,6 @@ static void check_functions_sane(const uint8_t *image, size_t size, const struct
         if (i > 0)
             assert_true(f[i - 1].value < f[i].value);
     }
-}
-
-static uint8_t *slurp(const char *path, size_t *size)
-{
-    int fd = open(path, O_RDONLY);
-    assert_true(fd >= 0);
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    uint8_t *data = malloc((size_t)st.st_size);
-    assert_non_null(data);
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-        assert_true(n > 0);
-        got += (size_t)n;
-    }
-    close(fd);
-    *size = got;
-    return data;
 }
 
 static void test_functions_of_own_image_are_sorted_and_complete(void **state)

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 #include "proc/proc.h"
-#include "util.h"
 
 #include <errno.h>
 #include <libproc2/pids.h>
@@ -18,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util.h"
 
 /* The kernel's PF_KTHREAD bit in /proc/PID/stat flags. */
 #define PROC_PF_KTHREAD 0x00200000UL
@@ -51,13 +52,6 @@ static const enum pids_item proc_items[PI_COUNT] = {
     [PI_FLAGS] = PIDS_FLAGS,   [PI_NLWP] = PIDS_NLWP,           [PI_RSS] = PIDS_MEM_RES,
     [PI_TICS] = PIDS_TICS_ALL, [PI_BEGAN] = PIDS_TICS_BEGAN,    [PI_UTIL] = PIDS_UTILIZATION,
 };
-
-static double proc_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The boot time ("btime" in /proc/stat), 0 if unknown. */
 static time_t proc_boot_time(void)
@@ -207,7 +201,7 @@ int proc_table_refresh(struct proc_table *t, struct pt_error *err)
     if (t->info == NULL)
         return pt_error_set(err, PT_E_SYS, "a hand-built process table cannot be refreshed");
     struct pids_fetch *f = procps_pids_reap(t->info, PIDS_FETCH_TASKS_ONLY);
-    double now = proc_now();
+    double now = monotonic_s();
     if (f == NULL)
         return pt_error_set(err, PT_E_SYS,
                             "cannot read the process table from /proc (is /proc mounted?)");

@@ -78,13 +78,6 @@ struct symbolizer {
     size_t nmods, capmods;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -141,7 +134,7 @@ static int sym_map_cmp(const void *pa, const void *pb)
 static void maps_reload(struct symbolizer *s)
 {
     s->stale = 0;
-    s->read_ns = now_ns();
+    s->read_ns = monotonic_ns();
     struct maps m;
     if (maps_read(s->pid, &m, NULL) != 0)
         return;
@@ -186,7 +179,7 @@ static struct sym_map *map_find_fresh(struct symbolizer *s, uint64_t ip)
     if (s->stale)
         maps_reload(s);
     struct sym_map *m = map_find(s, ip);
-    if (m == NULL && now_ns() - s->read_ns >= MAPS_REREAD_NS) {
+    if (m == NULL && monotonic_ns() - s->read_ns >= MAPS_REREAD_NS) {
         maps_reload(s);
         m = map_find(s, ip);
     }
