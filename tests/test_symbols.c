@@ -273,15 +273,12 @@ static void test_library_dlopened_later_is_found(void **state)
     }
     uint64_t crc = addr_of(dlsym(z, "crc32"));
     assert_true(crc != 0);
-    /* The module is the file mapped: the link's target, libz.so.1.2.13. */
-    Dl_info info;
-    char real[PATH_MAX];
-    assert_true(dladdr(dlsym(z, "crc32"), &info) != 0);
-    assert_non_null(realpath(info.dli_fname, real));
-    /* At most 100 ms later, a miss reads the maps again. */
+    /* At most 100 ms later, a miss reads the maps again. The module is
+     * named by its soname, libz.so.1, not by the file mapped
+     * (libz.so.1.2.13). */
     struct timespec pause = {0, 110 * 1000 * 1000};
     nanosleep(&pause, NULL);
-    expect_function(s, crc + 4, "crc32", strrchr(real, '/') + 1, crc);
+    expect_function(s, crc + 4, "crc32", "libz.so.1", crc);
     symbolizer_free(s);
     dlclose(z);
 }

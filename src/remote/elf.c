@@ -383,3 +383,30 @@ int elf_functions(const struct elf_file *ef, struct elf_func **out, size_t *n)
     *n = m;
     return 0;
 }
+
+int elf_soname(const struct elf_file *ef, char *buf, size_t size)
+{
+    const Elf64_Ehdr *eh = elf_header(ef);
+    if (eh == NULL || size == 0)
+        return -1;
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        const Elf64_Shdr *sh = elf_section(ef, i);
+        if (sh == NULL || sh->sh_type != SHT_DYNAMIC || sh->sh_entsize != sizeof(Elf64_Dyn) ||
+            (sh->sh_offset & 7) != 0 || !in_bounds(ef, sh->sh_offset, sh->sh_size))
+            continue;
+        const Elf64_Shdr *strsh = elf_section(ef, sh->sh_link);
+        if (strsh == NULL || !in_bounds(ef, strsh->sh_offset, strsh->sh_size))
+            continue;
+        const Elf64_Dyn *d = (const Elf64_Dyn *)(ef->data + sh->sh_offset);
+        for (size_t k = 0; k < sh->sh_size / sizeof *d && d[k].d_tag != DT_NULL; k++) {
+            if (d[k].d_tag != DT_SONAME)
+                continue;
+            const char *name = strtab_name(ef, strsh, d[k].d_un.d_val);
+            if (name == NULL || strlen(name) >= size)
+                return -1;
+            memcpy(buf, name, strlen(name) + 1);
+            return 0;
+        }
+    }
+    return -1;
+}

@@ -75,4 +75,8 @@ size_t elf_load_segments(const struct elf_file *ef, struct elf_segment *out, siz
 uint64_t elf_mapping_bias(const struct elf_segment *seg, size_t n, uint64_t start, uint64_t offset,
                           int executable, uint64_t page_size);
 
+/* The library's DT_SONAME ("libz.so.1" for libz.so.1.2.13) into buf. 0,
+ * or -1 when it has none (an executable) or it does not fit. */
+int elf_soname(const struct elf_file *ef, char *buf, size_t size);
+
 #endif

@@ -42,8 +42,9 @@ struct sym_entry {
 };
 
 struct sym_module {
-    char *path; /* as in maps; owned */
-    const char *base;
+    char *path;       /* as in maps; owned */
+    const char *base; /* what lookups say: the soname, else the file's name */
+    char *soname;     /* owned; NULL if none */
     uint64_t inode;
     unsigned dev_major, dev_minor;
     int deleted;
@@ -106,6 +107,7 @@ void symbolizer_free(struct symbolizer *s)
         return;
     for (size_t i = 0; i < s->nmods; i++) {
         free(s->mods[i].path);
+        free(s->mods[i].soname);
         free(s->mods[i].syms);
         free(s->mods[i].names);
     }
@@ -192,6 +194,12 @@ static struct sym_map *map_find_fresh(struct symbolizer *s, uint64_t ip)
  * the module without symbols. */
 static void module_take(struct sym_module *mod, const struct elf_file *ef)
 {
+    /* Libraries by the name they are linked by ("libz.so.1"), not the
+     * file's ("libz.so.1.2.13"). */
+    char soname[256];
+    if (mod->path[0] == '/' && elf_soname(ef, soname, sizeof soname) == 0 &&
+        (mod->soname = strdup(soname)) != NULL)
+        mod->base = mod->soname;
     size_t nseg = elf_load_segments(ef, mod->seg, MAX_SEGMENTS);
     mod->nseg = nseg < MAX_SEGMENTS ? nseg : MAX_SEGMENTS;
     struct elf_func *f;

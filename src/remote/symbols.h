@@ -25,7 +25,8 @@ struct native_sym {
      * covering ip (stripped, or a static function of a binary with only
      * .dynsym). Owned by the symbolizer: valid until symbolizer_free. */
     const char *function;
-    /* Basename of the mapped file ("libz.so.1", "python3.11"); for
+    /* The library's soname ("libz.so.1" for the file libz.so.1.2.13),
+     * else the basename of the mapped file ("python3.11"); for
      * mappings without a file the kernel's name ("[vdso]", "[heap]",
      * "[anon:NAME]"), "" for plain anonymous memory (JIT code). Valid
      * until symbolizer_free. */
