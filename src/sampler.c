@@ -470,9 +470,13 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
             tg->threads[i].before = thread_running(&tg->threads[i]);
         paused_at = monotonic_ns();
         if (pause_process(tg->py.pid, &paused, &err) != 0) {
-            profile_lost(s->prof, lost_reason_of(&err));
-            if (err.code == PT_E_GONE)
+            /* A process that exited (a zombie until its parent, maybe
+             * pytop, reaps it) cannot be seized: it is gone, not lost. */
+            if (err.code == PT_E_GONE || remote_process_gone(tg->py.pid)) {
                 tg->alive = 0;
+                return 0;
+            }
+            profile_lost(s->prof, lost_reason_of(&err));
             return 0;
         }
     }

@@ -242,3 +242,19 @@ def test_live_view_n_toggles_native_frames():
         tui.send("q")
         tui.wait_exit()
         tui.assert_terminal_restored()
+
+
+@pytest.mark.parametrize("mode", ["-n", "--blocking"])
+def test_paused_command_that_exits_ends_the_record(mode, tmp_path):
+    """A command pytop started and pauses every tick becomes pytop's zombie
+    when it exits: the record must end then, not wait forever."""
+    from conftest import FIXTURES, any_interpreter
+
+    py = any_interpreter()
+    begin = time.monotonic()
+    r = run_pytop("record", mode, "-r", 500, "-o", tmp_path / "p.txt", "--", py.path,
+                  FIXTURES / "proportions.py", 1.5, timeout=30)
+    assert r.returncode == 0, r.describe()
+    assert re.search(r"PID \d+ exited", r.stderr), r.stderr
+    assert time.monotonic() - begin < 15, "the record went on after the command exited"
+    assert re.search(r";heavy \([^;]*proportions\.py:\d+\)", (tmp_path / "p.txt").read_text())
