@@ -518,26 +518,23 @@ static int top_pick(struct top *t, int all_workers)
     const struct pyproc *sel = picker_selected(&t->picker);
     if (sel == NULL)
         return 0;
-    pid_t *pids = NULL, master = 0;
+    pid_t one = sel->pid, master = 0, *workers = NULL;
+    const pid_t *pids = &one;
     ssize_t n = 1;
-    if (all_workers)
-        n = picker_server(&t->picker, &pids, &master);
-    else {
-        pids = malloc(sizeof *pids);
-        if (pids != NULL)
-            pids[0] = sel->pid;
-    }
-    if (n < 0 || pids == NULL) {
-        free(pids);
-        snprintf(t->picker.status, sizeof t->picker.status, "out of memory");
-        return 0;
+    if (all_workers) {
+        n = picker_server(&t->picker, &workers, &master);
+        if (n <= 0) {
+            snprintf(t->picker.status, sizeof t->picker.status, "out of memory");
+            return 0;
+        }
+        pids = workers;
     }
     struct select_result chosen;
     if (select_build(pids, (size_t)n, 0, NULL, &chosen, &err) != 0 ||
         top_sample(t, &chosen, master, 0, master ? master : pids[0], &err) != 0) {
         snprintf(t->picker.status, sizeof t->picker.status, "cannot profile PID %d: %.400s",
                  (int)(master ? master : pids[0]), err.msg);
-        free(pids);
+        free(workers);
         return 0;
     }
     if (master != 0)
@@ -545,7 +542,7 @@ static int top_pick(struct top *t, int all_workers)
                     n == 1 ? "" : "s", (int)master);
     else
         view_status(&t->view, "profiling PID %d", (int)pids[0]);
-    free(pids);
+    free(workers);
     return 1;
 }
 

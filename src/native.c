@@ -201,27 +201,6 @@ static const uint8_t *page_of(struct native *n, uint64_t addr)
     return victim->data;
 }
 
-static int read_word(struct native *n, uint64_t addr, uint64_t *val)
-{
-    if ((addr & (PAGE - 1)) > PAGE - sizeof *val) {
-        /* Straddles two pages. */
-        uint8_t b[8];
-        for (int i = 0; i < 8; i++) {
-            const uint8_t *p = page_of(n, addr + (uint64_t)i);
-            if (p == NULL)
-                return -1;
-            b[i] = p[(addr + (uint64_t)i) & (PAGE - 1)];
-        }
-        memcpy(val, b, sizeof *val);
-        return 0;
-    }
-    const uint8_t *p = page_of(n, addr);
-    if (p == NULL)
-        return -1;
-    memcpy(val, p + (addr & (PAGE - 1)), sizeof *val);
-    return 0;
-}
-
 static int read_bytes(struct native *n, uint64_t addr, void *buf, size_t len)
 {
     uint8_t *out = buf;
@@ -337,7 +316,7 @@ static int acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
     if (write)
         return -UNW_EINVAL;
     uint64_t v;
-    if (read_word(arg, addr, &v) != 0)
+    if (read_bytes(arg, addr, &v, sizeof v) != 0)
         return -UNW_EINVAL;
     *val = v;
     return 0;
