@@ -13,9 +13,11 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "python/target.h"
 #include "util.h"
@@ -315,23 +317,41 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
 /* 3.8-3.10 only know each thread's pthread_t. glibc's struct pthread (at
  * the pthread_t address) holds the kernel tid at a fixed offset: find it
  * once, by the main thread, whose tid is the PID. */
+/* Whether every thread from `from` on has, at offset off of its struct
+ * pthread, the id of one of the process's tasks. */
+static int tid_offset_fits(struct py_target *t, const struct py_sample *s, int from, int off)
+{
+    for (int i = from; i < s->nthreads; i++) {
+        int32_t tid;
+        char path[64];
+        if (remote_read(&t->mem, s->threads[i].pthread + (uint64_t)off, &tid, sizeof tid) != 0 ||
+            tid <= 0)
+            return 0;
+        snprintf(path, sizeof path, "/proc/%d/task/%d", (int)t->pid, (int)tid);
+        if (access(path, F_OK) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, int from)
 {
-    int offsets[2] = {PTHREAD_TID_GLIBC_X86_64, -1};
     uint8_t buf[PTHREAD_SCAN_BYTES];
+    /* glibc's place first, on every thread: the main thread is the one
+     * whose tid is the PID, and it need not be the first listed. */
+    for (int i = from; i < s->nthreads; i++)
+        if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) == 0 &&
+            load_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->pid)
+            return PTHREAD_TID_GLIBC_X86_64;
+    /* Another libc: an offset holding the PID in some thread's struct,
+     * kept only if it holds a task id of every thread (another field may
+     * hold the PID too). */
     for (int i = from; i < s->nthreads; i++) {
         if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) != 0)
             continue;
-        if (load_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->pid)
-            return PTHREAD_TID_GLIBC_X86_64;
-        for (int off = 0; off + 4 <= (int)sizeof buf; off += 4) {
-            if (load_i32(buf, (uint32_t)off) == t->pid) {
-                offsets[1] = off;
-                break;
-            }
-        }
-        if (offsets[1] >= 0)
-            return offsets[1];
+        for (int off = 0; off + 4 <= (int)sizeof buf; off += 4)
+            if (load_i32(buf, (uint32_t)off) == t->pid && tid_offset_fits(t, s, from, off))
+                return off;
     }
     return -1;
 }
