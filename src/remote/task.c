@@ -92,8 +92,18 @@ void task_cmdline(pid_t pid, char *buf, size_t size)
 
 void task_cwd(pid_t pid, char *buf, size_t size)
 {
-    char path[64];
+    char path[64], root[4096];
     snprintf(path, sizeof path, "/proc/%d/cwd", (int)pid);
     ssize_t n = readlink(path, buf, size - 1);
     buf[n > 0 ? n : 0] = '\0';
+    /* The kernel names the cwd from pytop's root; the target's file names
+     * (co_filename) are from its own. In a chroot or container, take the
+     * target's root off the front. */
+    snprintf(path, sizeof path, "/proc/%d/root", (int)pid);
+    ssize_t r = readlink(path, root, sizeof root - 1);
+    if (r <= 1 || n <= r)
+        return;
+    root[r] = '\0';
+    if (strncmp(buf, root, (size_t)r) == 0 && buf[r] == '/')
+        memmove(buf, buf + r, strlen(buf + r) + 1);
 }

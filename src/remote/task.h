@@ -23,7 +23,8 @@ void task_comm(pid_t pid, pid_t tid, char *buf, size_t size);
  * unreadable. */
 void task_cmdline(pid_t pid, char *buf, size_t size);
 
-/* The working directory of pid into buf; "" if unreadable. */
+/* The working directory of pid as pid sees it (inside its own root) into
+ * buf; "" if unreadable. */
 void task_cwd(pid_t pid, char *buf, size_t size);
 
 #endif

@@ -1,8 +1,11 @@
 """Harness for pytop's integration tests: real interpreters, real targets.
 
-- Interpreters: pyenv's 3.8-3.13 and Debian's /usr/bin/python3.11, each a
-  test parameter (`py3.12-pyenv`, `py3.11-debian`); a missing one is skipped
-  with its reason.  test_dump.py fails if none is found at all.
+- Interpreters: pyenv's 3.8-3.13, Debian's /usr/bin/python3.11, and the
+  Debian roots that scripts/test-roots builds: sid's 3.13, 3.14 and 3.15,
+  bullseye's 3.9 (run there with chroot, profiled from the host).  Each is a
+  test parameter (`py3.12-pyenv`, `py3.11-debian`, `py3.14-sid`); a missing
+  one is skipped with its reason, and the end of the run lists which were
+  tested and which skipped.  test_dump.py fails if none is found at all.
 - pytop: $PYTOP (set by `make check`), else build/pytop in the source tree.
 - Targets: tests/fixtures/*.py started in their own process group, awaited
   until they print "ready" (fixturelib.announce), always killed afterwards.
@@ -36,7 +39,9 @@ FIXTURES = HERE.parent / "fixtures"
 TOP_SRCDIR = HERE.parent.parent
 PYTOP = os.environ.get("PYTOP") or str(TOP_SRCDIR / "build" / "pytop")
 
-SUPPORTED = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
+SUPPORTED = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]  # from pyenv
+# Debian roots (scripts/test-roots) and the interpreters each holds.
+ROOT_INTERPRETERS = [("sid", ["3.13", "3.14", "3.15"]), ("bullseye", ["3.9"])]
 UNSUPPORTED = ["2.7", "3.6", "3.7"]
 DEBIAN_PYTHON = "/usr/bin/python3.11"
 
@@ -53,8 +58,19 @@ POLL_TIMEOUT = 15
 class Interpreter:
     id: str  # py3.12-pyenv
     version: str  # "3.12"
-    path: Optional[str]  # None when missing
+    path: Optional[str]  # None when missing; for a root's, a host-side wrapper
     missing: Optional[str] = None  # why it is missing
+    root: Optional[str] = None  # the Debian root it runs in (chroot), if any
+
+    @property
+    def debian(self):
+        """Built by Debian: stripped, with zlib and more linked in statically."""
+        return self.id == "py3.11-debian" or self.root is not None
+
+    @property
+    def argv0(self):
+        """argv[0] of its processes: a root's wrapper execs the real path."""
+        return "/usr/bin/python" + self.version if self.root else self.path
 
     @property
     def version_info(self):
@@ -110,6 +126,46 @@ def find_pyenv_python(version):
     return None, "Python %s not found by `pyenv prefix %s` nor as %s/versions/%s.*/bin/%s" % (version, version, root, version, exe)
 
 
+_WRAPPERS = tempfile.mkdtemp(prefix="pytop-it-python-")
+atexit.register(shutil.rmtree, _WRAPPERS, True)
+
+
+def root_path(name):
+    """The complete Debian root NAME (scripts/test-roots path), or (None, why)."""
+    script = TOP_SRCDIR / "scripts" / "test-roots"
+    try:
+        r = subprocess.run([str(script), "path", name], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as e:
+        return None, "scripts/test-roots path %s: %s" % (name, e)
+    if r.returncode == 0 and r.stdout.strip():
+        return r.stdout.strip(), None
+    return None, "the Debian %s root is not built (scripts/test-roots; needs root and the mirror)" % name
+
+
+def _mount_points():
+    # os.path.ismount misses a bind mount from the same file system.
+    with open("/proc/self/mounts") as f:
+        return {line.split()[1] for line in f}
+
+
+def root_python(root, name, version):
+    """(wrapper, None) for ROOT's /usr/bin/pythonVERSION, else (None, why).
+
+    The wrapper runs the interpreter inside the root, in the caller's
+    directory (the source tree and /tmp are mounted at their own paths
+    there); chroot and env exec, so the wrapper's PID is the Python's."""
+    exe = "/usr/bin/python" + version
+    if not os.access(root + exe, os.X_OK):
+        return None, "%s is not installed in the %s root (%s)" % (exe, name, root)
+    if not {root + "/proc", root + str(TOP_SRCDIR)} <= _mount_points():
+        return None, "the %s root is not mounted (scripts/test-roots mount %s)" % (name, TOP_SRCDIR)
+    wrapper = os.path.join(_WRAPPERS, "python%s-%s" % (version, name))
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec chroot %s /usr/bin/env --chdir="$(pwd)" %s "$@"\n' % (root, exe))
+    os.chmod(wrapper, 0o755)
+    return wrapper, None
+
+
 def discover_interpreters():
     found = []
     for version in SUPPORTED:
@@ -119,6 +175,13 @@ def discover_interpreters():
         found.append(Interpreter("py3.11-debian", "3.11", DEBIAN_PYTHON))
     else:
         found.append(Interpreter("py3.11-debian", "3.11", None, "%s is not installed" % DEBIAN_PYTHON))
+    for name, versions in ROOT_INTERPRETERS:
+        root, why = root_path(name)
+        for version in versions:
+            path = None
+            if root is not None:
+                path, why = root_python(root, name, version)
+            found.append(Interpreter("py%s-%s" % (version, name), version, path, why, root))
     return found
 
 
@@ -141,13 +204,28 @@ def pytest_report_header(config):
     return lines
 
 
+_TESTED = set()  # ids of the interpreters some test ran on
+
+
 @pytest.fixture(scope="module", params=INTERPRETERS, ids=[i.id for i in INTERPRETERS])
 def interp(request):
     """Every supported interpreter on the machine; a missing one is skipped."""
     i = request.param
     if i.path is None:
         pytest.skip("%s: %s" % (i.id, i.missing))
+    _TESTED.add(i.id)
     return i
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Which interpreters this run tested, and why the others were not."""
+    tr = terminalreporter
+    tr.section("interpreters")
+    tested = [i.id for i in INTERPRETERS if i.id in _TESTED]
+    tr.write_line("tested: %s" % (", ".join(tested) or "none"))
+    for i in INTERPRETERS:
+        if i.id not in _TESTED:
+            tr.write_line("not tested: %s: %s" % (i.id, i.missing or "no test asked for it"))
 
 
 def any_interpreter():
@@ -217,8 +295,9 @@ def pids_with_arg(arg):
 class Target:
     """A process started in its own process group; stop() kills the group."""
 
-    def __init__(self, argv, cwd, name, env=None):
+    def __init__(self, argv, cwd, name, env=None, argv0=None):
         self.argv = [str(a) for a in argv]
+        self.argv0 = argv0 or self.argv[0]  # as the process shows it
         self.cwd = str(cwd)
         self.name = name
         self.dir = Path(tempfile.mkdtemp(prefix="pytop-it-%s-" % re.sub(r"\W", "_", name)))
@@ -244,7 +323,7 @@ class Target:
 
     @property
     def cmdline(self):
-        return " ".join(self.argv)
+        return " ".join([self.argv0] + self.argv[1:])
 
     def output(self):
         return self.out_path.read_text(errors="replace"), self.err_path.read_text(errors="replace")
@@ -307,7 +386,7 @@ class Target:
 @contextlib.contextmanager
 def launch(interp, script, *args, cwd=FIXTURES, wait=True):
     """Run tests/fixtures/SCRIPT under interp from cwd; yield it once ready."""
-    target = Target([interp.path, script] + [str(a) for a in args], cwd, "%s-%s" % (interp.id, script))
+    target = Target([interp.path, script] + [str(a) for a in args], cwd, "%s-%s" % (interp.id, script), argv0=interp.argv0)
     try:
         if wait:
             target.wait_ready()
