@@ -76,6 +76,7 @@ void options_usage(void)
            "\n"
            "TARGET: -p PID | -P PORT | -- COMMAND [ARGS...]\n"
            "        (none: the live view opens the process picker)\n"
+           "Reads CPython 3.8-3.15 (3.13+ through the target's own debug offsets).\n"
            "\nOptions:\n");
     for (size_t i = 0; i < NSPECS; i++) {
         char left[48];

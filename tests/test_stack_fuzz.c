@@ -60,9 +60,7 @@
 #define WATCHDOG_SECONDS 120
 
 /* CPython's constants the image needs. */
-#define FRAME_OWNED_BY_THREAD    0
-#define FRAME_OWNED_BY_GENERATOR 1
-#define FRAME_OWNED_BY_CSTACK    3
+#define FRAME_OWNED_BY_THREAD 0
 #define CHUNK_HEADER             24  /* _PyStackChunk: previous, size, top */
 #define PTHREAD_TID_OFFSET       720 /* glibc x86-64 struct pthread.tid */
 
@@ -252,9 +250,9 @@ static uint64_t make_bytes(struct world *w, const uint8_t *data, size_t n)
     const struct py_layout *lay = &w->lay;
     uint64_t a = image_alloc(&w->im, lay->bytes_sval + n + 1, R_BYTES);
     put_u64(&w->im, a, 1);
-    put_u64(&w->im, a + 16, n);
+    put_u64(&w->im, a + lay->var_size, n);
     memcpy(image_at(&w->im, a + lay->bytes_sval, n), data, n);
-    note_field(&w->im, a + 16, F_LENGTH);
+    note_field(&w->im, a + lay->var_size, F_LENGTH);
     return a;
 }
 
@@ -274,21 +272,22 @@ static uint64_t make_code(struct world *w, const char *name, const char *qualnam
     uint64_t a = image_alloc(&w->im, size, R_CODE);
     struct image *im = &w->im;
     put_u64(im, a, 1);
-    put_u64(im, a + 8, w->code_type);
+    put_u64(im, a + lay->ob_type, w->code_type);
     put_u32(im, a + lay->co_firstlineno, (uint32_t)firstlineno);
     uint64_t s = make_str(w, name);
     put_u64(im, a + lay->co_name, s);
     note_field(im, a + lay->co_name, F_OBJECT_PTR);
-    if (lay->co_qualname) {
+    if (layout_has(lay->co_qualname)) {
         s = make_str(w, qualname);
         put_u64(im, a + lay->co_qualname, s);
         note_field(im, a + lay->co_qualname, F_OBJECT_PTR);
     }
     put_u64(im, a + lay->co_filename, make_str(w, file));
     note_field(im, a + lay->co_filename, F_OBJECT_PTR);
-    uint64_t table = w->minor <= 9    ? make_bytes(w, lnotab_38, sizeof lnotab_38)
-                     : w->minor == 10 ? make_bytes(w, linetable_310, sizeof linetable_310)
-                                      : make_bytes(w, loctable_311, sizeof loctable_311);
+    uint64_t table = lay->co_linetable_format <= 9 ? make_bytes(w, lnotab_38, sizeof lnotab_38)
+                     : lay->co_linetable_format == 10
+                         ? make_bytes(w, linetable_310, sizeof linetable_310)
+                         : make_bytes(w, loctable_311, sizeof loctable_311);
     put_u64(im, a + lay->co_linetable, table);
     note_field(im, a + lay->co_linetable, F_OBJECT_PTR);
     return a;
@@ -304,7 +303,7 @@ static uint64_t make_frame_object(struct world *w, uint64_t back, uint64_t code,
     put_u64(im, a + lay->fr_back, back);
     put_u64(im, a + lay->fr_code, code);
     /* f_lasti: a byte offset up to 3.9, in code units from 3.10. */
-    put_u32(im, a + lay->fr_instr, (uint32_t)(w->minor <= 9 ? 2 * k : k));
+    put_u32(im, a + lay->fr_instr, (uint32_t)(2 * k / lay->fr_lasti_scale));
     note_field(im, a + lay->fr_back, F_FRAME_BACK);
     note_field(im, a + lay->fr_code, F_OBJECT_PTR);
     note_field(im, a + lay->fr_instr, F_INSTR);
@@ -317,7 +316,9 @@ static void put_interp_frame(struct world *w, uint64_t a, uint64_t back, uint64_
 {
     const struct py_layout *lay = &w->lay;
     struct image *im = &w->im;
-    put_u64(im, a + lay->fr_code, code);
+    /* 3.14+: f_executable is a _PyStackRef; a deferred reference has
+     * its lowest bit set. */
+    put_u64(im, a + lay->fr_code, code && lay->fr_tag_bits ? code | 1 : code);
     put_u64(im, a + lay->fr_back, back);
     put_u64(im, a + lay->fr_instr, code ? code + lay->co_code + 2 * (uint64_t)k : 0);
     put_u8(im, a + lay->fr_owner, (uint8_t)owner);
@@ -373,7 +374,7 @@ static void set_thread_frame(struct world *w, uint64_t t, uint64_t frame, const 
     const struct py_layout *lay = &w->lay;
     struct image *im = &w->im;
     uint64_t target = frame;
-    if (w->minor == 11 || w->minor == 12) {
+    if (layout_has(lay->cf_current_frame)) {
         target = image_alloc(im, 16, R_OTHER);
         put_u64(im, target + lay->cf_current_frame, frame);
         note_field(im, target + lay->cf_current_frame, F_FRAME_BACK);
@@ -382,16 +383,20 @@ static void set_thread_frame(struct world *w, uint64_t t, uint64_t frame, const 
     note_field(im, t + lay->ts_frame, F_THREAD_FRAME);
     if (c != NULL) {
         put_u64(im, t + lay->ts_datastack_chunk, c->addr);
-        put_u64(im, t + lay->ts_datastack_chunk + 8, chunk_top(c));
+        put_u64(im, t + lay->ts_datastack_top, chunk_top(c));
         note_field(im, t + lay->ts_datastack_chunk, F_CHUNK);
-        note_field(im, t + lay->ts_datastack_chunk + 8, F_CHUNK);
+        note_field(im, t + lay->ts_datastack_top, F_CHUNK);
     }
 }
 
-static size_t max3(size_t a, size_t b, size_t c)
+/* The largest of three fields, of those the version has. */
+static size_t max3(uint32_t a, uint32_t b, uint32_t c)
 {
-    size_t m = a > b ? a : b;
-    return m > c ? m : c;
+    uint32_t v[3] = {a, b, c}, m = 0;
+    for (int i = 0; i < 3; i++)
+        if (layout_has(v[i]) && v[i] > m)
+            m = v[i];
+    return m;
 }
 
 /* The runtime and one interpreter whose first thread is head (GIL held by
@@ -409,8 +414,11 @@ static uint64_t make_runtime(struct world *w, uint64_t head, uint64_t holder)
     note_field(im, interp + lay->is_next, F_INTERP_NEXT);
     put_u64(im, interp + lay->is_tstate_head, head);
     note_field(im, interp + lay->is_tstate_head, F_THREAD_NEXT);
-    if (lay->rt_tstate_current != 0) {
+    if (layout_has(lay->rt_tstate_current)) {
         put_u64(im, w->runtime + lay->rt_tstate_current, holder);
+    } else if (layout_has(lay->ts_holds_gil)) {
+        if (holder != 0)
+            put_u32(im, holder + lay->ts_holds_gil, 1); /* 3.15+ */
     } else {
         uint64_t gil = image_alloc(im, 32, R_OTHER);
         put_u32(im, gil + lay->gil_locked, holder != 0);
@@ -430,7 +438,7 @@ static void set_thread_ids(struct world *w, uint64_t t, pid_t tid)
     put_u32(&w->im, pthread + PTHREAD_TID_OFFSET, (uint32_t)tid);
     put_u64(&w->im, t + lay->ts_thread_id, pthread);
     note_field(&w->im, t + lay->ts_thread_id, F_OBJECT_PTR);
-    if (lay->ts_native_thread_id)
+    if (layout_has(lay->ts_native_thread_id))
         put_u32(&w->im, t + lay->ts_native_thread_id, (uint32_t)tid);
 }
 
@@ -480,20 +488,30 @@ static void build_world(struct world *w, int minor)
         set_thread_frame(w, t2, leaf, NULL);
     } else {
         /* Thread 1: one chunk; the generator's frame lives in the heap. */
+        /* 3.15+: every thread's chain ends at its own base frame. */
+        uint64_t base1 = 0, base2 = 0;
+        if (layout_has(lay->ts_base_frame)) {
+            base1 = image_alloc(&w->im, lay->fr_size, R_FRAME);
+            put_interp_frame(w, base1, 0, 0, 0, (int)lay->fr_owner_shim);
+            put_u64(&w->im, t1 + lay->ts_base_frame, base1);
+            base2 = image_alloc(&w->im, lay->fr_size, R_FRAME);
+            put_interp_frame(w, base2, 0, 0, 0, (int)lay->fr_owner_shim);
+            put_u64(&w->im, t2 + lay->ts_base_frame, base2);
+        }
         struct chunk c1;
         make_chunk(w, &c1, 0, 64);
-        uint64_t shim = 0;
-        if (minor >= 12)
-            shim = chunk_push_frame(w, &c1, 0, 0, 0, FRAME_OWNED_BY_CSTACK);
+        uint64_t shim = base1;
+        if (layout_has(lay->fr_owner_shim)) /* 3.12+: the eval loop's entry */
+            shim = chunk_push_frame(w, &c1, base1, 0, 0, (int)lay->fr_owner_shim);
         main_ = chunk_push_frame(w, &c1, shim, c_main, 0, FRAME_OWNED_BY_THREAD);
         middle = image_alloc(&w->im, lay->fr_size, R_FRAME);
-        put_interp_frame(w, middle, main_, c_middle, 2, FRAME_OWNED_BY_GENERATOR);
+        put_interp_frame(w, middle, main_, c_middle, 2, (int)lay->fr_owner_generator);
         inner = chunk_push_frame(w, &c1, middle, c_inner, 1, FRAME_OWNED_BY_THREAD);
         set_thread_frame(w, t1, inner, &c1);
         /* Thread 2: its older frame is in the previous chunk. */
         struct chunk c2a, c2b;
         make_chunk(w, &c2a, 0, 16);
-        idle = chunk_push_frame(w, &c2a, 0, c_idle, 1, FRAME_OWNED_BY_THREAD);
+        idle = chunk_push_frame(w, &c2a, base2, c_idle, 1, FRAME_OWNED_BY_THREAD);
         make_chunk(w, &c2b, c2a.addr, 16);
         leaf = chunk_push_frame(w, &c2b, idle, c_leaf, 3, FRAME_OWNED_BY_THREAD);
         set_thread_frame(w, t2, leaf, &c2b);
@@ -745,14 +763,14 @@ static uint64_t get_u64_at(struct world *w, uint64_t addr)
 
 static uint64_t code_of_inner(struct world *w)
 {
-    return get_u64_at(w, inner_of(w)->addr + w->lay.fr_code);
+    return get_u64_at(w, inner_of(w)->addr + w->lay.fr_code) & ~(uint64_t)w->lay.fr_tag_bits;
 }
 
 static void name_is_huge(struct world *w)
 {
     uint64_t code = code_of_inner(w);
     uint64_t name =
-        get_u64_at(w, code + (w->lay.co_qualname ? w->lay.co_qualname : w->lay.co_name));
+        get_u64_at(w, code + (layout_has(w->lay.co_qualname) ? w->lay.co_qualname : w->lay.co_name));
     put_u64(&w->im, name + w->lay.unicode_length, (uint64_t)1 << 62);
 }
 
@@ -760,7 +778,7 @@ static void name_is_negative(struct world *w)
 {
     uint64_t code = code_of_inner(w);
     uint64_t name =
-        get_u64_at(w, code + (w->lay.co_qualname ? w->lay.co_qualname : w->lay.co_name));
+        get_u64_at(w, code + (layout_has(w->lay.co_qualname) ? w->lay.co_qualname : w->lay.co_name));
     put_u64(&w->im, name + w->lay.unicode_length, (uint64_t)-7);
 }
 
@@ -890,6 +908,11 @@ static void build_deep_world(struct world *w, int minor, int depth)
     } else {
         size_t fslots = lay->fr_size / 8;
         struct chunk old, cur;
+        if (layout_has(lay->ts_base_frame)) { /* 3.15+ */
+            frame = image_alloc(&w->im, lay->fr_size, R_FRAME);
+            put_interp_frame(w, frame, 0, 0, 0, (int)lay->fr_owner_shim);
+            put_u64(&w->im, t1 + lay->ts_base_frame, frame);
+        }
         make_chunk(w, &old, 0, (size_t)(depth / 2) * fslots);
         for (int i = 0; i < depth / 2; i++)
             frame = chunk_push_frame(w, &old, frame, code, i % 4, FRAME_OWNED_BY_THREAD);
@@ -947,7 +970,7 @@ static void build_shared_threads_world(struct world *w, int minor, int n)
         image_alloc(&w->im, max3(lay->is_next, lay->is_tstate_head, lay->is_gil_ptr) + 8, R_INTERP);
     put_u64(&w->im, i1 + lay->is_next, i2);
     put_u64(&w->im, i2 + lay->is_tstate_head, first);
-    if (lay->is_gil_ptr)
+    if (layout_has(lay->is_gil_ptr))
         put_u64(&w->im, i2 + lay->is_gil_ptr, get_u64_at(w, i1 + lay->is_gil_ptr));
 }
 
@@ -1168,7 +1191,8 @@ static void test_broken_images_always_sample_in_bounds(void **state)
 // clang-format off
 #define FOR(test, minor) {#test " (3." #minor ")", test, NULL, NULL, (void *)(intptr_t)minor}
 #define PER_VERSION(test) \
-    FOR(test, 8), FOR(test, 9), FOR(test, 10), FOR(test, 11), FOR(test, 12), FOR(test, 13)
+    FOR(test, 8), FOR(test, 9), FOR(test, 10), FOR(test, 11), FOR(test, 12), FOR(test, 13), \
+    FOR(test, 14), FOR(test, 15)
 // clang-format on
 
 int main(void)

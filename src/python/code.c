@@ -69,19 +69,19 @@ static uint32_t code_head_size(const struct py_layout *lay)
                              lay->co_varnames,    lay->co_localspluskinds, lay->co_qualname,
                              lay->co_name,        lay->co_filename,        lay->co_linetable,
                              lay->co_nlocals};
-    uint32_t need = 16;
+    uint32_t need = lay->ob_type + 8;
     for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
-        if (used[i] + 8 > need)
+        if (layout_has(used[i]) && used[i] + 8 > need)
             need = used[i] + 8;
     return need;
 }
 
 static void code_ident(const struct py_layout *lay, const uint8_t *head, uint64_t ident[4])
 {
-    ident[0] = load_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
+    ident[0] = load_u64(head, layout_has(lay->co_qualname) ? lay->co_qualname : lay->co_name);
     ident[1] = load_u64(head, lay->co_filename);
     ident[2] = load_u64(head, lay->co_linetable);
-    ident[3] = (uint64_t)(uint32_t)load_i32(head, lay->co_firstlineno) | (load_u64(head, 8) << 32);
+    ident[3] = (uint64_t)(uint32_t)load_i32(head, lay->co_firstlineno) | (load_u64(head, lay->ob_type) << 32);
 }
 
 /* Is the code object at e->addr still the one e describes? */
@@ -104,7 +104,7 @@ static int code_read(struct code_cache *cc, struct remote *mem, const struct py_
     uint32_t need = code_head_size(lay);
     if (need > sizeof head || remote_read(mem, addr, head, need) != 0)
         return -1;
-    if (cc->code_type != 0 && load_u64(head, 8) != cc->code_type)
+    if (cc->code_type != 0 && load_u64(head, lay->ob_type) != cc->code_type)
         return -1;
     memset(e, 0, sizeof *e);
     e->addr = addr;
@@ -113,16 +113,17 @@ static int code_read(struct code_cache *cc, struct remote *mem, const struct py_
     e->firstlineno = load_i32(head, lay->co_firstlineno);
     e->argcount = load_i32(head, lay->co_argcount);
     e->nlocals = load_i32(head, lay->co_nlocals);
-    e->firsttraceable = lay->co_firsttraceable ? load_i32(head, lay->co_firsttraceable) : 0;
+    e->firsttraceable =
+        layout_has(lay->co_firsttraceable) ? load_i32(head, lay->co_firsttraceable) : 0;
     e->varnames = load_u64(head, lay->co_varnames);
-    e->kinds = lay->co_localspluskinds ? load_u64(head, lay->co_localspluskinds) : 0;
+    e->kinds = layout_has(lay->co_localspluskinds) ? load_u64(head, lay->co_localspluskinds) : 0;
     for (int i = 0; i < 4; i++)
         e->memo_offset[i] = -1;
     if (e->firstlineno < 0 || e->argcount < 0 || e->firsttraceable < 0 || e->nlocals < 0)
         return -1;
 
     char text[PYSTR_MAX_CHARS];
-    uint64_t name_addr = load_u64(head, lay->co_qualname ? lay->co_qualname : lay->co_name);
+    uint64_t name_addr = load_u64(head, layout_has(lay->co_qualname) ? lay->co_qualname : lay->co_name);
     if (pystr_read(mem, lay, name_addr, text, sizeof text) != 0)
         return -1;
     e->name = strdup(text);
@@ -220,7 +221,7 @@ fail:
     return -1;
 }
 
-int code_line(struct code_cache *cc, uint32_t id, int minor, int offset)
+int code_line(struct code_cache *cc, uint32_t id, int format, int offset)
 {
     struct py_code *e = &cc->v[id];
     if (offset < 0)
@@ -228,7 +229,7 @@ int code_line(struct code_cache *cc, uint32_t id, int minor, int offset)
     for (int i = 0; i < 4; i++)
         if (e->memo_offset[i] == offset)
             return e->memo_line[i];
-    int line = linetable_line(minor, e->linetable, e->linetable_len, e->firstlineno, offset);
+    int line = linetable_line(format, e->linetable, e->linetable_len, e->firstlineno, offset);
     /* No line (-1), or line 0 of a module's first instruction (RESUME). */
     if (line <= 0)
         line = e->firstlineno;

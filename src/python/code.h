@@ -76,6 +76,6 @@ static inline const struct py_code *code_cache_at(const struct code_cache *cc, u
 
 /* The line at byte offset `offset` of code id (firstlineno if the offset is
  * before the code, or has no line). */
-int code_line(struct code_cache *cc, uint32_t id, int minor, int offset);
+int code_line(struct code_cache *cc, uint32_t id, int format, int offset);
 
 #endif

@@ -2,10 +2,12 @@
  * python/layout: where CPython keeps what pytop reads, per minor version.
  *
  * The version differences of CPython are data here, not code: one struct of
- * byte offsets per minor version (3.8-3.13), checked against each version's
- * own headers by tests/check-layouts. On 3.13+ the target's
- * _Py_DebugOffsets (at the start of _PyRuntime) override the table, so a
- * patch release that moves a field is still read right.
+ * byte offsets and small constants per minor version (3.8-3.15), generated
+ * from each version's own headers by tests/layout/generate (into
+ * layouts.inc) and checked against them by tests/check-layouts. From 3.13
+ * the target's _Py_DebugOffsets (at the start of _PyRuntime) override every
+ * field they cover, so a patch release that moves a field is still read
+ * right; which debug offset feeds which field is the second column below.
  */
 #ifndef PYTOP_PYTHON_LAYOUT_H
 #define PYTOP_PYTHON_LAYOUT_H
@@ -16,41 +18,133 @@
 
 struct remote;
 
-/* Every field, once: X(name). A 0 means "absent in this version" for the
- * fields marked so in layout.c. Names match tests/layout/probe.c. */
+/* A field this version does not have. 0 is a real offset (3.12's
+ * _PyCFrame.current_frame, 3.13's f_executable). */
+#define PY_ABSENT UINT32_MAX
+
+/*
+ * Every field, once: X(name, debug offset). The debug offset names the
+ * member of _Py_DebugOffsets that gives the field from 3.13 on ("" for
+ * none): "group.member"; "group.a - group.b" for a difference of two;
+ * "=group.member" for one that must equal the table (a check that the
+ * target's struct has the shape pytop knows). Names match
+ * tests/layout/probe.c.
+ */
+// clang-format off
 #define PY_LAYOUT_FIELDS(X)                                                                        \
-    X(rt_interp_head)                                                                              \
-    X(rt_tstate_current) X(rt_gil) X(is_gil_ptr) X(gil_last_holder) X(gil_locked) X(is_next)       \
-        X(is_tstate_head) X(is_modules) X(ts_next) X(ts_interp) X(ts_frame) X(cf_current_frame)    \
-            X(ts_thread_id) X(ts_native_thread_id) X(ts_datastack_chunk) X(fr_back) X(fr_code)     \
-                X(fr_instr) X(fr_localsplus) X(fr_owner) X(fr_size) X(co_filename) X(co_name)      \
-                    X(co_qualname) X(co_linetable) X(co_code) X(co_varnames) X(co_localspluskinds) \
-                        X(co_nlocals) X(co_firsttraceable) X(co_firstlineno) X(co_argcount)        \
-                            X(co_flags) X(tp_name) X(tp_basicsize) X(tp_flags) X(tp_dictoffset)    \
-                                X(ht_cached_keys) X(tuple_item) X(list_item) X(dict_used)          \
-                                    X(dict_keys) X(dict_values) X(dk_size) X(dk_log2_index_bytes)  \
-                                        X(dk_kind) X(dk_nentries) X(dk_indices) X(float_fval)      \
-                                            X(long_digit) X(bytes_sval) X(unicode_state)           \
-                                                X(unicode_length) X(unicode_ascii_size)            \
-                                                    X(unicode_compact_size) X(cell_ref)
+    /* _PyRuntime and PyInterpreterState */                                                        \
+    X(rt_interp_head,       "runtime_state.interpreters_head")                                     \
+    X(rt_tstate_current,    "")  /* the GIL holder, 3.8-3.11 */                                    \
+    X(is_gil_ptr,           "interpreter_state.ceval_gil")  /* 3.12+ */                            \
+    X(gil_last_holder,      "interpreter_state.gil_runtime_state_holder - interpreter_state.gil_runtime_state") \
+    X(gil_locked,           "interpreter_state.gil_runtime_state_locked - interpreter_state.gil_runtime_state") \
+    X(is_next,              "interpreter_state.next")                                              \
+    X(is_tstate_head,       "interpreter_state.threads_head")                                      \
+    X(is_modules,           "interpreter_state.imports_modules")                                   \
+    /* PyThreadState (3.11-3.12: and _PyCFrame) */                                                 \
+    X(ts_next,              "thread_state.next")                                                   \
+    X(ts_interp,            "thread_state.interp")                                                 \
+    X(ts_frame,             "thread_state.current_frame")  /* 3.11-3.12: cframe */                 \
+    X(cf_current_frame,     "")  /* 3.11-3.12 */                                                   \
+    X(ts_base_frame,        "thread_state.base_frame")  /* 3.15+: the walk's end */                \
+    X(ts_holds_gil,         "thread_state.holds_gil")  /* 3.15+ */                                 \
+    X(ts_thread_id,         "thread_state.thread_id")                                              \
+    X(ts_native_thread_id,  "thread_state.native_thread_id")  /* 3.11+ */                          \
+    X(ts_datastack_chunk,   "thread_state.datastack_chunk")  /* 3.11+ */                           \
+    X(ts_datastack_top,     "")  /* 3.11+ */                                                       \
+    /* Frames: PyFrameObject (3.8-3.10), _PyInterpreterFrame (3.11+) */                            \
+    X(fr_back,              "interpreter_frame.previous")                                          \
+    X(fr_code,              "interpreter_frame.executable")                                        \
+    X(fr_instr,             "interpreter_frame.instr_ptr")                                         \
+    X(fr_localsplus,        "interpreter_frame.localsplus")                                        \
+    X(fr_owner,             "interpreter_frame.owner")  /* 3.11+ */                                \
+    X(fr_is_entry,          "")  /* 3.11 */                                                        \
+    X(fr_size,              "")                                                                    \
+    X(fr_lasti_scale,       "")  /* bytes per f_lasti unit, 3.8-3.10 */                            \
+    X(fr_owner_generator,   "")  /* FRAME_OWNED_BY_GENERATOR, 3.11+ */                             \
+    X(fr_owner_shim,        "")  /* the first owner of no Python code, 3.12+ */                    \
+    X(fr_tag_bits,          "")  /* _PyStackRef tag bits of f_executable */                        \
+    /* PyCodeObject */                                                                             \
+    X(co_filename,          "code_object.filename")                                                \
+    X(co_name,              "code_object.name")                                                    \
+    X(co_qualname,          "code_object.qualname")  /* 3.11+ */                                   \
+    X(co_linetable,         "code_object.linetable")                                               \
+    X(co_linetable_format,  "")  /* 8: co_lnotab, 10: PEP 626, 11: locations */                    \
+    X(co_code,              "code_object.co_code_adaptive")                                        \
+    X(co_varnames,          "code_object.localsplusnames")                                         \
+    X(co_localspluskinds,   "code_object.localspluskinds")  /* 3.11+ */                            \
+    X(co_nlocals,           "")                                                                    \
+    X(co_firsttraceable,    "")  /* 3.11+ */                                                       \
+    X(co_firstlineno,       "code_object.firstlineno")                                             \
+    X(co_argcount,          "code_object.argcount")                                                \
+    X(co_flags,             "")                                                                    \
+    /* Objects */                                                                                  \
+    X(ob_type,              "=pyobject.ob_type")                                                   \
+    X(var_size,             "=tuple_object.ob_size")                                               \
+    X(tp_name,              "type_object.tp_name")                                                 \
+    X(tp_basicsize,         "type_object.tp_basicsize")                                            \
+    X(tp_flags,             "type_object.tp_flags")                                                \
+    X(tp_dictoffset,        "type_object.tp_dictoffset")                                           \
+    X(ht_cached_keys,       "heap_type_object.ht_cached_keys")                                     \
+    X(managed_dict,         "")  /* bytes before the object, 3.11+ */                              \
+    X(managed_values,       "")  /* 3.11 */                                                        \
+    X(managed_tagged,       "")  /* 3.12: values tagged in the dict slot */                        \
+    X(values_array,         "")  /* of PyDictValues, 3.11+ */                                      \
+    X(values_valid,         "")  /* 3.13+ */                                                       \
+    X(tuple_item,           "=tuple_object.ob_item")                                               \
+    X(list_item,            "=list_object.ob_item")                                                \
+    X(dict_used,            "")                                                                    \
+    X(dict_keys,            "dict_object.ma_keys")                                                 \
+    X(dict_values,          "dict_object.ma_values")                                               \
+    X(dk_size,              "")                                                                    \
+    X(dk_log2_index_bytes,  "")  /* 3.11+ */                                                       \
+    X(dk_kind,              "")  /* 3.11+ */                                                       \
+    X(dk_nentries,          "")                                                                    \
+    X(dk_indices,           "")                                                                    \
+    X(set_used,             "set_object.used")                                                     \
+    X(set_mask,             "set_object.mask")                                                     \
+    X(set_table,            "set_object.table")                                                    \
+    X(float_fval,           "=float_object.ob_fval")                                               \
+    X(long_tag,             "long_object.lv_tag")                                                  \
+    X(long_tag_shift,       "")  /* 3.12+: lv_tag's non-size bits */                               \
+    X(long_digit,           "long_object.ob_digit")                                                \
+    X(bytes_sval,           "=bytes_object.ob_sval")                                               \
+    X(unicode_state,        "=unicode_object.state")                                               \
+    X(unicode_length,       "unicode_object.length")                                               \
+    X(unicode_ascii_size,   "unicode_object.asciiobject_size")                                     \
+    X(unicode_compact_size, "unicode_object.compactunicodeobject_size")                            \
+    X(cell_ref,             "")                                                                    \
+    X(mod_dict,             "")
+// clang-format on
 
 struct py_layout {
     int minor;
-#define PY_LAYOUT_DECLARE(name) uint32_t name;
+#define PY_LAYOUT_DECLARE(name, debug) uint32_t name;
     PY_LAYOUT_FIELDS(PY_LAYOUT_DECLARE)
 #undef PY_LAYOUT_DECLARE
 };
 
+/* Whether a field exists in this version. */
+static inline int layout_has(uint32_t field)
+{
+    return field != PY_ABSENT;
+}
+
 /* The shipped table for 3.minor, or NULL if pytop has none. */
 const struct py_layout *layout_for(int minor);
 
-/* Print a layout as "field value" lines, in the probe's format. */
+/* The newest minor version pytop has a table for. */
+int layout_newest_minor(void);
+
+/* Print a layout as "field value" lines ("absent" for PY_ABSENT). */
 void layout_print(const struct py_layout *lay);
 
-/* On 3.13+: read the target's _Py_DebugOffsets at runtime_addr and update
- * *lay with them. Fails (PT_E_UNSUPPORTED) if the cookie is missing or the
- * offsets are implausible. */
-int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64_t runtime_addr,
-                               struct pt_error *err);
+/* On 3.13+: read the target's _Py_DebugOffsets at debug_addr and update
+ * *lay with them, for a target of version hex `version` (PY_VERSION_HEX).
+ * Fails with PT_E_NOTPYTHON while the runtime is not initialized,
+ * PT_E_UNSUPPORTED (naming the version) if the build is free-threaded or
+ * the offsets do not have the shape pytop knows. */
+int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64_t debug_addr,
+                               uint32_t version, struct pt_error *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * python/linetable: bytecode offset -> source line. See linetable.h.
  *
- * Every format CPython 3.8-3.13 uses is a run-length code read from the start:
+ * Every format CPython 3.8-3.15 uses is a run-length code read from the start:
  * each entry advances an address and moves a running line number, and the
  * answer is the line of the entry whose range holds the offset. So all three
  * decoders are one forward pass that stops at that entry, with no state and no
@@ -131,7 +131,7 @@ static int loctable_line(const uint8_t *t, size_t len, int firstlineno, int offs
 
 int linetable_line(int minor, const uint8_t *table, size_t len, int firstlineno, int offset)
 {
-    if (minor < 8 || minor > 13)
+    if (minor < 8 || minor > LINETABLE_NEWEST_FORMAT_MINOR)
         return -1;
     if (table == NULL)
         len = 0;

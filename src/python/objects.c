@@ -36,7 +36,7 @@ static int rd_u64(struct py_target *t, uint64_t addr, uint64_t *v)
 
 static int type_of(struct py_target *t, uint64_t obj, uint64_t *type)
 {
-    return rd_u64(t, obj + 8, type);
+    return rd_u64(t, obj + t->lay.ob_type, type);
 }
 
 static int type_name(struct py_target *t, uint64_t type, char *buf, size_t size)
@@ -75,7 +75,7 @@ static int keys_view(struct py_target *t, uint64_t keys, struct dict_view *v)
     if (nentries < 0 || nentries > DICT_ENTRIES_MAX)
         return -1;
     v->nentries = nentries;
-    if (lay->minor >= 11) {
+    if (layout_has(lay->dk_kind)) { /* 3.11+ */
         unsigned log2_index_bytes = head[lay->dk_log2_index_bytes];
         unsigned kind = head[lay->dk_kind];
         if (log2_index_bytes > 40)
@@ -97,10 +97,11 @@ static int keys_view(struct py_target *t, uint64_t keys, struct dict_view *v)
     return 0;
 }
 
-/* The values array of a split dict or of inline values. */
+/* The values array of a split dict or of inline values (PyDictValues:
+ * from 3.13 a header of four bytes comes first). */
 static uint64_t values_array(struct py_target *t, uint64_t values)
 {
-    return t->lay.minor >= 13 ? values + 8 : values;
+    return values + t->lay.values_array;
 }
 
 static int dict_view(struct py_target *t, uint64_t dict, struct dict_view *v)
@@ -159,26 +160,25 @@ static int obj_getattr(struct py_target *t, uint64_t obj, const char *name, uint
     uint64_t type, flags;
     if (type_of(t, obj, &type) != 0 || rd_u64(t, type + lay->tp_flags, &flags) != 0)
         return -1;
-    if (lay->minor >= 11 && (flags & TPFLAGS_MANAGED_DICT)) {
-        uint64_t slot;
-        if (rd_u64(t, obj - 24, &slot) != 0)
+    if (layout_has(lay->managed_dict) && (flags & TPFLAGS_MANAGED_DICT)) {
+        /* 3.11+: a dict pointer before the object, or values that share
+         * the class's keys (Include/internal/pycore_object.h). */
+        uint64_t slot, values = 0;
+        if (rd_u64(t, obj - lay->managed_dict, &slot) != 0)
             return -1;
-        if (lay->minor == 12 && (slot & 1)) {
-            /* PyDictOrValues tagged as values. */
-        } else if (slot != 0) {
+        if (layout_has(lay->managed_tagged) && (slot & 1))
+            values = slot + 1; /* 3.12's PyDictOrValues: values as (pointer - 1) */
+        else if (slot != 0)
             return dict_get_str(t, slot, name, value);
-        }
-        uint64_t values = 0;
-        if (lay->minor == 11) {
-            if (rd_u64(t, obj - 32, &values) != 0)
-                return -1;
-        } else if (lay->minor == 12) {
-            values = slot + 1; /* 3.12 tags values as (pointer - 1) */
-        } else if (flags & TPFLAGS_INLINE_VALUES) {
+        else if (layout_has(lay->managed_values) && rd_u64(t, obj - lay->managed_values, &values) != 0)
+            return -1; /* 3.11: the values pointer, a word further */
+        if (values == 0 && layout_has(lay->values_valid) && (flags & TPFLAGS_INLINE_VALUES)) {
+            /* 3.13+: values inline after the object, while valid. */
             uint64_t basicsize;
             uint8_t valid;
             if (rd_u64(t, type + lay->tp_basicsize, &basicsize) != 0 ||
-                remote_read(&t->mem, obj + basicsize + 3, &valid, 1) != 0 || !valid)
+                remote_read(&t->mem, obj + basicsize + lay->values_valid, &valid, 1) != 0 ||
+                !valid)
                 return -1;
             values = obj + basicsize;
         }
@@ -204,11 +204,13 @@ static int obj_getattr(struct py_target *t, uint64_t obj, const char *name, uint
 static int long_digits(struct py_target *t, uint64_t obj, uint32_t *digits, int max, int *neg)
 {
     int64_t tag;
-    if (remote_read(&t->mem, obj + 16, &tag, 8) != 0)
+    if (remote_read(&t->mem, obj + t->lay.long_tag, &tag, 8) != 0)
         return -1;
     int64_t n;
-    if (t->lay.minor >= 12) {
-        n = (int64_t)((uint64_t)tag >> 3);
+    if (layout_has(t->lay.long_tag_shift)) {
+        /* 3.12+: lv_tag holds the size above its non-size bits, and the
+         * sign (2: negative) in its two lowest (Include/cpython/longintrepr.h). */
+        n = (int64_t)((uint64_t)tag >> t->lay.long_tag_shift);
         *neg = (tag & 3) == 2;
     } else {
         *neg = tag < 0;
@@ -413,24 +415,25 @@ static void repr_dict(struct py_target *t, uint64_t obj, struct sbuf *b, int dep
 static void repr_set(struct py_target *t, uint64_t obj, const char *tname, struct sbuf *b,
                      int depth)
 {
-    /* PySetObject: fill, used, mask, table at 16, 24, 32, 40; entries are
-     * (key, hash). */
-    uint64_t f[4];
-    if (remote_read(&t->mem, obj + 16, f, sizeof f) != 0 || f[2] > (1u << 20)) {
+    /* PySetObject: entries are (key, hash). */
+    const struct py_layout *lay = &t->lay;
+    uint64_t used, mask, table;
+    if (rd_u64(t, obj + lay->set_used, &used) != 0 || rd_u64(t, obj + lay->set_mask, &mask) != 0 ||
+        rd_u64(t, obj + lay->set_table, &table) != 0 || mask > (1u << 20)) {
         sb_puts(b, "{?}");
         return;
     }
     int frozen = strcmp(tname, "frozenset") == 0;
-    if (f[1] == 0) {
+    if (used == 0) {
         sb_puts(b, frozen ? "frozenset()" : "set()");
         return;
     }
     sb_puts(b, frozen ? "frozenset({" : "{");
     int shown = 0;
-    for (uint64_t i = 0; i <= f[2] && !b->full; i++) {
+    for (uint64_t i = 0; i <= mask && !b->full; i++) {
         uint64_t key;
         char kt[32];
-        if (rd_u64(t, f[3] + 16 * i, &key) != 0)
+        if (rd_u64(t, table + 16 * i, &key) != 0)
             break;
         uint64_t ktype;
         if (key == 0 || type_of(t, key, &ktype) != 0 || type_name(t, ktype, kt, sizeof kt) != 0 ||
@@ -487,7 +490,7 @@ static void repr_into(struct py_target *t, uint64_t obj, struct sbuf *b, int dep
         int64_t n;
         uint64_t items = obj + lay->tuple_item;
         int is_list = tname[0] == 'l';
-        if (remote_read(&t->mem, obj + 16, &n, 8) != 0 || n < 0 ||
+        if (remote_read(&t->mem, obj + lay->var_size, &n, 8) != 0 || n < 0 ||
             (is_list && rd_u64(t, obj + lay->list_item, &items) != 0)) {
             sb_puts(b, "?");
             return;
@@ -545,7 +548,7 @@ void pyobj_thread_names(struct py_target *t, const struct py_sample *s, char (*n
     if (rd_u64(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0 ||
         rd_u64(t, interp + lay->is_modules, &modules) != 0 ||
         dict_get_str(t, modules, "threading", &threading) != 0 ||
-        rd_u64(t, threading + 16, &mdict) != 0 || /* PyModuleObject.md_dict */
+        rd_u64(t, threading + lay->mod_dict, &mdict) != 0 ||
         dict_get_str(t, mdict, "_active", &active) != 0)
         return;
     struct dict_view v;
@@ -583,14 +586,15 @@ void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
         return;
     if (remote_read(&t->mem, f->addr + lay->fr_localsplus, values, (size_t)n * 8) != 0)
         goto out;
-    if (lay->minor >= 11 &&
-        pybytes_read(&t->mem, lay, code->kinds, kinds, sizeof kinds, &nkinds) != 0)
+    int have_kinds = layout_has(lay->co_localspluskinds); /* 3.11+ */
+    if (have_kinds && pybytes_read(&t->mem, lay, code->kinds, kinds, sizeof kinds, &nkinds) != 0)
         goto out;
     for (int i = 0; i < n; i++) {
-        if (values[i] == 0)
+        /* 3.14+: locals are _PyStackRefs; a tagged int is no object. */
+        uint64_t value = values[i] & ~(uint64_t)lay->fr_tag_bits;
+        if (value == 0 || (lay->fr_tag_bits && (values[i] & lay->fr_tag_bits) == lay->fr_tag_bits))
             continue;
-        uint64_t value = values[i];
-        if (lay->minor >= 11) {
+        if (have_kinds) {
             unsigned kind = (size_t)i < nkinds ? kinds[i] : 0;
             if (!(kind & (CO_FAST_LOCAL | CO_FAST_CELL)))
                 continue;

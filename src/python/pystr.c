@@ -139,7 +139,7 @@ int pybytes_read(struct remote *mem, const struct py_layout *lay, uint64_t addr,
                  size_t max, size_t *len)
 {
     int64_t size;
-    if (addr == 0 || remote_read(mem, addr + 16, &size, sizeof size) != 0 || size < 0)
+    if (addr == 0 || remote_read(mem, addr + lay->var_size, &size, sizeof size) != 0 || size < 0)
         return -1;
     *len = (size_t)size;
     size_t want = (size_t)size < max ? (size_t)size : max;

@@ -22,10 +22,6 @@
 #include "python/target.h"
 #include "util.h"
 
-/* 3.11+ frame owners (enum _frameowner). */
-#define FRAME_OWNED_BY_GENERATOR 1
-#define FRAME_OWNED_BY_CSTACK    3
-
 /* The most of one data stack chunk read in one go. */
 #define CHUNK_READ_MAX (1u << 20)
 #define ARENA_MAX      (8u << 20)
@@ -234,9 +230,8 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
             return 0;
         }
         int lasti = load_i32(buf, lay->fr_instr);
-        int offset =
-            lay->minor >= 10 ? (lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * 2) : lasti;
-        int line = code_line(&t->codes, code, lay->minor, offset);
+        int offset = lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * (int)lay->fr_lasti_scale;
+        int line = code_line(&t->codes, code, (int)lay->co_linetable_format, offset);
         int rc = add_frame(t, s, th, code, line, frame, (uint32_t)th->nframes);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
@@ -245,9 +240,10 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
     return 0;
 }
 
-/* 3.11+: _PyInterpreterFrame chain. */
+/* 3.11+: _PyInterpreterFrame chain, from frame to the thread's base frame
+ * (3.15+; 0 before: the chain ends with a NULL previous). */
 static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, struct py_thread *th,
-                                   uint64_t frame)
+                                   uint64_t frame, uint64_t base)
 {
     const struct py_layout *lay = &t->lay;
     struct cycle_check cyc = {0, 1, 0};
@@ -259,7 +255,13 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
         need = lay->fr_owner + 1;
     if (need > sizeof scratch)
         return -1;
-    while (frame != 0) {
+    while (frame != base) {
+        if (frame == 0) {
+            /* 3.15: a chain that ends before the thread's base frame was
+             * read while it changed (Include/cpython/pystate.h). */
+            th->torn = visited > 0;
+            return 0;
+        }
         if (++visited > 2 * PY_MAX_DEPTH) {
             th->truncated = 1;
             return 0;
@@ -273,18 +275,22 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
         }
         uint64_t back = load_u64(f, lay->fr_back);
         int owner = f[lay->fr_owner];
-        if (owner == FRAME_OWNED_BY_CSTACK && lay->minor >= 12) {
-            /* 3.12+: each call of the eval loop starts with this shim. */
+        if (layout_has(lay->fr_owner_shim) && owner >= (int)lay->fr_owner_shim) {
+            /* 3.12+: each call of the eval loop starts with a frame that
+             * runs no Python code (3.12-3.13: FRAME_OWNED_BY_CSTACK; 3.14+
+             * an entry frame owned by the interpreter, f_executable None). */
             group++;
             frame = back;
             continue;
         }
         /* 3.11: the first frame a call of the eval loop runs says so
-         * (is_entry, the byte before owner); the next frame is another's. */
+         * (is_entry); the next frame is another's. */
         uint32_t this_group = group;
-        if (lay->minor == 11 && f[lay->fr_owner - 1] != 0)
+        if (layout_has(lay->fr_is_entry) && f[lay->fr_is_entry] != 0)
             group++;
-        uint64_t code_addr = load_u64(f, lay->fr_code);
+        /* 3.14+: f_executable is a _PyStackRef, tagged in its low bits
+         * (Include/internal/pycore_stackref.h). */
+        uint64_t code_addr = load_u64(f, lay->fr_code) & ~(uint64_t)lay->fr_tag_bits;
         uint64_t instr = load_u64(f, lay->fr_instr);
         uint32_t code;
         if (code_cache_get(&t->codes, &t->mem, lay, code_addr, &code) != 0) {
@@ -299,11 +305,11 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
         const struct py_code *pc = code_cache_at(&t->codes, code);
         /* A frame still being set up (before its first traceable
          * instruction) is not shown, as CPython's own walkers do. */
-        if (owner != FRAME_OWNED_BY_GENERATOR && offset / 2 < pc->firsttraceable) {
+        if (owner != (int)lay->fr_owner_generator && offset / 2 < pc->firsttraceable) {
             frame = back;
             continue;
         }
-        int line = code_line(&t->codes, code, lay->minor, (int)offset);
+        int line = code_line(&t->codes, code, (int)lay->co_linetable_format, (int)offset);
         int rc = add_frame(t, s, th, code, line, frame, this_group);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
@@ -400,11 +406,12 @@ static uint64_t gil_holder_interp(struct py_target *t, uint64_t gil)
     return load_i32(g, lay->gil_locked) ? load_u64(g, lay->gil_last_holder) : 0;
 }
 
-static uint32_t max_u32(const uint32_t *v, size_t n)
+/* The largest of the fields this version has. */
+static uint32_t max_field(const uint32_t *v, size_t n)
 {
     uint32_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (v[i] > m)
+        if (layout_has(v[i]) && v[i] > m)
             m = v[i];
     return m;
 }
@@ -417,9 +424,10 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
                         int64_t interp_index, uint64_t holder, int cached, struct pt_error *err)
 {
     const struct py_layout *lay = &t->lay;
-    const uint32_t fields[] = {lay->ts_next, lay->ts_frame, lay->ts_thread_id,
-                               lay->ts_native_thread_id, lay->ts_datastack_chunk + 8};
-    uint32_t need = max_u32(fields, sizeof fields / sizeof fields[0]) + 8;
+    const uint32_t fields[] = {lay->ts_next,          lay->ts_frame,          lay->ts_thread_id,
+                               lay->ts_native_thread_id, lay->ts_datastack_chunk, lay->ts_datastack_top,
+                               lay->ts_base_frame,     lay->ts_holds_gil};
+    uint32_t need = max_field(fields, sizeof fields / sizeof fields[0]) + 8;
     uint8_t ts[512];
     struct cycle_check cyc = {0, 1, 0};
     int first_thread = s->nthreads;
@@ -440,12 +448,19 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
         th->tstate = tstate;
         th->interp_id = interp_index;
         th->pthread = load_u64(ts, lay->ts_thread_id);
-        th->tid = lay->ts_native_thread_id ? (pid_t)load_i32(ts, lay->ts_native_thread_id) : 0;
-        th->gil = holder != 0 && holder == tstate;
+        th->tid = layout_has(lay->ts_native_thread_id)
+                      ? (pid_t)load_i32(ts, lay->ts_native_thread_id)
+                      : 0;
+        /* 3.15+: each thread says whether it holds the GIL. */
+        if (layout_has(lay->ts_holds_gil))
+            th->gil = load_i32(ts, lay->ts_holds_gil) != 0;
+        else
+            th->gil = holder != 0 && holder == tstate;
+        s->gil_locked |= th->gil;
         uint64_t frame = load_u64(ts, lay->ts_frame);
         int rc;
-        if (lay->minor >= 11) {
-            if (lay->cf_current_frame != 0 || lay->minor <= 12) {
+        if (layout_has(lay->fr_owner)) {
+            if (layout_has(lay->cf_current_frame)) {
                 /* 3.11-3.12: tstate->cframe->current_frame. */
                 uint64_t cframe = frame;
                 frame = 0;
@@ -454,8 +469,9 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
                     th->torn = 1;
             }
             frames_begin(t, load_u64(ts, lay->ts_datastack_chunk),
-                         load_u64(ts, lay->ts_datastack_chunk + 8));
-            rc = walk_interpreter_frames(t, s, th, frame);
+                         load_u64(ts, lay->ts_datastack_top));
+            uint64_t base = layout_has(lay->ts_base_frame) ? load_u64(ts, lay->ts_base_frame) : 0;
+            rc = walk_interpreter_frames(t, s, th, frame, base);
         } else {
             rc = walk_frame_objects(t, s, th, frame);
         }
@@ -495,6 +511,13 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* 3.12-3.14 keep the GIL holder in each interpreter's GIL state (3.8-3.11
+ * in the runtime, 3.15+ in each thread state). */
+static int gil_per_interp(const struct py_layout *lay)
+{
+    return layout_has(lay->is_gil_ptr) && !layout_has(lay->ts_holds_gil);
+}
+
 /* Read the interpreter list into t->interps. 0, or -1 with err. */
 static int read_interps(struct py_target *t, struct pt_error *err)
 {
@@ -512,7 +535,7 @@ static int read_interps(struct py_target *t, struct pt_error *err)
                                     {interp + lay->is_tstate_head, &e.threads, 8},
                                     {interp + lay->is_gil_ptr, &e.gil, 8}};
         if (n >= PY_MAX_INTERPRETERS || cycle_step(&cyc, interp) ||
-            remote_readv(&t->mem, iov, lay->is_gil_ptr ? 3 : 2) != 0)
+            remote_readv(&t->mem, iov, gil_per_interp(lay) ? 3 : 2) != 0)
             return sample_fail(t, err, PT_E_TORN, "interpreter list");
         if (n < INTERP_CACHE_MAX)
             t->interps[n] = e;
@@ -553,7 +576,7 @@ static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error
     s->gil_locked = 0;
     int fail = 0;
     uint64_t runtime_holder = 0;
-    if (lay->rt_tstate_current != 0) {
+    if (layout_has(lay->rt_tstate_current)) {
         runtime_holder = gil_holder_runtime(t, err, &fail);
         if (fail)
             return -1;
@@ -576,12 +599,12 @@ static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error
         rc = 0;
         for (int index = 0; index < t->ninterps && rc == 0; index++) {
             const struct interp_entry *e = &t->interps[index];
-            uint64_t holder = lay->is_gil_ptr ? gil_holder_interp(t, e->gil) : runtime_holder;
+            uint64_t holder = gil_per_interp(lay) ? gil_holder_interp(t, e->gil) : runtime_holder;
             if (holder != 0)
                 s->gil_locked = 1;
             int from = s->nthreads;
             rc = walk_threads(t, s, e->threads, index, holder, cached, err);
-            if (rc == 0 && lay->ts_native_thread_id == 0)
+            if (rc == 0 && !layout_has(lay->ts_native_thread_id))
                 fill_tids_from_pthreads(t, s, from);
         }
         int torn = 0;

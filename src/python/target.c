@@ -17,15 +17,22 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
     if (python_probe(pid, &t->ver, &t->bin, err) != 0)
         return -1;
     const struct py_layout *lay = layout_for(t->ver.minor);
+    /* A version after the newest pytop knows is read with the newest table,
+     * corrected by its own debug offsets, if those have the shape pytop
+     * knows (layout_apply_debug_offsets says so by name otherwise). */
+    if (lay == NULL && t->ver.minor > layout_newest_minor() && t->ver.hex != 0)
+        lay = layout_for(layout_newest_minor());
     if (lay == NULL)
         return pt_error_set(err, PT_E_UNSUPPORTED,
                             "Python %d.%d is not supported (PID %d; supported: %s)", t->ver.major,
                             t->ver.minor, (int)pid, PY_SUPPORTED_TEXT);
     t->lay = *lay;
+    t->lay.minor = t->ver.minor;
     if (remote_open(&t->mem, pid, err) != 0)
         return -1;
-    if (t->ver.minor >= 13 &&
-        layout_apply_debug_offsets(&t->lay, &t->mem, t->bin.runtime_addr, err) != 0) {
+    /* 3.13+ publish _Py_DebugOffsets at the start of the runtime. */
+    if (t->ver.minor >= 13 && layout_apply_debug_offsets(&t->lay, &t->mem, t->bin.runtime_addr,
+                                                         t->ver.hex, err) != 0) {
         remote_close(&t->mem);
         return -1;
     }

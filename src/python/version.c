@@ -22,8 +22,12 @@
 
 void py_version_format(const struct py_version *v, char *buf, unsigned size)
 {
+    unsigned level = (v->hex >> 4) & 0xf, serial = v->hex & 0xf;
+    const char *tag = level == 0xA ? "a" : level == 0xB ? "b" : level == 0xC ? "rc" : NULL;
     if (v->micro < 0) /* only the minor version is known (from a file name) */
         snprintf(buf, size, "%d.%d", v->major, v->minor);
+    else if (v->hex != 0 && tag != NULL)
+        snprintf(buf, size, "%d.%d.%d%s%u", v->major, v->minor, v->micro, tag, serial);
     else
         snprintf(buf, size, "%d.%d.%d", v->major, v->minor, v->micro);
 }
@@ -105,8 +109,12 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
         st->named = named;
         st->have_named = 1;
     }
+    /* From 3.14 the runtime (its debug offsets first) is the section
+     * .PyRuntime too, for debuggers of binaries without the symbol
+     * (Python/pylifecycle.c, GENERATE_DEBUG_SECTION). */
     uint64_t runtime_sym;
-    if (elf_lookup(&ef, "_PyRuntime", &runtime_sym, NULL) != 0) {
+    if (elf_lookup(&ef, "_PyRuntime", &runtime_sym, NULL) != 0 &&
+        elf_section_address(&ef, ".PyRuntime", &runtime_sym, NULL) != 0) {
         elf_close(&ef);
         return 0;
     }
@@ -138,8 +146,10 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
         ver->major = (int)(hex >> 24) & 0xff;
         ver->minor = (int)(hex >> 16) & 0xff;
         ver->micro = (int)(hex >> 8) & 0xff;
+        ver->hex = hex;
     } else if (have_name) {
         *ver = named;
+        ver->hex = 0;
         if (!have_micro)
             ver->micro = 0;
     } else {
@@ -216,7 +226,7 @@ int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struc
                             (int)pid);
     }
     if (ver->major != 3 || ver->minor < PY_SUPPORTED_MIN_MINOR ||
-        ver->minor > PY_SUPPORTED_MAX_MINOR)
+        (ver->minor > PY_SUPPORTED_MAX_MINOR && ver->hex == 0))
         return unsupported(err, pid, ver);
     return 0;
 }

@@ -16,6 +16,7 @@
 
 struct py_version {
     int major, minor, micro;
+    uint32_t hex; /* Py_Version (PY_VERSION_HEX, 3.11+), 0 if not known */
 };
 
 struct py_binary {
@@ -26,17 +27,20 @@ struct py_binary {
     uint64_t code_type;    /* address of PyCode_Type, 0 if not found */
 };
 
-/* The lowest and highest versions pytop reads. */
+/* The lowest and highest versions pytop reads. A later version that
+ * publishes its Py_Version is tried through its _Py_DebugOffsets
+ * (python/target). */
 #define PY_SUPPORTED_MIN_MINOR 8
-#define PY_SUPPORTED_MAX_MINOR 13
-#define PY_SUPPORTED_TEXT      "3.8, 3.9, 3.10, 3.11, 3.12, 3.13"
+#define PY_SUPPORTED_MAX_MINOR 15
+#define PY_SUPPORTED_TEXT      "3.8-3.15"
 
 /* Find the interpreter of pid and its version. Errors: PT_E_NOPROC,
  * PT_E_PERM, PT_E_NOTPYTHON (no libpython / _PyRuntime), PT_E_UNSUPPORTED
- * (a Python outside 3.8-3.13, version still filled in). bin may be NULL. */
+ * (a Python before 3.8, or after 3.15 without Py_Version; version still
+ * filled in). bin may be NULL. */
 int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struct pt_error *err);
 
-/* "3.12.1" into buf. */
+/* "3.12.1" ("3.15.0b1" for a pre-release) into buf. */
 void py_version_format(const struct py_version *v, char *buf, unsigned size);
 
 #endif

@@ -174,23 +174,43 @@ static int parse_version(const char *s, size_t len, int *major, int *minor, int 
     return 0;
 }
 
-int elf_find_python_version(const struct elf_file *ef, int want_minor, int *major, int *minor,
-                            int *micro)
+/* The first section called name whose bytes are in the file, or NULL. */
+static const Elf64_Shdr *section_named(const struct elf_file *ef, const char *name)
 {
     const Elf64_Ehdr *eh = elf_header(ef);
     if (eh == NULL)
-        return -1;
+        return NULL;
     const Elf64_Shdr *shstr = elf_section(ef, eh->e_shstrndx);
     if (shstr == NULL || !in_bounds(ef, shstr->sh_offset, shstr->sh_size))
-        return -1;
+        return NULL;
     for (unsigned i = 0; i < eh->e_shnum; i++) {
         const Elf64_Shdr *sh = elf_section(ef, i);
         if (sh == NULL || sh->sh_name >= shstr->sh_size)
             continue;
         const char *secname = (const char *)ef->data + shstr->sh_offset + sh->sh_name;
-        if (strncmp(secname, ".rodata", shstr->sh_size - sh->sh_name) != 0 ||
-            !in_bounds(ef, sh->sh_offset, sh->sh_size))
-            continue;
+        if (strncmp(secname, name, shstr->sh_size - sh->sh_name) == 0 &&
+            (sh->sh_type == SHT_NOBITS || in_bounds(ef, sh->sh_offset, sh->sh_size)))
+            return sh;
+    }
+    return NULL;
+}
+
+int elf_section_address(const struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size)
+{
+    const Elf64_Shdr *sh = section_named(ef, name);
+    if (sh == NULL)
+        return -1;
+    *addr = sh->sh_addr;
+    if (size)
+        *size = sh->sh_size;
+    return 0;
+}
+
+int elf_find_python_version(const struct elf_file *ef, int want_minor, int *major, int *minor,
+                            int *micro)
+{
+    const Elf64_Shdr *sh = section_named(ef, ".rodata");
+    if (sh != NULL && sh->sh_type != SHT_NOBITS) {
         /* PY_VERSION is a string of its own, unless the linker merged it
          * into the tail of a longer one (".../versions/3.8.18"): with the
          * minor known, a tail after '/', '-' or ' ' counts too. */

@@ -1,45 +1,56 @@
 /*
  * Layout probe: compiled against one CPython's internal headers
- * (-DPy_BUILD_CORE), it prints the offsets that pytop's shipped layout
- * table (src/python/layout.c) must hold for that version, one
- * "field value" pair per line. tests/check-layouts compares the two.
- * pytop itself never needs these headers.
+ * (-DPy_BUILD_CORE), it prints what pytop's layout table
+ * (src/python/layouts.inc) must hold for that version, one "field value"
+ * line each, "absent" for a field the version does not have.
+ * tests/layout/generate turns the output into the table, and
+ * tests/check-layouts compares the two. pytop itself never needs these
+ * headers.
  */
 #define Py_BUILD_CORE 1
 #include <Python.h>
 #include <stddef.h>
 #include <stdio.h>
-#if PY_MINOR_VERSION >= 8
 #include <internal/pycore_pystate.h>
-#endif
 #if PY_MINOR_VERSION >= 9
 #include <internal/pycore_interp.h>
 #include <internal/pycore_runtime.h>
+#endif
+#if PY_MINOR_VERSION >= 10
+#include <internal/pycore_moduleobject.h>
 #endif
 #if PY_MINOR_VERSION >= 11
 #include <internal/pycore_frame.h>
 #include <internal/pycore_code.h>
 #include <internal/pycore_dict.h>
+#include <internal/pycore_object.h>
 #else
 #include <frameobject.h>
 #endif
-#if PY_MINOR_VERSION == 10 || PY_MINOR_VERSION == 9 || PY_MINOR_VERSION == 8
-#include <dictobject.h>
+#if PY_MINOR_VERSION >= 12
+#include <internal/pycore_long.h>
+#endif
+#if PY_MINOR_VERSION >= 14
+#include <internal/pycore_interpframe.h>
+#include <internal/pycore_stackref.h>
+#include <internal/pycore_tstate.h>
 #endif
 
 #define P(name, value) printf("%s %ld\n", name, (long)(value))
+#define A(name)        printf("%s absent\n", name)
 
 int main(void)
 {
+    printf("version %s\n", PY_VERSION);
     P("minor", PY_MINOR_VERSION);
+
+    /* _PyRuntime and PyInterpreterState */
     P("rt_interp_head", offsetof(_PyRuntimeState, interpreters.head));
 #if PY_MINOR_VERSION <= 11
     P("rt_tstate_current", offsetof(_PyRuntimeState, gilstate.tstate_current));
-    P("rt_gil", offsetof(_PyRuntimeState, ceval.gil));
-    P("is_gil_ptr", 0);
+    A("is_gil_ptr");
 #else
-    P("rt_tstate_current", 0);
-    P("rt_gil", 0);
+    A("rt_tstate_current");
     P("is_gil_ptr", offsetof(PyInterpreterState, ceval.gil));
 #endif
     P("gil_last_holder", offsetof(struct _gil_runtime_state, last_holder));
@@ -47,35 +58,50 @@ int main(void)
     P("is_next", offsetof(PyInterpreterState, next));
 #if PY_MINOR_VERSION >= 11
     P("is_tstate_head", offsetof(PyInterpreterState, threads.head));
+#else
+    P("is_tstate_head", offsetof(PyInterpreterState, tstate_head));
+#endif
 #if PY_MINOR_VERSION >= 12
     P("is_modules", offsetof(PyInterpreterState, imports.modules));
 #else
     P("is_modules", offsetof(PyInterpreterState, modules));
 #endif
-#else
-    P("is_tstate_head", offsetof(PyInterpreterState, tstate_head));
-    P("is_modules", offsetof(PyInterpreterState, modules));
-#endif
+
+    /* PyThreadState */
     P("ts_next", offsetof(PyThreadState, next));
     P("ts_interp", offsetof(PyThreadState, interp));
 #if PY_MINOR_VERSION >= 13
     P("ts_frame", offsetof(PyThreadState, current_frame));
-    P("cf_current_frame", 0);
+    A("cf_current_frame");
 #elif PY_MINOR_VERSION >= 11
     P("ts_frame", offsetof(PyThreadState, cframe));
     P("cf_current_frame", offsetof(_PyCFrame, current_frame));
 #else
     P("ts_frame", offsetof(PyThreadState, frame));
-    P("cf_current_frame", 0);
+    A("cf_current_frame");
+#endif
+#if PY_MINOR_VERSION >= 15
+    P("ts_base_frame", offsetof(PyThreadState, base_frame));
+    /* 3.13 and 3.14 have holds_gil too, but publish it in no debug
+     * offsets: pytop reads their GIL state instead. */
+    P("ts_holds_gil", offsetof(PyThreadState, holds_gil));
+#else
+    A("ts_base_frame");
+    A("ts_holds_gil");
 #endif
     P("ts_thread_id", offsetof(PyThreadState, thread_id));
 #if PY_MINOR_VERSION >= 11
     P("ts_native_thread_id", offsetof(PyThreadState, native_thread_id));
-#else
-    P("ts_native_thread_id", 0);
-#endif
-#if PY_MINOR_VERSION >= 11
     P("ts_datastack_chunk", offsetof(PyThreadState, datastack_chunk));
+    P("ts_datastack_top", offsetof(PyThreadState, datastack_top));
+#else
+    A("ts_native_thread_id");
+    A("ts_datastack_chunk");
+    A("ts_datastack_top");
+#endif
+
+    /* Frames */
+#if PY_MINOR_VERSION >= 11
     P("fr_back", offsetof(_PyInterpreterFrame, previous));
 #if PY_MINOR_VERSION >= 13
     P("fr_code", offsetof(_PyInterpreterFrame, f_executable));
@@ -86,51 +112,111 @@ int main(void)
 #endif
     P("fr_localsplus", offsetof(_PyInterpreterFrame, localsplus));
     P("fr_owner", offsetof(_PyInterpreterFrame, owner));
-    P("fr_size", offsetof(_PyInterpreterFrame, localsplus));
+#if PY_MINOR_VERSION == 11
+    P("fr_is_entry", offsetof(_PyInterpreterFrame, is_entry));
 #else
-    P("ts_datastack_chunk", 0);
+    A("fr_is_entry");
+#endif
+    P("fr_size", offsetof(_PyInterpreterFrame, localsplus));
+    A("fr_lasti_scale");
+    P("fr_owner_generator", FRAME_OWNED_BY_GENERATOR);
+#if PY_MINOR_VERSION >= 14
+    /* 3.14 runs each call of the eval loop from an entry frame owned by
+     * the interpreter (FRAME_OWNED_BY_CSTACK, 4, is after it). */
+    P("fr_owner_shim", FRAME_OWNED_BY_INTERPRETER);
+    P("fr_tag_bits", Py_TAG_BITS);
+#elif PY_MINOR_VERSION >= 12
+    P("fr_owner_shim", FRAME_OWNED_BY_CSTACK);
+    P("fr_tag_bits", 0);
+#else
+    A("fr_owner_shim");
+    P("fr_tag_bits", 0);
+#endif
+#else
     P("fr_back", offsetof(PyFrameObject, f_back));
     P("fr_code", offsetof(PyFrameObject, f_code));
     P("fr_instr", offsetof(PyFrameObject, f_lasti));
     P("fr_localsplus", offsetof(PyFrameObject, f_localsplus));
-    P("fr_owner", 0);
+    A("fr_owner");
+    A("fr_is_entry");
     P("fr_size", sizeof(PyFrameObject));
+    /* 3.10 counts f_lasti in code units (bpo-27129), 3.8-3.9 in bytes. */
+    P("fr_lasti_scale", PY_MINOR_VERSION == 10 ? sizeof(_Py_CODEUNIT) : 1);
+    A("fr_owner_generator");
+    A("fr_owner_shim");
+    P("fr_tag_bits", 0);
 #endif
+
+    /* PyCodeObject */
     P("co_filename", offsetof(PyCodeObject, co_filename));
     P("co_name", offsetof(PyCodeObject, co_name));
 #if PY_MINOR_VERSION >= 11
     P("co_qualname", offsetof(PyCodeObject, co_qualname));
     P("co_linetable", offsetof(PyCodeObject, co_linetable));
+    P("co_linetable_format", 11); /* PEP 657 locations */
     P("co_code", offsetof(PyCodeObject, co_code_adaptive));
     P("co_varnames", offsetof(PyCodeObject, co_localsplusnames));
     P("co_localspluskinds", offsetof(PyCodeObject, co_localspluskinds));
     P("co_nlocals", offsetof(PyCodeObject, co_nlocalsplus));
     P("co_firsttraceable", offsetof(PyCodeObject, _co_firsttraceable));
-#elif PY_MINOR_VERSION == 10
-    P("co_qualname", 0);
-    P("co_linetable", offsetof(PyCodeObject, co_linetable));
-    P("co_code", offsetof(PyCodeObject, co_code));
-    P("co_varnames", offsetof(PyCodeObject, co_varnames));
-    P("co_localspluskinds", 0);
-    P("co_nlocals", offsetof(PyCodeObject, co_nlocals));
-    P("co_firsttraceable", 0);
 #else
-    P("co_qualname", 0);
+    A("co_qualname");
+#if PY_MINOR_VERSION == 10
+    P("co_linetable", offsetof(PyCodeObject, co_linetable));
+    P("co_linetable_format", 10); /* PEP 626 */
+#else
     P("co_linetable", offsetof(PyCodeObject, co_lnotab));
+    P("co_linetable_format", 8);
+#endif
     P("co_code", offsetof(PyCodeObject, co_code));
     P("co_varnames", offsetof(PyCodeObject, co_varnames));
-    P("co_localspluskinds", 0);
+    A("co_localspluskinds");
     P("co_nlocals", offsetof(PyCodeObject, co_nlocals));
-    P("co_firsttraceable", 0);
+    A("co_firsttraceable");
 #endif
     P("co_firstlineno", offsetof(PyCodeObject, co_firstlineno));
     P("co_argcount", offsetof(PyCodeObject, co_argcount));
     P("co_flags", offsetof(PyCodeObject, co_flags));
+
+    /* Objects */
+    P("ob_type", offsetof(PyObject, ob_type));
+    P("var_size", offsetof(PyVarObject, ob_size));
     P("tp_name", offsetof(PyTypeObject, tp_name));
     P("tp_basicsize", offsetof(PyTypeObject, tp_basicsize));
     P("tp_flags", offsetof(PyTypeObject, tp_flags));
     P("tp_dictoffset", offsetof(PyTypeObject, tp_dictoffset));
     P("ht_cached_keys", offsetof(PyHeapTypeObject, ht_cached_keys));
+#if PY_MINOR_VERSION >= 11
+    /* Objects/object.c: the dict (3.12: dict or values) pointer sits
+     * three words before the object, 3.11's values pointer four. */
+#if PY_MINOR_VERSION == 12
+    P("managed_dict", 3 * sizeof(PyObject *)); /* _PyObject_DictOrValuesPointer */
+#else
+    P("managed_dict", -MANAGED_DICT_OFFSET);
+#endif
+#if PY_MINOR_VERSION == 11
+    P("managed_values", 4 * sizeof(PyObject *));
+#else
+    A("managed_values");
+#endif
+#if PY_MINOR_VERSION == 12
+    P("managed_tagged", 1); /* PyDictOrValues: values tagged by bit 0 */
+#else
+    A("managed_tagged");
+#endif
+    P("values_array", offsetof(PyDictValues, values));
+#if PY_MINOR_VERSION >= 13
+    P("values_valid", offsetof(PyDictValues, valid));
+#else
+    A("values_valid");
+#endif
+#else
+    A("managed_dict");
+    A("managed_values");
+    A("managed_tagged");
+    A("values_array");
+    A("values_valid");
+#endif
     P("tuple_item", offsetof(PyTupleObject, ob_item));
     P("list_item", offsetof(PyListObject, ob_item));
     P("dict_used", offsetof(PyDictObject, ma_used));
@@ -147,15 +233,22 @@ int main(void)
      * struct _dictkeysobject is refcnt, size, lookup, usable, nentries,
      * indices[] (all pointer-sized). */
     P("dk_size", 8);
-    P("dk_log2_index_bytes", 0);
-    P("dk_kind", 0);
+    A("dk_log2_index_bytes");
+    A("dk_kind");
     P("dk_nentries", 32);
     P("dk_indices", 40);
 #endif
+    P("set_used", offsetof(PySetObject, used));
+    P("set_mask", offsetof(PySetObject, mask));
+    P("set_table", offsetof(PySetObject, table));
     P("float_fval", offsetof(PyFloatObject, ob_fval));
 #if PY_MINOR_VERSION >= 12
+    P("long_tag", offsetof(PyLongObject, long_value.lv_tag));
+    P("long_tag_shift", NON_SIZE_BITS);
     P("long_digit", offsetof(PyLongObject, long_value.ob_digit));
 #else
+    P("long_tag", offsetof(PyVarObject, ob_size)); /* the sign is the size's */
+    A("long_tag_shift");
     P("long_digit", offsetof(PyLongObject, ob_digit));
 #endif
     P("bytes_sval", offsetof(PyBytesObject, ob_sval));
@@ -164,6 +257,12 @@ int main(void)
     P("unicode_ascii_size", sizeof(PyASCIIObject));
     P("unicode_compact_size", sizeof(PyCompactUnicodeObject));
     P("cell_ref", offsetof(PyCellObject, ob_ref));
-    P("gen_frame", 0);
+#if PY_MINOR_VERSION >= 10
+    P("mod_dict", offsetof(PyModuleObject, md_dict));
+#else
+    /* Objects/moduleobject.c keeps PyModuleObject to itself before 3.10:
+     * PyObject_HEAD, then md_dict. */
+    P("mod_dict", 16);
+#endif
     return 0;
 }
