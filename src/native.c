@@ -72,6 +72,8 @@ struct native {
     uint64_t gen, clock;
     struct user_regs_struct regs;
     uint64_t ips[NATIVE_MAX_DEPTH]; /* the calls (return addresses - 1) */
+    uint64_t sps[NATIVE_MAX_DEPTH]; /* each frame's stack pointer: its own
+                                     * stack is [sps[i], sps[i + 1]) */
     struct native_sym syms[NATIVE_MAX_DEPTH];
     int depth;
     uint64_t eval_start, eval_end; /* _PyEval_EvalFrameDefault; 0, 0 unknown */
@@ -528,8 +530,9 @@ int native_unwind(struct native *n, pid_t tid, struct pt_error *err)
         return pt_error_set(err, PT_E_READ, "cannot unwind thread %d", (int)tid);
     int rc;
     do {
-        unw_word_t ip;
-        if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 || ip == 0)
+        unw_word_t ip, sp;
+        if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 || ip == 0 ||
+            unw_get_reg(&c, UNW_REG_SP, &sp) != 0)
             break;
         /* A return address points after the call: name the call. */
         uint64_t at = n->depth == 0 ? ip : ip - 1;
@@ -540,6 +543,7 @@ int native_unwind(struct native *n, pid_t tid, struct pt_error *err)
         if (sym->function == NULL && sym->module[0] != '\0' && unw_get_proc_info(&c, &pi) == 0 &&
             pi.start_ip <= at && at - pi.start_ip <= sym->offset)
             sym->offset -= at - pi.start_ip; /* no name: the function's start, not the ip */
+        n->sps[n->depth] = sp;
         n->ips[n->depth++] = at;
         rc = unw_step(&c);
     } while (rc > 0 && n->depth < NATIVE_MAX_DEPTH);
@@ -590,9 +594,19 @@ int native_merge(struct native *n, const struct py_sample *s, const struct py_th
     if (!n->eval_looked)
         find_eval(n);
     unsigned char is_eval[NATIVE_MAX_DEPTH];
-    for (int i = 0; i < n->depth; i++)
+    const uint64_t *entry = &s->entries[th->first_entry];
+    for (int i = 0; i < n->depth; i++) {
         is_eval[i] =
             n->eval_end > n->eval_start && n->ips[i] >= n->eval_start && n->ips[i] < n->eval_end;
+        /* 3.12+: a call of the eval loop keeps its entry frame on its own
+         * C stack (Python/ceval.c, entry_frame): the native frame whose
+         * stack holds one is the eval loop, even where no symbol says so
+         * (a stripped build whose loop was split into hot and cold parts
+         * by PGO, as Debian's 3.13+). */
+        uint64_t lo = n->sps[i], hi = i + 1 < n->depth ? n->sps[i + 1] : UINT64_MAX;
+        for (int e = 0; e < th->nentries && !is_eval[i]; e++)
+            is_eval[i] = entry[e] >= lo && entry[e] < hi;
+    }
     return native_merge_frames(n->syms, is_eval, n->depth, &s->frames[th->first], th->first,
                                th->nframes, all, out, max);
 }

@@ -89,7 +89,7 @@ struct remote;
     X(managed_dict,         "")  /* bytes before the object, 3.11+ */                              \
     X(managed_values,       "")  /* 3.11 */                                                        \
     X(managed_tagged,       "")  /* 3.12: values tagged in the dict slot */                        \
-    X(values_array,         "")  /* of PyDictValues, 3.11+ */                                      \
+    X(values_array,         "")  /* in what ma_values points to */                                 \
     X(values_valid,         "")  /* 3.13+ */                                                       \
     X(tuple_item,           "=tuple_object.ob_item")                                               \
     X(list_item,            "=list_object.ob_item")                                                \

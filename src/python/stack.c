@@ -40,6 +40,7 @@ void py_sample_free(struct py_sample *s)
 {
     free(s->threads);
     free(s->frames);
+    free(s->entries);
     memset(s, 0, sizeof *s);
 }
 
@@ -66,7 +67,24 @@ static struct py_thread *push_thread(struct py_sample *s)
     struct py_thread *th = &s->threads[s->nthreads++];
     memset(th, 0, sizeof *th);
     th->first = s->nframes;
+    th->first_entry = s->nentries;
     return th;
+}
+
+/* Note the entry frame of an eval loop call; -1 when out of memory. */
+static int push_entry(struct py_sample *s, struct py_thread *th, uint64_t addr)
+{
+    if (s->nentries == s->entries_cap) {
+        int ncap = s->entries_cap ? s->entries_cap * 2 : 64;
+        uint64_t *nv = realloc(s->entries, (size_t)ncap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        s->entries = nv;
+        s->entries_cap = ncap;
+    }
+    s->entries[s->nentries++] = addr;
+    th->nentries++;
+    return 0;
 }
 
 static struct py_frame *push_frame(struct py_sample *s)
@@ -280,6 +298,8 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
              * runs no Python code (3.12-3.13: FRAME_OWNED_BY_CSTACK; 3.14+
              * an entry frame owned by the interpreter, f_executable None). */
             group++;
+            if (push_entry(s, th, frame) != 0)
+                return -1;
             frame = back;
             continue;
         }
@@ -573,6 +593,7 @@ static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error
     }
     s->nthreads = 0;
     s->nframes = 0;
+    s->nentries = 0;
     s->gil_locked = 0;
     int fail = 0;
     uint64_t runtime_holder = 0;
@@ -595,6 +616,7 @@ static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error
         }
         s->nthreads = 0;
         s->nframes = 0;
+        s->nentries = 0;
         s->gil_locked = 0;
         rc = 0;
         for (int index = 0; index < t->ninterps && rc == 0; index++) {

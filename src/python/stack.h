@@ -43,6 +43,8 @@ struct py_thread {
     int truncated;     /* deeper than PY_MAX_DEPTH */
     int first;         /* index of its innermost frame in py_sample.frames */
     int nframes;
+    int first_entry;   /* 3.12+: its eval loop calls' entry frames, innermost */
+    int nentries;      /* first, at py_sample.entries[first_entry...] */
 };
 
 struct py_sample {
@@ -50,6 +52,10 @@ struct py_sample {
     int nthreads, threads_cap;
     struct py_frame *frames;
     int nframes, frames_cap;
+    /* Addresses of the frames that start each call of the eval loop
+     * (3.12+; on the C stack, inside that call's native frame). */
+    uint64_t *entries;
+    int nentries, entries_cap;
     int gil_locked; /* some thread holds the GIL */
 };
 

@@ -214,7 +214,7 @@ int main(void)
     A("managed_dict");
     A("managed_values");
     A("managed_tagged");
-    A("values_array");
+    P("values_array", 0); /* a split dict's ma_values is the array itself */
     A("values_valid");
 #endif
     P("tuple_item", offsetof(PyTupleObject, ob_item));
