@@ -1,6 +1,7 @@
 /*
  * cmd_dump: `pytop dump`: every thread's current Python stack, once, for
- * each selected process.
+ * each selected process. With -s the root named by -p may be a shell that
+ * is not Python: its Python descendants present now are dumped.
  */
 #include "config.h"
 
@@ -14,6 +15,24 @@
 #include "remote/pause.h"
 #include "remote/task.h"
 #include "select.h"
+
+/* -s -p PID, PID not Python: 0 if it has Python descendants now, else
+ * the error saying it has none. */
+static int require_python(const struct select_result *sel, struct pt_error *err)
+{
+    if (select_count_python(sel) > 0)
+        return 0;
+    for (size_t i = 0; i < sel->n; i++) {
+        if (!sel->notpython[i])
+            continue;
+        char name[64];
+        task_name(sel->pids[i], name, sizeof name);
+        return pt_error_set(err, PT_E_NOTPYTHON,
+                            "PID %d (%s) is not a Python process and has no Python descendants",
+                            (int)sel->pids[i], name);
+    }
+    return 0;
+}
 
 /* A torn read of a running target is retried a few times before giving
  * up: the target is never stopped, so its stacks move while read. */
@@ -90,14 +109,20 @@ int cmd_dump(const struct options *opt, struct pt_error *err)
     int rc = select_keep_python(&sel, err);
     if (rc == 0)
         rc = select_require_one(&sel, err);
+    if (rc == 0)
+        rc = require_python(&sel, err);
+    int dumped = 0;
     for (size_t i = 0; rc == 0 && i < sel.n; i++) {
-        if (i > 0)
+        if (sel.notpython[i])
+            continue;
+        if (dumped++ > 0)
             fputc('\n', stdout);
         struct pt_error one;
         if (dump_one(sel.pids[i], opt, &one) != 0) {
             /* A worker that exits between selection and reading is skipped
-             * with a note; the first process failing is an error. */
-            if (i > 0 && (one.code == PT_E_GONE || one.code == PT_E_NOPROC)) {
+             * with a note; the first chosen process failing is an error. */
+            if ((dumped > 1 || sel.descendant[i]) &&
+                (one.code == PT_E_GONE || one.code == PT_E_NOPROC)) {
                 fprintf(stdout, "Process %d: exited while being read\n", (int)sel.pids[i]);
                 continue;
             }

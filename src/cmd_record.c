@@ -1,7 +1,9 @@
 /*
  * cmd_record: `pytop record`: sample without a screen until the duration
  * ends, Ctrl-C / SIGTERM / SIGHUP, or every target exits, then write the
- * profile atomically. Whatever ends it, what was sampled is written.
+ * profile atomically. Whatever ends it, what was sampled is written; only
+ * when -s waited under a root that is not Python and no Python process
+ * ever appeared is there nothing to write, and that is an error.
  */
 #include "config.h"
 
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "launch.h"
@@ -110,6 +113,31 @@ static void print_summary(const char *path, const struct profile_stats *st, doub
     fprintf(stderr, "%s%s\n", why[0] ? "; " : "", why);
 }
 
+/* -s under a root that is not Python, and no Python process came before
+ * the recording ended (why_ended: the sampler's reason, "" if it did not
+ * finish by itself): the one-line error, for there is no profile. */
+static int nothing_appeared(struct sampler *sampler, const struct options *opt,
+                            const char *why_ended, struct pt_error *err)
+{
+    char root[128];
+    struct pt_error unreadable;
+    if (!sampler_waiting(sampler, root, sizeof root, &unreadable))
+        return 0;
+    char why[400];
+    if (why_ended[0])
+        snprintf(why, sizeof why, "%s", why_ended);
+    else if (stop_signal)
+        snprintf(why, sizeof why, "stopped by %s before a Python process appeared under %s",
+                 stop_signal == SIGINT ? "Ctrl-C" : strsignal(stop_signal), root);
+    else
+        snprintf(why, sizeof why, "no Python process appeared under %s within %g s (-d)", root,
+                 opt->duration);
+    /* A Python that could not be read was the only one: say which. */
+    if (unreadable.code != PT_OK)
+        return pt_error_set(err, unreadable.code, "%s: nothing to write; %s", why, unreadable.msg);
+    return pt_error_set(err, PT_E_NOTPYTHON, "%s: nothing to write", why);
+}
+
 int cmd_record(const struct options *opt, struct pt_error *err)
 {
     const char *path = opt->output ? opt->output : "profile.svg";
@@ -155,19 +183,33 @@ int cmd_record(const struct options *opt, struct pt_error *err)
         return -1;
     }
     time_t started = time(NULL);
-    char why[256] = "";
+    char root[128];
+    /* Nothing else shows until the recording ends: say what it waits for. */
+    if (sampler_waiting(sampler, root, sizeof root, NULL) && isatty(STDERR_FILENO))
+        fprintf(stderr, "pytop: %s is not Python: waiting for Python processes under it...\n",
+                root);
+    char why[256] = "", ended[256] = "";
     for (;;) {
         if (stop_signal) {
             snprintf(why, sizeof why, "stopped by %s",
                      stop_signal == SIGINT ? "Ctrl-C" : strsignal(stop_signal));
             break;
         }
-        if (sampler_finished(sampler, why, sizeof why))
+        if (sampler_finished(sampler, why, sizeof why)) {
+            snprintf(ended, sizeof ended, "%s", why);
             break;
+        }
         if (opt->duration > 0 && sampler_elapsed(sampler) >= opt->duration)
             break;
         struct timespec nap = {0, 20 * 1000 * 1000};
         nanosleep(&nap, NULL);
+    }
+    if (nothing_appeared(sampler, opt, ended, err) != 0) {
+        sampler_free(sampler);
+        launch_stop(launched, 2);
+        profile_free(&prof);
+        select_result_free(&sel);
+        return -1;
     }
     double duration = sampler_elapsed(sampler);
     struct profile_meta meta;

@@ -50,7 +50,6 @@ struct top {
     const struct options *opt;
     struct select_result sel; /* what is sampled now */
     pid_t launched;           /* the command pytop started, 0 if none */
-    int sel_launched;         /* sel.pids[0] is that command (main_pid its Python) */
     pid_t main_pid;           /* the process the header is about */
     pid_t server_master;      /* `a`: the master whose workers are followed */
     struct sampler_config cfg;
@@ -120,7 +119,6 @@ static int top_targets(struct top *t, struct pt_error *err)
     int rc = launch_targets(t->opt, logfd, &t->sel, &t->launched, &t->main_pid, err);
     if (logfd >= 0)
         close(logfd);
-    t->sel_launched = t->launched != 0;
     return rc;
 }
 
@@ -177,7 +175,6 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     t->prof = prof;
     t->cfg = cfg;
     t->cfg.pids = t->sel.pids;
-    t->sel_launched = launched;
     t->main_pid = main_pid;
     t->exited = 0;
     t->thread = 0;
@@ -187,7 +184,10 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     snprintf(t->view.threads, sizeof t->view.threads, "all");
     snprintf(t->view.h.target, sizeof t->view.h.target, "PID %d", (int)main_pid);
     struct pt_error rerr;
-    if (master != 0) {
+    char root[128];
+    if (sampler_waiting(sampler, root, sizeof root, NULL)) {
+        t->view.h.role[0] = '\0'; /* a shell: the header says what it waits for */
+    } else if (master != 0) {
         char role[64];
         if (roles_describe_pid(master, role, sizeof role, &rerr) != 0)
             snprintf(role, sizeof role, "PID %d", (int)master);
@@ -197,6 +197,9 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     }
     return 0;
 }
+
+/* The header's threads, CPU and RSS add up at most this many processes. */
+#define TOP_HEADER_PIDS 256
 
 static void top_header(struct top *t, const struct profile_stats *st)
 {
@@ -221,10 +224,12 @@ static void top_header(struct top *t, const struct profile_stats *st)
     int found = 0;
     if (t->procs != NULL)
         proc_table_refresh(t->procs, NULL);
-    for (size_t i = 0; i < t->sel.n; i++) {
-        pid_t pid = t->sel.pids[i];
-        if (t->sel_launched && i == 0)
-            pid = t->main_pid;
+    /* What the sampler attached: with -s, also the workers (or the Python
+     * processes of a shell) that started since. */
+    pid_t pids[TOP_HEADER_PIDS];
+    int npids = sampler_pids(t->sampler, pids, TOP_HEADER_PIDS);
+    for (int i = 0; i < npids; i++) {
+        pid_t pid = pids[i];
         count_threads(pid, &running, &total);
         const struct proc_info *p = t->procs ? proc_table_find(t->procs, pid) : NULL;
         if (p != NULL) {
@@ -422,6 +427,10 @@ static int top_stacks_source(void *ctx, char ***lines, size_t *n, struct pt_erro
     *n = 0;
     if (t->sampler == NULL)
         return pt_error_set(err, PT_E_GONE, "no stacks: nothing is sampled any more");
+    char root[128];
+    if (sampler_waiting(t->sampler, root, sizeof root, NULL))
+        return pt_error_set(err, PT_E_GONE, "no stacks yet: no Python process under %s so far",
+                            root);
     char *text = sampler_dump(t->sampler, 2000, err);
     if (text == NULL)
         return -1;
@@ -635,11 +644,13 @@ static void top_loop(struct top *t)
     for (;;) {
         double now = monotonic_s();
         if (!t->exited && t->sampler != NULL) {
-            char why[256];
+            char why[256], root[128];
             if (sampler_finished(t->sampler, why, sizeof why)) {
                 t->exited = 1;
-                snprintf(t->view.banner, sizeof t->view.banner,
-                         "%s \u2014 data kept, s saves, q quits", why);
+                /* A shell that never started Python left no data. */
+                int none = sampler_waiting(t->sampler, root, sizeof root, NULL);
+                snprintf(t->view.banner, sizeof t->view.banner, "%s \u2014 %sq quits", why,
+                         none ? "" : "data kept, s saves, ");
                 refresh_now = 1;
             }
         }

@@ -15,7 +15,6 @@
 
 #include "proc/proc.h"
 #include "python/target.h"
-#include "python/version.h"
 #include "remote/mem.h"
 
 int launch_start(char *const *argv, int out_fd, pid_t *pid, struct pt_error *err)
@@ -76,8 +75,7 @@ int launch_exited(pid_t pid, int *status)
     return got < 0 && errno == ECHILD;
 }
 
-int launch_wait_python(pid_t pid, double timeout, int any_descendant, pid_t *python,
-                       struct pt_error *err)
+int launch_wait_python(pid_t pid, double timeout, pid_t *python, struct pt_error *err)
 {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -95,34 +93,15 @@ int launch_wait_python(pid_t pid, double timeout, int any_descendant, pid_t *pyt
         }
         if (err->code == PT_E_PERM)
             return -1;
-        if (any_descendant) {
-            struct pt_error ignored;
-            struct proc_table *t = proc_table_new(&ignored);
-            pid_t *desc = NULL;
-            ssize_t n = t ? proc_descendants(t, pid, &desc) : 0;
-            for (ssize_t i = 0; i < n; i++) {
-                struct py_version v;
-                if (python_probe(desc[i], &v, NULL, &ignored) == 0) {
-                    *python = desc[i];
-                    free(desc);
-                    proc_table_free(t);
-                    return 0;
-                }
-            }
-            free(desc);
-            if (t)
-                proc_table_free(t);
-        }
         clock_gettime(CLOCK_MONOTONIC, &now);
         double waited =
             (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
         if (waited >= timeout) {
             if (err->code == PT_E_NOTPYTHON)
                 return pt_error_set(err, PT_E_NOTPYTHON,
-                                    "the command (PID %d) is not a Python program%s", (int)pid,
-                                    any_descendant ? " and started none"
-                                                   : "; add -s to profile the Python "
-                                                     "processes it starts");
+                                    "the command (PID %d) is not a Python program; add -s to "
+                                    "profile the Python processes it starts",
+                                    (int)pid);
             return -1;
         }
         struct timespec nap = {0, 20 * 1000 * 1000};
@@ -187,10 +166,17 @@ int launch_targets(const struct options *opt, int out_fd, struct select_result *
                                 "give either -p/-P or a command after --, not both");
         if (launch_start(opt->cmd_argv, out_fd, launched, err) != 0)
             return -1;
-        double timeout = opt->wait > 0 ? opt->wait : 10;
-        if (launch_wait_python(*launched, timeout, opt->subprocesses, python, err) != 0)
-            return -1;
         pid_t chosen = *launched;
+        if (opt->subprocesses) {
+            /* The command is the root of what is profiled, Python or not
+             * (a shell script that starts Python later): the sampler
+             * waits for Python processes under it. */
+            *python = chosen;
+            return select_build(&chosen, 1, 1, NULL, sel, err);
+        }
+        double timeout = opt->wait > 0 ? opt->wait : 10;
+        if (launch_wait_python(*launched, timeout, python, err) != 0)
+            return -1;
         return select_build(&chosen, 1, 0, NULL, sel, err);
     }
     if (select_targets(opt, sel, err) != 0)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,17 +59,29 @@ struct starget {
     int nthreads, cap;
 };
 
+/* A process of the tree that is not (readable) Python, as last looked at. */
+struct rejected {
+    pid_t pid;
+    int tries; /* looks so far (a process caught while it starts is not Python yet) */
+    dev_t dev; /* its executable then: an exec (a shell's child becoming */
+    ino_t ino; /* python) makes it worth looking at again */
+};
+
 struct sampler {
     pthread_t thread;
     struct sampler_config cfg;
     pid_t *roots;
+    unsigned char *waiting; /* per root: not attached yet, for it was not Python */
+    pid_t wait_root;        /* the first such root, 0 if none; for messages: */
+    char wait_name[64];     /* ... its short name ("bash") */
+    char wait_cmdline[512];
+    struct pt_error unreadable; /* the last process found that is a Python
+                                 * pytop cannot read (PT_OK if none) */
     struct profile *prof;
     pthread_mutex_t lock; /* guards targets[] against sampler_describe */
     struct starget **targets;
     int ntargets, cap;
-    pid_t *rejected; /* descendants that are not (readable) Python ... */
-    int *tries;      /* ... after this many looks (a process caught while it
-                      * starts is not Python yet) */
+    struct rejected *rejected;
     int nrejected, rejected_cap;
     struct py_sample sample;
     uint32_t stack[PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2];
@@ -320,60 +333,137 @@ static void target_release(struct starget *tg)
 /* Looks at a descendant that is not Python before giving up on it. */
 #define REJECT_AFTER 5
 
+/* The executable of pid (0, 0 if unreadable). */
+static void exe_of(pid_t pid, dev_t *dev, ino_t *ino)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    if (stat(path, &st) != 0)
+        st.st_dev = 0, st.st_ino = 0;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+}
+
 static int known_pid(struct sampler *s, pid_t pid)
 {
     for (int i = 0; i < s->ntargets; i++)
         if (s->targets[i]->py.pid == pid && s->targets[i]->alive)
             return 1;
-    for (int i = 0; i < s->nrejected; i++)
-        if (s->rejected[i] == pid)
-            return s->tries[i] >= REJECT_AFTER;
+    for (int i = 0; i < s->nrejected; i++) {
+        struct rejected *r = &s->rejected[i];
+        if (r->pid != pid)
+            continue;
+        if (r->tries < REJECT_AFTER)
+            return 0;
+        dev_t dev;
+        ino_t ino;
+        exe_of(pid, &dev, &ino);
+        if (dev == r->dev && ino == r->ino)
+            return 1;
+        r->tries = 0; /* it ran another program since: look again */
+        r->dev = dev;
+        r->ino = ino;
+        return 0;
+    }
     return 0;
 }
 
-static void reject(struct sampler *s, pid_t pid)
+/* Remember that pid is not a Python pytop can read (err says why). */
+static void reject(struct sampler *s, pid_t pid, const struct pt_error *err)
 {
+    if (err->code == PT_E_UNSUPPORTED || err->code == PT_E_PERM) {
+        pthread_mutex_lock(&s->lock);
+        s->unreadable = *err;
+        pthread_mutex_unlock(&s->lock);
+    }
     for (int i = 0; i < s->nrejected; i++)
-        if (s->rejected[i] == pid) {
-            s->tries[i]++;
+        if (s->rejected[i].pid == pid) {
+            s->rejected[i].tries++;
             return;
         }
     if (s->nrejected == s->rejected_cap) {
         int ncap = s->rejected_cap ? s->rejected_cap * 2 : 16;
-        pid_t *nv = realloc(s->rejected, (size_t)ncap * sizeof *nv);
+        struct rejected *nv = realloc(s->rejected, (size_t)ncap * sizeof *nv);
         if (nv == NULL)
             return;
         s->rejected = nv;
-        int *nt = realloc(s->tries, (size_t)ncap * sizeof *nt);
-        if (nt == NULL)
-            return;
-        s->tries = nt;
         s->rejected_cap = ncap;
     }
-    s->tries[s->nrejected] = 1;
-    s->rejected[s->nrejected++] = pid;
+    struct rejected *r = &s->rejected[s->nrejected++];
+    r->pid = pid;
+    r->tries = 1;
+    exe_of(pid, &r->dev, &r->ino);
 }
 
-/* -s: attach descendants that appeared since the last look. */
+/* Attach pid if it is a Python process not seen yet. 1 if attached. */
+static int follow_one(struct sampler *s, pid_t pid)
+{
+    struct pt_error err;
+    if (known_pid(s, pid))
+        return 0;
+    if (target_add(s, pid, &err) == 0)
+        return 1;
+    if (err.code != PT_E_GONE && err.code != PT_E_NOPROC)
+        reject(s, pid, &err);
+    return 0;
+}
+
+/* Forget the rejected processes that exited: a shell script starts many
+ * short-lived ones, and each look goes through the list. */
+static void forget_exited(struct sampler *s, const struct proc_table *pt)
+{
+    int k = 0;
+    for (int i = 0; i < s->nrejected; i++)
+        if (proc_table_find(pt, s->rejected[i].pid) != NULL)
+            s->rejected[k++] = s->rejected[i];
+    s->nrejected = k;
+}
+
+/* -s: attach descendants that appeared since the last look, and a root
+ * that was not Python and now is (it exec'd python). */
 static void follow_descendants(struct sampler *s)
 {
     struct pt_error err;
     struct proc_table *pt = proc_table_new(&err);
     if (pt == NULL)
         return;
+    forget_exited(s, pt);
     for (int r = 0; r < s->cfg.nroots; r++) {
+        if (s->waiting[r] && follow_one(s, s->roots[r]))
+            s->waiting[r] = 0;
         pid_t *desc = NULL;
         ssize_t n = proc_descendants(pt, s->roots[r], &desc);
-        for (ssize_t i = 0; i < n; i++) {
-            if (known_pid(s, desc[i]))
-                continue;
-            if (target_add(s, desc[i], &err) != 0 && err.code != PT_E_GONE &&
-                err.code != PT_E_NOPROC)
-                reject(s, desc[i]);
-        }
+        for (ssize_t i = 0; i < n; i++)
+            follow_one(s, desc[i]);
         free(desc);
     }
     proc_table_free(pt);
+}
+
+/* Whether a root that is not Python still runs: -s waits for its Python
+ * descendants as long as it does. */
+static int roots_waiting(struct sampler *s)
+{
+    for (int r = 0; r < s->cfg.nroots; r++)
+        if (s->waiting[r] && !remote_process_gone(s->roots[r]))
+            return 1;
+    return 0;
+}
+
+/* Why sampling ended, every target and waited-for root being gone. */
+static void finished_why(struct sampler *s)
+{
+    int last = s->ntargets ? (int)s->targets[s->ntargets - 1]->py.pid : 0;
+    if (s->wait_root != 0 && s->ntargets == 0)
+        snprintf(s->why, sizeof s->why, "PID %d (%s) exited without starting a Python process",
+                 (int)s->wait_root, s->wait_name);
+    else if (s->wait_root != 0)
+        snprintf(s->why, sizeof s->why, "the process tree of PID %d exited", (int)s->wait_root);
+    else if (s->ntargets == 1)
+        snprintf(s->why, sizeof s->why, "PID %d exited", last);
+    else
+        snprintf(s->why, sizeof s->why, "every target exited (last: PID %d)", last);
 }
 
 /* --- sampling --- */
@@ -600,16 +690,15 @@ static void *sampler_main(void *arg)
         profile_tick(s->prof, elapsed, alive, gil);
         if (atomic_load(&s->dump_wanted))
             serve_dump(s);
-        if (s->cfg.subprocesses && ts_diff(&now, &last_follow) >= 1.0) {
+        double follow_every = alive ? SAMPLER_FOLLOW_S : SAMPLER_FOLLOW_WAITING_S;
+        if (s->cfg.subprocesses && ts_diff(&now, &last_follow) >= follow_every) {
             follow_descendants(s);
             last_follow = now;
             for (int i = 0; i < s->ntargets; i++)
                 alive += s->targets[i]->alive;
         }
-        if (alive == 0) {
-            snprintf(s->why, sizeof s->why,
-                     s->ntargets == 1 ? "PID %d exited" : "every target exited (last: PID %d)",
-                     s->ntargets ? (int)s->targets[s->ntargets - 1]->py.pid : 0);
+        if (alive == 0 && !roots_waiting(s)) {
+            finished_why(s);
             atomic_store(&s->finished, 1);
             break;
         }
@@ -673,7 +762,8 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
     pthread_cond_init(&s->dump_done, NULL);
     py_sample_init(&s->sample);
     s->roots = calloc((size_t)cfg->nroots + 1, sizeof *s->roots);
-    if (s->roots == NULL) {
+    s->waiting = calloc((size_t)cfg->nroots + 1, 1);
+    if (s->roots == NULL || s->waiting == NULL) {
         sampler_free(s);
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     }
@@ -681,18 +771,29 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
     s->cfg.roots = s->roots;
     s->cfg.pids = NULL;
     for (int i = 0; i < cfg->npids; i++) {
-        if (target_add(s, cfg->pids[i], err) != 0) {
-            int is_root = 0;
-            for (int r = 0; r < cfg->nroots; r++)
-                is_root |= cfg->roots[r] == cfg->pids[i];
-            if (is_root || !cfg->subprocesses) {
-                sampler_free(s);
-                return -1;
+        if (target_add(s, cfg->pids[i], err) == 0)
+            continue;
+        int root = -1;
+        for (int r = 0; r < cfg->nroots && root < 0; r++)
+            if (cfg->roots[r] == cfg->pids[i])
+                root = r;
+        if (root >= 0 && cfg->subprocesses && err->code == PT_E_NOTPYTHON) {
+            /* A shell that starts Python later: wait for it (or for the
+             * root itself to exec python). */
+            s->waiting[root] = 1;
+            if (s->wait_root == 0) {
+                s->wait_root = cfg->pids[i];
+                task_name(s->wait_root, s->wait_name, sizeof s->wait_name);
+                task_cmdline(s->wait_root, s->wait_cmdline, sizeof s->wait_cmdline);
             }
-            reject(s, cfg->pids[i]);
+        } else if (root >= 0 || !cfg->subprocesses) {
+            sampler_free(s);
+            return -1;
         }
+        reject(s, cfg->pids[i], err);
     }
-    if (s->ntargets == 0) {
+    pt_error_clear(err);
+    if (s->ntargets == 0 && s->wait_root == 0) {
         sampler_free(s);
         return pt_error_set(err, PT_E_NOTPYTHON, "no Python process to sample");
     }
@@ -734,8 +835,8 @@ void sampler_free(struct sampler *s)
         target_release(s->targets[i]);
     free(s->targets);
     free(s->rejected);
-    free(s->tries);
     free(s->roots);
+    free(s->waiting);
     py_sample_free(&s->sample);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->dump_lock);
@@ -776,6 +877,9 @@ void sampler_describe(struct sampler *s, char *target, size_t tsize, char *pytho
 {
     pthread_mutex_lock(&s->lock);
     target[0] = python[0] = '\0';
+    if (s->ntargets == 0 && s->wait_root != 0)
+        snprintf(target, tsize, "waiting for Python processes under PID %d (%s)", (int)s->wait_root,
+                 s->wait_cmdline);
     size_t tl = 0, pl = 0;
     for (int i = 0; i < s->ntargets; i++) {
         const struct starget *tg = s->targets[i];
@@ -798,4 +902,26 @@ void sampler_describe(struct sampler *s, char *target, size_t tsize, char *pytho
         snprintf(target, tsize, "%d processes (PIDs %s)", s->ntargets, list);
     }
     pthread_mutex_unlock(&s->lock);
+}
+
+int sampler_waiting(struct sampler *s, char *root, size_t size, struct pt_error *unreadable)
+{
+    pthread_mutex_lock(&s->lock);
+    int waiting = s->ntargets == 0 && s->wait_root != 0;
+    if (waiting)
+        snprintf(root, size, "PID %d (%s)", (int)s->wait_root, s->wait_name);
+    if (unreadable != NULL)
+        *unreadable = s->unreadable;
+    pthread_mutex_unlock(&s->lock);
+    return waiting;
+}
+
+int sampler_pids(struct sampler *s, pid_t *pids, int max)
+{
+    pthread_mutex_lock(&s->lock);
+    int n = s->ntargets < max ? s->ntargets : max;
+    for (int i = 0; i < n; i++)
+        pids[i] = s->targets[i]->py.pid;
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }

@@ -5,10 +5,13 @@
  * Ticks are on an absolute schedule (start + k / rate), so the rate does
  * not drift; a tick that is already past when the previous one ends is
  * skipped and counted as lost ("late"). With subprocesses on, the
- * descendants of the chosen processes are looked for once a second:
- * workers that appear are attached, those that exit are dropped. The
- * sampler never stops a target unless blocking is asked for, and then
- * only while it reads it.
+ * descendants of the chosen processes are looked for once a second (ten
+ * times a second while nothing is sampled): workers that appear are
+ * attached, those that exit are dropped. A chosen process that is not
+ * Python (a shell script that starts Python later) is then only a root:
+ * sampling waits for Python processes under it, and ends once it and
+ * everything attached have exited. The sampler never stops a target
+ * unless blocking is asked for, and then only while it reads it.
  */
 #ifndef PYTOP_SAMPLER_H
 #define PYTOP_SAMPLER_H
@@ -17,6 +20,11 @@
 
 #include "error.h"
 #include "profile.h"
+
+/* How often -s looks for new descendants, in seconds: while something is
+ * sampled, and while nothing is (waiting costs the targets nothing). */
+#define SAMPLER_FOLLOW_S         1.0
+#define SAMPLER_FOLLOW_WAITING_S 0.1
 
 struct sampler_config {
     double rate;       /* ticks per second */
@@ -48,13 +56,25 @@ void sampler_config_init(struct sampler_config *cfg, const struct options *opt,
 
 /* Attach to cfg->pids and start sampling into prof. Processes that cannot
  * be attached fail the start (err says why) unless they are descendants
- * found by -s. The caller keeps prof alive until sampler_free. */
+ * found by -s, or, with -s, roots that are not Python (PT_E_NOTPYTHON):
+ * those are waited under (see sampler_waiting). The caller keeps prof
+ * alive until sampler_free. */
 int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct profile *prof,
                   struct pt_error *err);
 
 /* 1 once there is nothing left to sample (every target exited); *why then
  * says so ("PID 42 exited"). */
 int sampler_finished(struct sampler *s, char *why, size_t size);
+
+/* 1 while nothing has been attached yet: -s waits for a first Python
+ * process under a root that is not one; root then gets "PID 42 (bash)".
+ * unreadable (if not NULL) gets the last error of a process found that is
+ * a Python pytop cannot read (PT_E_UNSUPPORTED, PT_E_PERM), else PT_OK. */
+int sampler_waiting(struct sampler *s, char *root, size_t size, struct pt_error *unreadable);
+
+/* The PIDs of every process attached so far (some may have exited since),
+ * at most max of them into pids; the count. */
+int sampler_pids(struct sampler *s, pid_t *pids, int max);
 
 /* Seconds since the first tick. */
 double sampler_elapsed(struct sampler *s);
@@ -69,7 +89,9 @@ char *sampler_dump(struct sampler *s, int timeout_ms, struct pt_error *err);
 void sampler_free(struct sampler *s);
 
 /* A description of the targets for titles ("PID 42 (python3 app.py)"),
- * and their Python versions ("Python 3.12.1"), both as of now. */
+ * and their Python versions ("Python 3.12.1"), both as of now. While -s
+ * waits under a root that is not Python: "waiting for Python processes
+ * under PID 42 (bash run.sh)" and "". */
 void sampler_describe(struct sampler *s, char *target, size_t tsize, char *python, size_t psize);
 
 #endif

@@ -41,6 +41,7 @@ void select_result_free(struct select_result *r)
 {
     free(r->pids);
     free(r->descendant);
+    free(r->notpython);
     memset(r, 0, sizeof *r);
 }
 
@@ -139,7 +140,9 @@ int select_build(const pid_t *chosen, size_t n, int subprocesses, const struct p
     struct select_key *keys = malloc((nset ? nset : 1) * sizeof *keys);
     out->pids = malloc((nset ? nset : 1) * sizeof *out->pids);
     out->descendant = malloc(nset ? nset : 1);
-    if (chosen_sorted == NULL || keys == NULL || out->pids == NULL || out->descendant == NULL) {
+    out->notpython = calloc(nset ? nset : 1, 1);
+    if (chosen_sorted == NULL || keys == NULL || out->pids == NULL || out->descendant == NULL ||
+        out->notpython == NULL) {
         free(chosen_sorted);
         free(keys);
         goto nomem;
@@ -159,6 +162,7 @@ int select_build(const pid_t *chosen, size_t n, int subprocesses, const struct p
     out->n = nset;
     out->nchosen = nchosen;
     out->ambiguous = nchosen > 1 && !subprocesses;
+    out->subprocesses = subprocesses;
     free(chosen_sorted);
     free(keys);
     free(set);
@@ -376,9 +380,15 @@ int select_keep_python(struct select_result *r, struct pt_error *err)
     size_t k = 0, holders_kept = 0, holders_failed = 0;
     for (size_t i = 0; i < r->n; i++) {
         struct py_version ver;
-        if (python_probe(r->pids[i], &ver, NULL, &e) == 0) {
+        int python = python_probe(r->pids[i], &ver, NULL, &e) == 0;
+        /* -s -p SHELL: the shell is the root whose Python descendants
+         * are profiled, now and as they appear. */
+        int root = !python && !r->descendant[i] && r->subprocesses && r->port == 0 &&
+                   e.code == PT_E_NOTPYTHON;
+        if (python || root) {
             holders_kept += !r->descendant[i];
             r->pids[k] = r->pids[i];
+            r->notpython[k] = (unsigned char)root;
             r->descendant[k++] = r->descendant[i];
             continue;
         }
@@ -397,4 +407,12 @@ int select_keep_python(struct select_result *r, struct pt_error *err)
     r->nchosen = holders_kept;
     r->ambiguous = r->ambiguous && holders_kept > 1;
     return 0;
+}
+
+size_t select_count_python(const struct select_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += !r->notpython[i];
+    return n;
 }

@@ -6,7 +6,10 @@
  * master and its workers gives them all, marked ambiguous unless -s was
  * given; `top` then opens its picker, `dump` and `record` fail through
  * select_require_one() with the PIDs listed. The order is always the
- * server's tree: a master first, then its workers by pid.
+ * server's tree: a master first, then its workers by pid. With -s, a
+ * process named by -p need not be Python (a shell script that starts
+ * Python later): it stays in the result as a root, marked notpython, and
+ * only its descendants are profiled.
  */
 #ifndef PYTOP_SELECT_H
 #define PYTOP_SELECT_H
@@ -21,10 +24,13 @@
 struct select_result {
     pid_t *pids;               /* master first, then workers by pid; owned */
     unsigned char *descendant; /* 1 where pids[i] was added by -s; owned */
+    unsigned char *notpython;  /* 1 where pids[i] is a -p root that is not
+                                * Python (-s only): not to be read; owned */
     size_t n;
-    size_t nchosen; /* processes named by -p or holding the port */
-    int ambiguous;  /* several chosen and no -s: the caller decides */
-    int port;       /* the -P port they came from, 0 for -p */
+    size_t nchosen;   /* processes named by -p or holding the port */
+    int ambiguous;    /* several chosen and no -s: the caller decides */
+    int port;         /* the -P port they came from, 0 for -p */
+    int subprocesses; /* built with -s */
 };
 
 /* Poll intervals of --wait: short sleeps, never a busy loop. */
@@ -56,10 +62,14 @@ int select_require_one(const struct select_result *r, struct pt_error *err);
 ssize_t select_first_not_python(const pid_t *pids, size_t n, struct pt_error *err);
 
 /* Keep only the Python processes of r. A process named by -p that is not
- * one fails with python_probe's error, and so does a port none of whose
+ * one fails with python_probe's error (with -s, one that is not Python at
+ * all is kept, marked notpython), and so does a port none of whose
  * holders is; descendants added by -s and holders that are not Python
  * (when another holder is) are dropped. 0, or -1 with err set. */
 int select_keep_python(struct select_result *r, struct pt_error *err);
+
+/* The number of processes of r that are Python (not notpython). */
+size_t select_count_python(const struct select_result *r);
 
 void select_result_free(struct select_result *r);
 

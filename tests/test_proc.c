@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -34,6 +35,7 @@
 #include "proc/ports.h"
 #include "proc/proc.h"
 #include "proc/roles.h"
+#include "remote/task.h"
 #include "select.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -895,6 +897,39 @@ static void test_select_port_with_workers(void **state)
     close(fd);
 }
 
+static void test_select_root_not_python(void **state)
+{
+    (void)state;
+    /* -s -p PID, PID not Python (a shell; here: ourselves): the root stays,
+     * marked, for its Python descendants; the child that is not Python
+     * either goes. */
+    pid_t child = fork_sleeper();
+    struct options opt = {.command = CMD_DUMP, .pid = getpid(), .subprocesses = 1};
+    struct select_result r;
+    struct pt_error err = {0};
+    assert_int_equal(select_targets(&opt, &r, &err), 0);
+    assert_true(has_pid(r.pids, (ssize_t)r.n, child));
+    assert_int_equal(select_keep_python(&r, &err), 0);
+    assert_pids(r.pids, (ssize_t)r.n, (pid_t[]){getpid()}, 1);
+    assert_int_equal(r.notpython[0], 1);
+    assert_int_equal(r.nchosen, 1);
+    assert_int_equal(select_count_python(&r), 0);
+    select_result_free(&r);
+
+    /* Without -s it is an error, as it always was. */
+    opt.subprocesses = 0;
+    assert_int_equal(select_targets(&opt, &r, &err), 0);
+    assert_int_equal(select_keep_python(&r, &err), -1);
+    assert_int_equal(err.code, PT_E_NOTPYTHON);
+    select_result_free(&r);
+    end_child(child);
+
+    /* Messages name it by argv[0]'s base name. */
+    char name[64];
+    task_name(getpid(), name, sizeof name);
+    assert_string_equal(name, program_invocation_short_name);
+}
+
 static void test_select_waits_for_the_port(void **state)
 {
     (void)state;
@@ -956,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_select_pid),
         cmocka_unit_test(test_select_port_nobody_listens),
         cmocka_unit_test(test_select_port_with_workers),
+        cmocka_unit_test(test_select_root_not_python),
         cmocka_unit_test(test_select_waits_for_the_port),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,6 +90,19 @@ void task_cmdline(pid_t pid, char *buf, size_t size)
     buf[n] = '\0';
 }
 
+void task_name(pid_t pid, char *buf, size_t size)
+{
+    char path[64], args[4096];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    /* argv[0] ends at the first NUL; read_small keeps the buffer ended. */
+    if (read_small(path, args, sizeof args) > 0 && args[0] != '\0') {
+        const char *slash = strrchr(args, '/');
+        snprintf(buf, size, "%s", slash && slash[1] ? slash + 1 : args);
+        return;
+    }
+    task_comm(pid, pid, buf, size);
+}
+
 void task_cwd(pid_t pid, char *buf, size_t size)
 {
     char path[64], root[4096];

@@ -23,6 +23,11 @@ void task_comm(pid_t pid, pid_t tid, char *buf, size_t size);
  * unreadable. */
 void task_cmdline(pid_t pid, char *buf, size_t size);
 
+/* A short name of pid for one-line messages into buf: the base name of
+ * argv[0] ("bash" for a script started through its #! line), else its
+ * comm; "" if gone. */
+void task_name(pid_t pid, char *buf, size_t size);
+
 /* The working directory of pid as pid sees it (inside its own root) into
  * buf; "" if unreadable. */
 void task_cwd(pid_t pid, char *buf, size_t size);
