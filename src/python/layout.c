@@ -157,7 +157,7 @@ int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64
         uint32_t *slot = field_at(&out, f->field);
         if (value >= DEBUG_OFFSET_MAX || limit > DEBUG_OFFSET_MAX || value > limit ||
             (f->fixed && value != *slot))
-            bad = field_debug_name[f->field];
+            bad = field_debug_name[f->field] + (field_debug_name[f->field][0] == '=');
         else
             *slot = (uint32_t)value;
     }
