@@ -169,7 +169,7 @@ def rows_on_port(rows, port):
     return [r for r in rows if port in r["PORTS"]]
 
 
-def check_server_rows(rows, master_pid, port, server):
+def check_server_rows(rows, master_pid, port, server, python="3.11."):
     """Exactly one master (the process we started) and two workers, in order."""
     mine = rows_on_port(rows, port)
     assert len(mine) == 3, f"expected master + 2 workers on port {port}, got {mine}"
@@ -180,7 +180,7 @@ def check_server_rows(rows, master_pid, port, server):
     for w in workers:
         assert w["PPID"] == master_pid
     for r in mine:
-        assert r["PYTHON"].startswith("3.11."), r
+        assert r["PYTHON"].startswith(python), r
         assert r["PORTS"] == [port], r
     # The master comes first, its workers right after it, by pid.
     at = [i for i, r in enumerate(rows) if r["PID"] == master_pid][0]
@@ -345,6 +345,66 @@ def test_list_output_is_not_truncated_when_piped(uvicorn_server):
     full = cmdline(srv.pid)
     line = [ln for ln in r.stdout.splitlines() if ln.split()[0] == str(srv.pid)][0]
     assert line.endswith(full)
+
+
+# ---- servers on Debian sid's 3.14 and 3.15 (chroot) -----------------------
+
+
+def sid_python(version):
+    from conftest import INTERPRETERS
+
+    for i in INTERPRETERS:
+        if i.id == "py%s-sid" % version:
+            if i.path is None:
+                pytest.skip("%s: %s" % (i.id, i.missing))
+            return i
+    pytest.skip("no py%s-sid interpreter" % version)
+
+
+@pytest.fixture(scope="module", params=["3.14", "3.15"], ids=["py3.14-sid", "py3.15-sid"])
+def sid_servers(request, tmp_path_factory):
+    """A uvicorn (FastAPI) and a gunicorn server, two workers each, run by
+    the sid root's python3.X from a directory under /tmp (mounted there)."""
+    py = sid_python(request.param)
+    d = tmp_path_factory.mktemp("sid-servers")
+    (d / "app.py").write_text(FASTAPI_APP)
+    (d / "wsgi.py").write_text(WSGI_APP)
+    uport, gport = free_port(), free_port()
+    uvi = Server([py.path, "-m", "uvicorn", "app:app", "--workers", "2", "--host", "127.0.0.1",
+                  "--port", str(uport)], d, d / "uvicorn.log")
+    gun = Server([py.path, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{gport}", "wsgi:app"], d,
+                 d / "gunicorn.log")
+    try:
+        wait_for("uvicorn to start 2 workers",
+                 lambda: uvi.check_alive() and uvi.log_text().count("Application startup complete") >= 2)
+        wait_for("gunicorn to boot 2 workers",
+                 lambda: gun.check_alive() and len(children(gun.pid)) >= 2
+                 and gun.log_text().count("Booting worker") >= 2)
+        wait_for("both ports to accept connections", lambda: accepts(uport) and accepts(gport))
+        yield request.param, (uvi, uport), (gun, gport)
+    finally:
+        uvi.stop()
+        gun.stop()
+
+
+def test_roles_of_servers_on_new_pythons(sid_servers):
+    version, (uvi, uport), (gun, gport) = sid_servers
+    rows = pytop_list()
+    check_server_rows(rows, uvi.pid, uport, "uvicorn", version + ".")
+    check_server_rows(rows, gun.pid, gport, "gunicorn", version + ".")
+
+
+def test_dump_of_a_new_python_server_takes_master_and_workers(sid_servers):
+    version, (uvi, uport), _ = sid_servers
+    r = run_pytop("dump", "-P", str(uport), "-s")
+    assert r.returncode == 0, r.stderr
+    procs = [int(ln.split()[1].rstrip(":")) for ln in r.stdout.splitlines() if ln.startswith("Process ")]
+    workers = [w for w in children(uvi.pid) if "--multiprocessing-fork" in cmdline(w)]
+    assert len(workers) == 2 and {uvi.pid, *workers} <= set(procs), r.stdout
+    # Every process of the tree (the resource tracker too) is this Python,
+    # and each worker runs uvicorn's worker target.
+    assert r.stdout.count("Python %s." % version) == len(procs), r.stdout
+    assert r.stdout.count("Process.target (uvicorn/supervisors/multiprocess.py:") == 2, r.stdout
 
 
 if __name__ == "__main__":
