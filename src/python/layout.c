@@ -7,7 +7,8 @@
  * do not change within a minor release. Fields that a version lacks are 0:
  * rt_tstate_current/rt_gil from 3.12, is_gil_ptr before 3.12,
  * cf_current_frame outside 3.11-3.12, native thread id and data stack
- * before 3.11, qualname before 3.11, frame owner before 3.11.
+ * before 3.11, qualname before 3.11, frame owner before 3.11, frame state
+ * (f_executing, 3.10's f_state) from 3.11.
  *
  * The dict keys fields of 3.8-3.10 come from Objects/dict-common.h, which
  * those versions do not install.
@@ -45,6 +46,7 @@ static const struct py_layout layouts[] = {
      .is_tstate_head = 8,
      .is_modules = 56,
      .fr_instr = 104,
+     .fr_state = 116,
      .fr_localsplus = 360,
      .fr_size = 368,
      .ht_cached_keys = 872},
@@ -58,6 +60,7 @@ static const struct py_layout layouts[] = {
      .is_tstate_head = 8,
      .is_modules = 856,
      .fr_instr = 104,
+     .fr_state = 116,
      .fr_localsplus = 360,
      .fr_size = 368,
      .ht_cached_keys = 864},
@@ -71,6 +74,7 @@ static const struct py_layout layouts[] = {
      .is_tstate_head = 8,
      .is_modules = 856,
      .fr_instr = 96,
+     .fr_state = 108,
      .fr_localsplus = 352,
      .fr_size = 360,
      .ht_cached_keys = 872},

@@ -32,7 +32,7 @@ struct remote;
                                         X(dk_kind) X(dk_nentries) X(dk_indices) X(float_fval)      \
                                             X(long_digit) X(bytes_sval) X(unicode_state)           \
                                                 X(unicode_length) X(unicode_ascii_size)            \
-                                                    X(unicode_compact_size) X(cell_ref)
+                                                    X(unicode_compact_size) X(cell_ref) X(fr_state)
 
 struct py_layout {
     int minor;

@@ -86,6 +86,7 @@ int main(void)
 #endif
     P("fr_localsplus", offsetof(_PyInterpreterFrame, localsplus));
     P("fr_owner", offsetof(_PyInterpreterFrame, owner));
+    P("fr_state", 0);
     P("fr_size", offsetof(_PyInterpreterFrame, localsplus));
 #else
     P("ts_datastack_chunk", 0);
@@ -94,6 +95,11 @@ int main(void)
     P("fr_instr", offsetof(PyFrameObject, f_lasti));
     P("fr_localsplus", offsetof(PyFrameObject, f_localsplus));
     P("fr_owner", 0);
+#if PY_MINOR_VERSION >= 10
+    P("fr_state", offsetof(PyFrameObject, f_state));
+#else
+    P("fr_state", offsetof(PyFrameObject, f_executing));
+#endif
     P("fr_size", sizeof(PyFrameObject));
 #endif
     P("co_filename", offsetof(PyCodeObject, co_filename));
