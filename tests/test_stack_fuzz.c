@@ -1023,6 +1023,48 @@ static void test_frame_freed_while_read_is_read_again(void **state)
     image_free(&w.im);
 }
 
+/* While stacks move, a sample asks the replay cache for the pages frames
+ * were read from (remote_cache_note): the next replay holds a noted range
+ * that nothing read, and a read inside it is served from that copy. */
+static void test_noted_range_is_in_the_next_replay(void **state)
+{
+    (void)state;
+    struct world w;
+    build_world(&w, 10);
+    struct py_target t;
+    struct fake_mem fm;
+    target_init(&t, &w, &fm);
+    assert_int_equal(remote_cache_enable(&t.mem), 0);
+    uint64_t page = w.im.base + 4096, hits, misses, misses_before;
+    uint8_t buf[64];
+
+    remote_cache_begin(&t.mem);
+    remote_cache_note(&t.mem, page, 4096);
+    remote_cache_end(&t.mem);
+    uint64_t reads = fm.reads;
+    remote_cache_begin(&t.mem); /* the replay: one read of the noted page */
+    assert_int_equal(fm.reads, reads + 1);
+    remote_cache_stats(&t.mem, &hits, &misses_before);
+    assert_int_equal(remote_read(&t.mem, page + 1000, buf, sizeof buf), 0);
+    remote_cache_stats(&t.mem, &hits, &misses);
+    assert_int_equal(misses, misses_before);
+    assert_int_equal(fm.reads, reads + 1);
+    assert_memory_equal(buf, w.im.bytes + 4096 + 1000, sizeof buf);
+    remote_cache_end(&t.mem);
+
+    /* Outside a sample a note is nothing. */
+    remote_cache_note(&t.mem, page + 8192, 4096);
+    remote_cache_begin(&t.mem);
+    remote_cache_stats(&t.mem, &hits, &misses_before);
+    assert_int_equal(remote_read(&t.mem, page + 8192, buf, sizeof buf), 0);
+    remote_cache_stats(&t.mem, &hits, &misses);
+    assert_int_equal(misses, misses_before + 1);
+    remote_cache_end(&t.mem);
+
+    target_free(&t);
+    image_free(&w.im);
+}
+
 /* --- deep stacks and many threads --- */
 
 /* One thread whose stack is `depth` frames of one function (3.11+: the
@@ -1344,6 +1386,7 @@ int main(void)
         FRAME_OBJECT_VERSIONS(test_frames_done_with_end_as_torn_threads),
         FRAME_OBJECT_VERSIONS(test_frame_in_a_trace_event_is_on_the_stack),
         FRAME_OBJECT_VERSIONS(test_frame_freed_while_read_is_read_again),
+        cmocka_unit_test(test_noted_range_is_in_the_next_replay),
         PER_VERSION(test_broken_images_always_sample_in_bounds),
         PER_VERSION(test_threads_in_all_interpreters_stay_within_max_threads),
     };

@@ -261,6 +261,50 @@ static int frame_object_on_stack(const struct py_target *t, const uint8_t *f)
     return load_u64(f, lay->fr_back) != 0 || (executing && load_i32(f, lay->fr_instr) >= 0);
 }
 
+/*
+ * 3.8-3.10 frames come from the frame free list and the code objects'
+ * zombie frames, so the frames a busy thread's stack moves through lie in
+ * a few pages. The replay of a sample holds what the last walk read: a
+ * frame the stack has since moved to is read live, microseconds after the
+ * thread state was copied, by when a fast recursion has torn it again.
+ * So while stacks move, the pages frames were read from in the last
+ * FRAME_PAGE_AGE samples are asked for in every replay (frame_pages_note).
+ */
+static void frame_page_seen(struct py_target *t, uint64_t addr)
+{
+    uint64_t page = addr & ~(uint64_t)(FRAME_PAGE_SIZE - 1);
+    int oldest = 0;
+    if (page == 0)
+        return;
+    for (int i = 0; i < FRAME_PAGES_MAX; i++) {
+        if (t->frame_pages[i] == page) {
+            t->frame_pages_seen[i] = t->samples;
+            return;
+        }
+        if (t->frame_pages_seen[i] < t->frame_pages_seen[oldest])
+            oldest = i;
+    }
+    t->frame_pages[oldest] = page;
+    t->frame_pages_seen[oldest] = t->samples;
+}
+
+/* Ask the next replay for the pages frames were read from lately, while
+ * stacks move (a sample of the last FRAME_PAGE_AGE was walked again); forget
+ * older ones (a page freed since would fail the whole replay). */
+static void frame_pages_note(struct py_target *t)
+{
+    if (t->stack_moved == 0 || t->samples - t->stack_moved > FRAME_PAGE_AGE)
+        return;
+    for (int i = 0; i < FRAME_PAGES_MAX; i++) {
+        if (t->frame_pages[i] == 0)
+            continue;
+        if (t->samples - t->frame_pages_seen[i] > FRAME_PAGE_AGE)
+            t->frame_pages[i] = 0;
+        else
+            remote_cache_note(&t->mem, t->frame_pages[i], FRAME_PAGE_SIZE);
+    }
+}
+
 /* 3.8-3.10: PyFrameObject chain. */
 static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct py_thread *th,
                               uint64_t frame)
@@ -279,6 +323,8 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
             th->torn = 1;
             return 0;
         }
+        if (t->bin.frame_type == 0 || load_u64(buf, 8) == t->bin.frame_type)
+            frame_page_seen(t, frame);
         if (!frame_object_on_stack(t, buf)) {
             th->torn = 1;
             return 0;
@@ -535,8 +581,12 @@ int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *er
 {
     uint64_t hits, misses, misses_after;
     int rc = -1;
+    t->samples++;
     for (int attempt = 0; attempt < SAMPLE_ATTEMPTS; attempt++) {
+        if (attempt > 0)
+            t->stack_moved = t->samples;
         remote_cache_begin(&t->mem);
+        frame_pages_note(t);
         remote_cache_stats(&t->mem, &hits, &misses);
         rc = sample_walk(t, s, err);
         remote_cache_stats(&t->mem, &hits, &misses_after);
