@@ -591,7 +591,9 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second)
         if (th == NULL)
             continue;
         th->seen = s->tick;
-        if (pt->nframes == 0)
+        /* A torn thread counts as lost even when not one of its frames
+         * could be read. */
+        if (pt->nframes == 0 && !pt->torn)
             continue;
         if (pt->torn) {
             profile_lost(s->prof, LOST_TORN);

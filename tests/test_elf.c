@@ -186,6 +186,32 @@ static void test_open_of_missing_or_non_elf_file_names_it(void **state)
     unlink(path);
 }
 
+/* Up to 3.10 a frame object is checked against PyFrame_Type before it is
+ * trusted (python/stack.c): libpython exports it as it does PyCode_Type. */
+static void test_libpython38_to_310_export_frame_type(void **state)
+{
+    (void)state;
+    const char *versions[] = {"3.8.18", "3.9.18", "3.10.13"};
+    int found = 0;
+    for (int i = 0; i < 3; i++) {
+        char path[PATH_MAX];
+        if (find_libpython(versions[i], 8 + i, path, sizeof path) != 0)
+            continue;
+        struct elf_file ef;
+        struct pt_error err;
+        assert_int_equal(elf_open(path, &ef, &err), 0);
+        uint64_t frame_type, frame_type_size, code_type, code_type_size;
+        assert_int_equal(elf_lookup(&ef, "PyFrame_Type", &frame_type, &frame_type_size), 0);
+        assert_int_equal(elf_lookup(&ef, "PyCode_Type", &code_type, &code_type_size), 0);
+        assert_true(frame_type != 0 && frame_type != code_type);
+        assert_int_equal(frame_type_size, code_type_size); /* both PyTypeObject */
+        elf_close(&ef);
+        found++;
+    }
+    if (found == 0)
+        skip();
+}
+
 static void test_libpython312_exports_runtime_version_and_code_type(void **state)
 {
     (void)state;
@@ -564,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_lookup_of_made_up_name_fails),
         cmocka_unit_test(test_open_of_missing_or_non_elf_file_names_it),
         cmocka_unit_test(test_libpython312_exports_runtime_version_and_code_type),
+        cmocka_unit_test(test_libpython38_to_310_export_frame_type),
         cmocka_unit_test(test_libpython38_version_string_is_found),
         cmocka_unit_test(test_debian_python311_version_is_found_in_static_binary),
         cmocka_unit_test(test_open_mem_rejects_non_elf64_images),

@@ -9,6 +9,10 @@
  * code objects with str names and a line table in the version's format.
  * The intact image must sample to exactly the expected functions, files
  * and lines: that proves the harness before it is used to break things.
+ * Up to 3.10 frames are also freed (a zero reference count, as CPython's
+ * free list and zombie frames have), replaced by other objects or left by
+ * a generator, and read as freed once and then as running (a stack that
+ * moved while it was read): such a walk is tried again or ends torn.
  *
  * Then the image is broken, thousands of times per version with a
  * fixed-seed PRNG (a failure replays): random bytes in every structure,
@@ -173,6 +177,10 @@ struct fake_mem {
     uint64_t reads, refused, budget;
     size_t max_len;
     int over_budget, bad_iov;
+    /* The frame object at flaky_addr reads as freed (reference count 0)
+     * the next flaky_reads times it is read: its stack is moving. */
+    uint64_t flaky_addr;
+    int flaky_reads;
 };
 
 static int fake_readv(struct remote *r, const struct remote_iov *iov, int n)
@@ -199,6 +207,11 @@ static int fake_readv(struct remote *r, const struct remote_iov *iov, int n)
             return -1;
         }
         memcpy(iov[i].buf, im->bytes + off, iov[i].len);
+        if (fm->flaky_reads > 0 && fm->flaky_addr >= iov[i].addr &&
+            fm->flaky_addr + 8 <= iov[i].addr + iov[i].len) {
+            memset((uint8_t *)iov[i].buf + (fm->flaky_addr - iov[i].addr), 0, 8);
+            fm->flaky_reads--;
+        }
     }
     return 0;
 }
@@ -225,7 +238,7 @@ struct world {
     int minor;
     struct py_layout lay;
     struct image im;
-    uint64_t runtime, code_type;
+    uint64_t runtime, code_type, frame_type;
     int nthreads;
     struct expect_thread th[2];
 };
@@ -293,13 +306,26 @@ static uint64_t make_code(struct world *w, const char *name, const char *qualnam
     return a;
 }
 
-/* 3.8-3.10: a PyFrameObject at code unit k of code. */
+/* 3.8-3.10 frame states: f_executing of 3.8 and 3.9, 3.10's f_state. */
+static uint8_t frame_executing(const struct world *w)
+{
+    return w->minor <= 9 ? 1 : 0; /* FRAME_EXECUTING */
+}
+
+static uint8_t frame_not_executing(const struct world *w)
+{
+    return w->minor <= 9 ? 0 : (uint8_t)-1; /* FRAME_SUSPENDED */
+}
+
+/* 3.8-3.10: a running PyFrameObject at code unit k of code. */
 static uint64_t make_frame_object(struct world *w, uint64_t back, uint64_t code, int k)
 {
     const struct py_layout *lay = &w->lay;
     struct image *im = &w->im;
     uint64_t a = image_alloc(im, lay->fr_size, R_FRAME);
     put_u64(im, a, 1);
+    put_u64(im, a + lay->ob_type, w->frame_type);
+    put_u8(im, a + lay->fr_state, frame_executing(w));
     put_u64(im, a + lay->fr_back, back);
     put_u64(im, a + lay->fr_code, code);
     /* f_lasti: a byte offset up to 3.9, in code units from 3.10. */
@@ -459,6 +485,7 @@ static void build_world(struct world *w, int minor)
     w->lay = *lay;
     image_init(&w->im, 64 * 1024);
     w->code_type = image_alloc(&w->im, 416, R_OTHER);
+    w->frame_type = image_alloc(&w->im, 416, R_OTHER);
 
     uint64_t t1 = make_tstate(w), t2 = make_tstate(w);
     make_runtime(w, t1, t1);
@@ -540,6 +567,7 @@ static void target_init(struct py_target *t, struct world *w, struct fake_mem *f
     /* A (fake) PyCode_Type address rather than 0, so that the type check
      * of code_cache_get is part of what the breakage meets. */
     code_cache_init(&t->codes, w->code_type);
+    t->bin.frame_type = w->frame_type;
     memset(fm, 0, sizeof *fm);
     fm->im = &w->im;
     fm->budget = READ_BUDGET;
@@ -884,6 +912,177 @@ static void test_bad_frame_pointers_end_as_torn_threads(void **state)
     }
 }
 
+/* --- frames CPython is done with (3.8-3.10) --- */
+
+static void put_state(struct world *w, uint64_t frame, uint8_t state)
+{
+    put_u8(&w->im, frame + w->lay.fr_state, state);
+}
+
+/* inner returned: it went on the free list, whose next frame (leaf's
+ * once, f_back NULL: the end of the list) its f_back now points at. */
+static void inner_is_on_the_free_list(struct world *w)
+{
+    uint64_t leaf_code = get_u64_at(w, w->th[1].f[0].addr + w->lay.fr_code);
+    uint64_t freed = make_frame_object(w, 0, leaf_code, 1);
+    put_u64(&w->im, freed, 0);
+    put_u64(&w->im, inner_of(w)->addr, 0);
+    put_u64(&w->im, inner_of(w)->addr + w->lay.fr_back, freed);
+}
+
+/* middle returned and stayed as its code's zombie frame. */
+static void middle_is_a_zombie(struct world *w)
+{
+    put_u64(&w->im, w->th[0].f[1].addr, 0);
+}
+
+/* inner's memory holds another object now. */
+static void inner_is_another_object(struct world *w)
+{
+    put_u64(&w->im, inner_of(w)->addr + 8, w->code_type);
+}
+
+/* The oldest frame has no f_back and does not run: a generator's that
+ * yielded (or was just made), not the root of a running stack. */
+static void root_does_not_run(struct world *w)
+{
+    put_state(w, w->th[0].f[2].addr, frame_not_executing(w));
+}
+
+/* The oldest frame is being set up off the free list: its f_back is the
+ * list's end (NULL) still, its f_lasti already -1. */
+static void root_has_not_begun(struct world *w)
+{
+    put_u32(&w->im, w->th[0].f[2].addr + w->lay.fr_instr, (uint32_t)-1);
+}
+
+static void inner_state_is_garbage(struct world *w)
+{
+    put_state(w, inner_of(w)->addr, 0x55);
+}
+
+/* 3.10: frame.clear() was called on it. */
+static void inner_is_cleared(struct world *w)
+{
+    put_state(w, inner_of(w)->addr, w->minor >= 10 ? 4 : 0x55);
+}
+
+static void test_frames_done_with_end_as_torn_threads(void **state)
+{
+    int minor = (int)(intptr_t)*state;
+    const struct {
+        void (*breakit)(struct world *);
+        int frames; /* read before the one that is not running */
+    } cases[] = {
+        {inner_is_on_the_free_list, 0}, {middle_is_a_zombie, 1}, {inner_is_another_object, 0},
+        {root_does_not_run, 2},         {root_has_not_begun, 2}, {inner_state_is_garbage, 0},
+        {inner_is_cleared, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct broken b;
+        sample_broken(&b, minor, cases[i].breakit);
+        assert_int_equal(b.rc, 0);
+        assert_true(b.s.threads[0].torn);
+        assert_int_equal(b.s.threads[0].nframes, cases[i].frames);
+        assert_false(b.s.threads[1].torn);
+        assert_int_equal(b.s.threads[1].nframes, 2);
+        finish(&b);
+    }
+}
+
+/* With a tracer, a frame in its call or return event does not execute,
+ * but it has a caller: it is on the stack. */
+static void middle_is_in_a_trace_event(struct world *w)
+{
+    put_state(w, w->th[0].f[1].addr, frame_not_executing(w));
+}
+
+static void test_frame_in_a_trace_event_is_on_the_stack(void **state)
+{
+    int minor = (int)(intptr_t)*state;
+    struct broken b;
+    sample_broken(&b, minor, middle_is_in_a_trace_event);
+    assert_int_equal(b.rc, 0);
+    assert_sample_is_world(&b.w, &b.t, &b.s);
+    finish(&b);
+}
+
+/* A frame that reads as freed once (its stack moved while it was read)
+ * is read again: the sample is whole. One that always does ends torn,
+ * after a bounded number of walks. */
+static void test_frame_freed_while_read_is_read_again(void **state)
+{
+    int minor = (int)(intptr_t)*state;
+    struct world w;
+    build_world(&w, minor);
+    struct py_target t;
+    struct fake_mem fm;
+    struct py_sample s;
+    struct pt_error err;
+    py_sample_init(&s);
+    target_init(&t, &w, &fm);
+    fm.flaky_addr = inner_of(&w)->addr;
+    fm.flaky_reads = 1;
+    assert_int_equal(pystack_sample(&t, &s, &err), 0);
+    assert_int_equal(fm.flaky_reads, 0);
+    assert_sample_is_world(&w, &t, &s);
+
+    fm.flaky_reads = 1000;
+    assert_int_equal(pystack_sample(&t, &s, &err), 0);
+    assert_sample_in_bounds(&t, &s, &fm);
+    assert_true(s.threads[0].torn);
+    assert_int_equal(s.threads[0].nframes, 0);
+    assert_false(s.threads[1].torn);
+    assert_int_equal(s.threads[1].nframes, 2);
+    assert_in_range(fm.flaky_reads, 1000 - 64, 1000 - 2);
+
+    target_free(&t);
+    py_sample_free(&s);
+    image_free(&w.im);
+}
+
+/* While stacks move, a sample asks the replay cache for the pages frames
+ * were read from (remote_cache_note): the next replay holds a noted range
+ * that nothing read, and a read inside it is served from that copy. */
+static void test_noted_range_is_in_the_next_replay(void **state)
+{
+    (void)state;
+    struct world w;
+    build_world(&w, 10);
+    struct py_target t;
+    struct fake_mem fm;
+    target_init(&t, &w, &fm);
+    assert_int_equal(remote_cache_enable(&t.mem), 0);
+    uint64_t page = w.im.base + 4096, hits, misses, misses_before;
+    uint8_t buf[64];
+
+    remote_cache_begin(&t.mem);
+    remote_cache_note(&t.mem, page, 4096);
+    remote_cache_end(&t.mem);
+    uint64_t reads = fm.reads;
+    remote_cache_begin(&t.mem); /* the replay: one read of the noted page */
+    assert_int_equal(fm.reads, reads + 1);
+    remote_cache_stats(&t.mem, &hits, &misses_before);
+    assert_int_equal(remote_read(&t.mem, page + 1000, buf, sizeof buf), 0);
+    remote_cache_stats(&t.mem, &hits, &misses);
+    assert_int_equal(misses, misses_before);
+    assert_int_equal(fm.reads, reads + 1);
+    assert_memory_equal(buf, w.im.bytes + 4096 + 1000, sizeof buf);
+    remote_cache_end(&t.mem);
+
+    /* Outside a sample a note is nothing. */
+    remote_cache_note(&t.mem, page + 8192, 4096);
+    remote_cache_begin(&t.mem);
+    remote_cache_stats(&t.mem, &hits, &misses_before);
+    assert_int_equal(remote_read(&t.mem, page + 8192, buf, sizeof buf), 0);
+    remote_cache_stats(&t.mem, &hits, &misses);
+    assert_int_equal(misses, misses_before + 1);
+    remote_cache_end(&t.mem);
+
+    target_free(&t);
+    image_free(&w.im);
+}
+
 /* --- deep stacks and many threads --- */
 
 /* One thread whose stack is `depth` frames of one function (3.11+: the
@@ -896,6 +1095,7 @@ static void build_deep_world(struct world *w, int minor, int depth)
     const struct py_layout *lay = &w->lay;
     image_init(&w->im, (size_t)depth * (lay->fr_size + 16) + 64 * 1024);
     w->code_type = image_alloc(&w->im, 416, R_OTHER);
+    w->frame_type = image_alloc(&w->im, 416, R_OTHER);
     uint64_t t1 = make_tstate(w);
     make_runtime(w, t1, 0);
     set_thread_ids(w, t1, minor >= 11 ? 1111 : getpid());
@@ -959,6 +1159,7 @@ static void build_shared_threads_world(struct world *w, int minor, int n)
     const struct py_layout *lay = &w->lay;
     image_init(&w->im, (size_t)n * 512 + 64 * 1024);
     w->code_type = image_alloc(&w->im, 416, R_OTHER);
+    w->frame_type = image_alloc(&w->im, 416, R_OTHER);
     uint64_t first = make_tstate(w), prev = first;
     for (int i = 1; i < n; i++) {
         uint64_t t = make_tstate(w);
@@ -1193,6 +1394,7 @@ static void test_broken_images_always_sample_in_bounds(void **state)
 #define PER_VERSION(test) \
     FOR(test, 8), FOR(test, 9), FOR(test, 10), FOR(test, 11), FOR(test, 12), FOR(test, 13), \
     FOR(test, 14), FOR(test, 15)
+#define FRAME_OBJECT_VERSIONS(test) FOR(test, 8), FOR(test, 9), FOR(test, 10)
 // clang-format on
 
 int main(void)
@@ -1205,6 +1407,10 @@ int main(void)
         PER_VERSION(test_bad_lengths_in_strs_and_line_tables_stay_bounded),
         PER_VERSION(test_deep_stack_is_cut_at_max_depth),
         PER_VERSION(test_bad_frame_pointers_end_as_torn_threads),
+        FRAME_OBJECT_VERSIONS(test_frames_done_with_end_as_torn_threads),
+        FRAME_OBJECT_VERSIONS(test_frame_in_a_trace_event_is_on_the_stack),
+        FRAME_OBJECT_VERSIONS(test_frame_freed_while_read_is_read_again),
+        cmocka_unit_test(test_noted_range_is_in_the_next_replay),
         PER_VERSION(test_broken_images_always_sample_in_bounds),
         PER_VERSION(test_threads_in_all_interpreters_stay_within_max_threads),
     };

@@ -61,6 +61,8 @@ struct remote;
     X(fr_is_entry,          "")  /* 3.11 */                                                        \
     X(fr_size,              "")                                                                    \
     X(fr_lasti_scale,       "")  /* bytes per f_lasti unit, 3.8-3.10 */                            \
+    X(fr_state,             "")  /* f_executing (3.8-3.9), f_state (3.10) */                       \
+    X(fr_state_enum,        "")  /* 3.10: f_state is enum _framestate */                           \
     X(fr_owner_generator,   "")  /* FRAME_OWNED_BY_GENERATOR, 3.11+ */                             \
     X(fr_owner_shim,        "")  /* the first owner of no Python code, 3.12+ */                    \
     X(fr_tag_bits,          "")  /* _PyStackRef tag bits of f_executable */                        \

@@ -6,7 +6,11 @@
  * holds every frame of the thread that is not a generator's; frames
  * elsewhere (generators, coroutines, older chunks of a deep recursion) are
  * read when the walk reaches them. 3.8-3.10 frames are heap objects: one
- * read each.
+ * read each, and each checked to be on a stack (frame_object_on_stack).
+ *
+ * Nothing is stopped: a stack that moves while it is read (a frame freed
+ * under the walk) leaves its thread torn, and the sample is walked again
+ * from a fresh copy, up to SAMPLE_ATTEMPTS times in all.
  */
 #include "config.h"
 #include "python/stack.h"
@@ -25,6 +29,9 @@
 /* The most of one data stack chunk read in one go. */
 #define CHUNK_READ_MAX (1u << 20)
 #define ARENA_MAX      (8u << 20)
+
+/* Walks of one sample, when the stack moved under the first ones. */
+#define SAMPLE_ATTEMPTS 8
 
 /* A glibc struct pthread is about 2.3 KiB; its tid lies in the first 1 KiB
  * on every architecture glibc supports, 720 on x86-64. */
@@ -226,6 +233,92 @@ static int add_frame(struct py_target *t, struct py_sample *s, struct py_thread 
     return 0;
 }
 
+/* 3.10's enum _framestate (3.8 and 3.9 have f_executing, 0 or 1). */
+#define FRAME_CREATED   (-2)
+#define FRAME_EXECUTING 0
+#define FRAME_UNWINDING 2
+#define FRAME_CLEARED   4
+
+/*
+ * Whether the PyFrameObject read into f can be on its thread's stack.
+ * CPython does not clear a frame it is done with: the frame becomes its
+ * code's zombie frame (co_zombieframe) or goes on the free list, chained
+ * through f_back, with f_code and f_lasti as they were; a walk that reads
+ * a frame just after it returned would follow that f_back through freed
+ * frames to a root the thread never had. A frame of a stack is referenced
+ * and is a frame. It need not be executing (with a tracer, a frame in its
+ * call or return event is not), but then it has a caller: a frame without
+ * f_back that does not execute is a generator's that yielded or was just
+ * made, not the root of a running stack. Nor is one that has not begun
+ * (f_lasti -1): the copy of a frame is not atomic either, and a frame
+ * taken off the free list shows its stale f_back (NULL at the list's end)
+ * beside the new f_lasti and state while CPython sets it up.
+ */
+static int frame_object_on_stack(const struct py_target *t, const uint8_t *f)
+{
+    const struct py_layout *lay = &t->lay;
+    if ((int64_t)load_u64(f, 0) <= 0) /* ob_refcnt: freed */
+        return 0;
+    if (t->bin.frame_type != 0 && load_u64(f, lay->ob_type) != t->bin.frame_type)
+        return 0;
+    int state = (int8_t)f[lay->fr_state];
+    int executing;
+    if (layout_has(lay->fr_state_enum)) {
+        if (state < FRAME_CREATED || state >= FRAME_CLEARED)
+            return 0;
+        executing = state == FRAME_EXECUTING || state == FRAME_UNWINDING;
+    } else {
+        if (state != 0 && state != 1)
+            return 0;
+        executing = state;
+    }
+    return load_u64(f, lay->fr_back) != 0 || (executing && load_i32(f, lay->fr_instr) >= 0);
+}
+
+/*
+ * 3.8-3.10 frames come from the frame free list and the code objects'
+ * zombie frames, so the frames a busy thread's stack moves through lie in
+ * a few pages. The replay of a sample holds what the last walk read: a
+ * frame the stack has since moved to is read live, microseconds after the
+ * thread state was copied, by when a fast recursion has torn it again.
+ * So while stacks move, the pages frames were read from in the last
+ * FRAME_PAGE_AGE samples are asked for in every replay (frame_pages_note).
+ */
+static void frame_page_seen(struct py_target *t, uint64_t addr)
+{
+    uint64_t page = addr & ~(uint64_t)(FRAME_PAGE_SIZE - 1);
+    int oldest = 0;
+    if (page == 0)
+        return;
+    for (int i = 0; i < FRAME_PAGES_MAX; i++) {
+        if (t->frame_pages[i] == page) {
+            t->frame_pages_seen[i] = t->samples;
+            return;
+        }
+        if (t->frame_pages_seen[i] < t->frame_pages_seen[oldest])
+            oldest = i;
+    }
+    t->frame_pages[oldest] = page;
+    t->frame_pages_seen[oldest] = t->samples;
+}
+
+/* Ask the next replay for the pages frames were read from lately, while
+ * stacks move (a sample of the last FRAME_PAGE_AGE was walked again); forget
+ * older ones (a page freed since would fail the whole replay). */
+static void frame_pages_note(struct py_target *t)
+{
+    if (t->stack_moved == 0 || t->samples - t->stack_moved > FRAME_PAGE_AGE)
+        return;
+    for (int i = 0; i < FRAME_PAGES_MAX; i++) {
+        if (t->frame_pages[i] == 0)
+            continue;
+        if (t->samples - t->frame_pages_seen[i] > FRAME_PAGE_AGE)
+            t->frame_pages[i] = 0;
+        else
+            remote_cache_note(&t->mem, t->frame_pages[i], FRAME_PAGE_SIZE);
+    }
+}
+
 /* 3.8-3.10: PyFrameObject chain. */
 static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct py_thread *th,
                               uint64_t frame)
@@ -233,12 +326,20 @@ static int walk_frame_objects(struct py_target *t, struct py_sample *s, struct p
     const struct py_layout *lay = &t->lay;
     struct cycle_check cyc = {0, 1, 0};
     uint32_t need = lay->fr_instr + 4;
+    if (need < lay->fr_state + 1)
+        need = lay->fr_state + 1;
     uint8_t buf[128];
     if (need > sizeof buf)
         return -1;
     while (frame != 0) {
         if ((frame & 7) != 0 || cycle_step(&cyc, frame) ||
             remote_read(&t->mem, frame, buf, need) != 0) {
+            th->torn = 1;
+            return 0;
+        }
+        if (t->bin.frame_type == 0 || load_u64(buf, lay->ob_type) == t->bin.frame_type)
+            frame_page_seen(t, frame);
+        if (!frame_object_on_stack(t, buf)) {
             th->torn = 1;
             return 0;
         }
@@ -504,22 +605,38 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
 
 static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error *err);
 
+static int sample_torn(const struct py_sample *s)
+{
+    for (int i = 0; i < s->nthreads; i++)
+        if (s->threads[i].torn)
+            return 1;
+    return 0;
+}
+
 int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *err)
 {
     uint64_t hits, misses, misses_after;
-    remote_cache_begin(&t->mem);
-    remote_cache_stats(&t->mem, &hits, &misses);
-    int rc = sample_walk(t, s, err);
-    remote_cache_stats(&t->mem, &hits, &misses_after);
-    remote_cache_end(&t->mem);
-    if (t->mem.cache != NULL && misses_after != misses) {
+    int rc = -1;
+    t->samples++;
+    for (int attempt = 0; attempt < SAMPLE_ATTEMPTS; attempt++) {
+        if (attempt > 0)
+            t->stack_moved = t->samples;
+        remote_cache_begin(&t->mem);
+        frame_pages_note(t);
+        remote_cache_stats(&t->mem, &hits, &misses);
+        rc = sample_walk(t, s, err);
+        remote_cache_stats(&t->mem, &hits, &misses_after);
+        remote_cache_end(&t->mem);
         /* The stack moved since the last sample: what was read live is of
          * a later moment than the replayed copy. Walk again from one fresh
          * copy of everything this walk needed, so that a sample is one
          * moment of the target. */
-        remote_cache_begin(&t->mem);
-        rc = sample_walk(t, s, err);
-        remote_cache_end(&t->mem);
+        if (attempt == 0 && t->mem.cache != NULL && misses_after != misses)
+            continue;
+        /* A thread's stack moved while it was read: try a fresh copy. */
+        if (rc == 0 && sample_torn(s))
+            continue;
+        break;
     }
     return rc;
 }

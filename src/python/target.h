@@ -32,6 +32,12 @@ struct interp_entry {
 
 #define INTERP_CACHE_MAX 16
 
+/* 3.8-3.10: how many pages frames were read from are remembered, for how
+ * many samples, and their size (see frame_pages_note in stack.c). */
+#define FRAME_PAGES_MAX 16
+#define FRAME_PAGE_AGE  8
+#define FRAME_PAGE_SIZE 4096
+
 struct py_target {
     pid_t pid;
     struct remote mem;
@@ -57,6 +63,12 @@ struct py_target {
     uint64_t codes_checked;  /* when the code cache's epoch last began */
     uint64_t codes_epoch_ns; /* how long the current epoch lasts (see stack.c) */
     uint32_t codes_changes;  /* the code cache's changes when it began */
+    /* 3.8-3.10: pages frames were read from lately (0 = a free slot) and
+     * the sample each was last read in; `samples` counts pystack_sample,
+     * `stack_moved` is the last one that walked again (0 = none). */
+    uint64_t frame_pages[FRAME_PAGES_MAX];
+    uint64_t frame_pages_seen[FRAME_PAGES_MAX];
+    uint64_t samples, stack_moved;
 };
 
 /* Attach to pid: find its interpreter and version, set up the layout (with

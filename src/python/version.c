@@ -141,6 +141,8 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
     }
     uint64_t code_type_sym = 0;
     int have_code_type = elf_lookup(&ef, "PyCode_Type", &code_type_sym, NULL) == 0;
+    uint64_t frame_type_sym = 0;
+    int have_frame_type = elf_lookup(&ef, "PyFrame_Type", &frame_type_sym, NULL) == 0;
     elf_close(&ef);
     if (have_hex) {
         ver->major = (int)(hex >> 24) & 0xff;
@@ -161,6 +163,7 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
         bin->bias = bias;
         bin->runtime_addr = runtime_sym + bias;
         bin->code_type = have_code_type ? code_type_sym + bias : 0;
+        bin->frame_type = have_frame_type ? frame_type_sym + bias : 0;
     }
     st->found_runtime = 1;
     return 1;

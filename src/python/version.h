@@ -25,6 +25,7 @@ struct py_binary {
     uint64_t bias;         /* run-time address = symbol value + bias */
     uint64_t runtime_addr; /* address of _PyRuntime in the target, 0 if none */
     uint64_t code_type;    /* address of PyCode_Type, 0 if not found */
+    uint64_t frame_type;   /* address of PyFrame_Type, 0 if not found */
 };
 
 /* The lowest and highest versions pytop reads. A later version that

@@ -285,6 +285,12 @@ void remote_cache_begin(struct remote *r)
     }
 }
 
+void remote_cache_note(struct remote *r, uint64_t addr, size_t len)
+{
+    if (r->cache != NULL && r->cache->active)
+        note(r->cache, addr, len);
+}
+
 void remote_cache_end(struct remote *r)
 {
     if (r->cache != NULL)

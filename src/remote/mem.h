@@ -73,6 +73,10 @@ int remote_cache_enable(struct remote *r);
 /* Start a sample: replay the ranges of the previous one. */
 void remote_cache_begin(struct remote *r);
 
+/* Ask for [addr, addr + len) in the next replay without reading it now
+ * (a range the next sample is likely to need). Only while a sample runs. */
+void remote_cache_note(struct remote *r, uint64_t addr, size_t len);
+
 /* End a sample: reads go live again until the next begin. */
 void remote_cache_end(struct remote *r);
 

@@ -119,6 +119,8 @@ int main(void)
 #endif
     P("fr_size", offsetof(_PyInterpreterFrame, localsplus));
     A("fr_lasti_scale");
+    A("fr_state");
+    A("fr_state_enum");
     P("fr_owner_generator", FRAME_OWNED_BY_GENERATOR);
 #if PY_MINOR_VERSION >= 14
     /* 3.14 runs each call of the eval loop from an entry frame owned by
@@ -142,6 +144,14 @@ int main(void)
     P("fr_size", sizeof(PyFrameObject));
     /* 3.10 counts f_lasti in code units (bpo-27129), 3.8-3.9 in bytes. */
     P("fr_lasti_scale", PY_MINOR_VERSION == 10 ? sizeof(_Py_CODEUNIT) : 1);
+#if PY_MINOR_VERSION >= 10
+    /* bpo-43760 replaced f_executing by f_state (Include/cpython/frameobject.h). */
+    P("fr_state", offsetof(PyFrameObject, f_state));
+    P("fr_state_enum", 1);
+#else
+    P("fr_state", offsetof(PyFrameObject, f_executing));
+    A("fr_state_enum");
+#endif
     A("fr_owner_generator");
     A("fr_owner_shim");
     P("fr_tag_bits", 0);
