@@ -463,7 +463,7 @@ static int is_call(const struct native_sym *s)
         "cfunction_",           "method_vectorcall",    "vectorcall_",
         "_PyEval_Vector",       "slot_tp_call",         "call_function",
         "_PyCFunction_",        "PyCFunction_Call",     "function_code_fastcall",
-        "_PyFunction_FastCall"};
+        "_PyFunction_FastCall", "_Py_BuiltinCall" /* 3.15: _Py_BuiltinCallFast..._StackRef */};
     if (s->function == NULL)
         return 0;
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)

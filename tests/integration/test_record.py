@@ -311,7 +311,10 @@ def proportions_batch(interp):
                 out_args = ["-o", outdir / output] if output else []
                 runs[name] = Recording(["-p", target.pid, "-d", 1] + extra + out_args, outdir, name)
             runs["function"] = Recording(["-p", target.pid, "-d", 1, "-F", "-o", outdir / "function.txt"], outdir, "function")
+            runs["blocking"] = Recording(["-p", target.pid, "-d", 1, "--blocking", "-o", outdir / "blocking.txt"], outdir, "blocking")
             finish_all(runs)
+            with open("/proc/%d/status" % target.pid) as f:
+                tracer_after = re.search(r"^TracerPid:\s*(\d+)", f.read(), re.M).group(1)
             batch = {
                 "target_pid": target.pid,
                 "cmdline": target.cmdline,
@@ -319,6 +322,7 @@ def proportions_batch(interp):
                 "runs": runs,
                 "outdir": outdir,
                 "listing": sorted(os.listdir(outdir)),
+                "tracer_after": tracer_after,
             }
         yield batch
     finally:
@@ -370,6 +374,21 @@ def test_proportions(interp, proportions_batch):
     for function in ("heavy", "light"):
         hot = sum(s.count for s in stacks if s.leaf[0] == function and s.leaf[2] in (m[function + "-loop"], m[function]))
         assert hot >= 0.9 * counts.get(function, 0), "%s: %d of %d samples on its hot lines\n%s\n%s" % (function, hot, counts.get(function, 0), run.describe(), show(stacks))
+
+
+def test_blocking_reads_every_stack_whole(interp, proportions_batch):
+    """--blocking pauses the threads for each read: no sample mixes two
+    moments, and the target is released (no tracer) afterwards."""
+    m = markers("proportions.py")
+    run = proportions_batch["runs"]["blocking"]
+    summary, stacks = recorded(run, proportions_batch["outdir"] / "blocking.txt")
+    assert summary.samples >= 80, run.describe()
+    for s in stacks:
+        frames = s.python_frames
+        assert frames[0] == ("<module>", "proportions.py", m["module"]), s.frames
+        if frames[-1][0] in ("heavy", "light"):
+            assert frames[-2] == ("main", "proportions.py", m["call-" + frames[-1][0]]), s.frames
+    assert proportions_batch["tracer_after"] == "0"
 
 
 @pytest.mark.parametrize("case", list(FORMAT_CASES))
@@ -672,6 +691,7 @@ def lifecycle_batch(interp):
                 "seen": seen,
                 "left": {name: processes_with(t) for name, t in tags.items()},
                 "listing": sorted(os.listdir(outdir)),
+                "tracer_after": tracer_after,
             }
         yield batch
     finally:

@@ -165,7 +165,7 @@ def test_record_pid_waits_for_python(interp, delayed_batch):
     assert summary.seconds == 2.5 and "exited" not in summary.rest, run.describe()
     child = delayed_batch["child"]
     assert child in delayed_batch["shell_tree"], "the oracle's PID %d is not under the shell" % child
-    check_child_stacks(run, stacks, child, child_cmdline(interp.path))
+    check_child_stacks(run, stacks, child, child_cmdline(interp.argv0))
     # Python starts 0.5 s in: picked up within a rescan period, at most
     # 1.5 s in, leaves at least 1 s of the 2.5 at 100 Hz.
     assert summary.samples >= 100, "the Python child was picked up late: %d samples\n%s" % (summary.samples, run.describe())
@@ -175,7 +175,7 @@ def test_record_pid_that_execs_python(interp, delayed_batch):
     """The shell execs python: the root itself becomes the Python process."""
     run = delayed_batch["runs"]["exec"]
     summary, stacks = recorded(run, delayed_batch["outdir"] / "exec.txt")
-    check_child_stacks(run, stacks, delayed_batch["exec"], child_cmdline(interp.path))
+    check_child_stacks(run, stacks, delayed_batch["exec"], child_cmdline(interp.argv0))
     assert summary.samples >= 100, run.describe()
 
 
@@ -184,7 +184,7 @@ def test_record_command(interp, delayed_batch):
     run = delayed_batch["runs"]["command"]
     summary, stacks = recorded(run, delayed_batch["outdir"] / "command.txt", own_stderr_only=False)
     assert summary.seconds == 2.5 and "exited" not in summary.rest, run.describe()
-    child = check_child_stacks(run, stacks, None, child_cmdline(interp.path))
+    child = check_child_stacks(run, stacks, None, child_cmdline(interp.argv0))
     assert child in delayed_batch["seen"]["command"], "the Python process %d is not one pytop's command started (%s)" % (child, sorted(delayed_batch["seen"]["command"]))
     assert summary.samples >= 100, run.describe()
     assert not delayed_batch["left"]["command"], "processes pytop started are left running: %s" % delayed_batch["left"]["command"]
@@ -198,7 +198,7 @@ def test_record_ends_with_the_tree(interp, delayed_batch):
     assert m, "the summary says the shell's tree exited\n" + run.describe()
     assert int(m.group(1)) in delayed_batch["seen"]["ends"], "PID %s is the command pytop started\n%s" % (m.group(1), run.describe())
     assert 1.0 <= summary.seconds <= 6.0, "recorded until the tree ended (~1.4 s)\n" + run.describe()
-    check_child_stacks(run, stacks, None, child_cmdline(interp.path, 1))
+    check_child_stacks(run, stacks, None, child_cmdline(interp.argv0, 1))
     assert not delayed_batch["left"]["ends"], delayed_batch["left"]["ends"]
 
 
@@ -251,7 +251,7 @@ def test_dump_python_child(interp):
         oracle = shell.oracle
     assert [p.pid for p in processes] == [child], "only the Python child, not the shell %d\n%s" % (shell.pid, r.describe())
     p = processes[0]
-    assert p.cmdline == child_cmdline(interp.path), r.describe()
+    assert p.cmdline == child_cmdline(interp.argv0), r.describe()
     threads = {t.name: t for t in p.threads}
     assert sorted(threads) == ["MainThread", "napper"], r.describe()
     m = markers(SCRIPT)
