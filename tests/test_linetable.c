@@ -1,7 +1,7 @@
 /*
  * tests/test_linetable: python/linetable against the interpreters themselves.
  *
- * linetable_cases.h holds, for CPython 3.8-3.13, the line tables of a set of
+ * linetable_cases.h holds, for CPython 3.8-3.15, the line tables of a set of
  * sample functions and the line PyCode_Addr2Line() gives at every offset
  * (see tests/gen-linetable-cases.py); every one must match. The rest feeds
  * the decoder truncated, mutated and random tables. Tables are always copied
@@ -37,7 +37,7 @@ struct linetable_version {
 
 static const struct linetable_version versions[] = {
     {LT_VERSION(8)},  {LT_VERSION(9)},  {LT_VERSION(10)},
-    {LT_VERSION(11)}, {LT_VERSION(12)}, {LT_VERSION(13)},
+    {LT_VERSION(11)}, {LT_VERSION(12)}, {LT_VERSION(13)}, {LT_VERSION(14)}, {LT_VERSION(15)},
 };
 
 /* A malloc'd copy of exactly len bytes (NULL for len 0). */
@@ -210,7 +210,7 @@ static void test_empty_table(void **state)
     assert_int_equal(linetable_line(8, NULL, 0, 42, 0), 42);
     assert_int_equal(linetable_line(9, byte, 0, 42, 10), 42);
     /* From 3.10 every instruction has an entry: none means no line. */
-    for (int minor = 10; minor <= 13; minor++) {
+    for (int minor = 10; minor <= 15; minor++) {
         assert_int_equal(linetable_line(minor, NULL, 0, 42, 0), -1);
         assert_int_equal(linetable_line(minor, byte, 0, 42, 0), -1);
     }

@@ -1,6 +1,6 @@
 /*
  * tests/test_pystr: python/pystr on str and bytes objects laid out as
- * CPython 3.8-3.13 lay them out.
+ * CPython 3.8-3.15 lay them out.
  *
  * Objects are built byte by byte from the layout tables (layout_for), so
  * every version's header sizes are exercised: compact ASCII, compact
