@@ -27,9 +27,9 @@
 #include "remote/mem.h"
 
 #define MIN_MINOR 8
-#define MAX_MINOR 13
+#define MAX_MINOR 15
 
-/* CPython's PyASCIIObject.state bits (the same in 3.8-3.13). */
+/* CPython's PyASCIIObject.state bits (the same in 3.8-3.15). */
 #define KIND_SHIFT  2
 #define COMPACT_BIT (1u << 5)
 #define ASCII_BIT   (1u << 6)
