@@ -36,8 +36,8 @@ struct linetable_version {
 #define LT_VERSION(m) m, LT_3_##m##_PYTHON, lt_3_##m##_cases, ARRAY_LEN(lt_3_##m##_cases)
 
 static const struct linetable_version versions[] = {
-    {LT_VERSION(8)},  {LT_VERSION(9)},  {LT_VERSION(10)},
-    {LT_VERSION(11)}, {LT_VERSION(12)}, {LT_VERSION(13)}, {LT_VERSION(14)}, {LT_VERSION(15)},
+    {LT_VERSION(8)},  {LT_VERSION(9)},  {LT_VERSION(10)}, {LT_VERSION(11)},
+    {LT_VERSION(12)}, {LT_VERSION(13)}, {LT_VERSION(14)}, {LT_VERSION(15)},
 };
 
 /* A malloc'd copy of exactly len bytes (NULL for len 0). */

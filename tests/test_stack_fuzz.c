@@ -65,8 +65,8 @@
 
 /* CPython's constants the image needs. */
 #define FRAME_OWNED_BY_THREAD 0
-#define CHUNK_HEADER             24  /* _PyStackChunk: previous, size, top */
-#define PTHREAD_TID_OFFSET       720 /* glibc x86-64 struct pthread.tid */
+#define CHUNK_HEADER          24  /* _PyStackChunk: previous, size, top */
+#define PTHREAD_TID_OFFSET    720 /* glibc x86-64 struct pthread.tid */
 
 /* A fixed-seed xorshift64. */
 static uint64_t rng_next(uint64_t *s)
@@ -797,16 +797,16 @@ static uint64_t code_of_inner(struct world *w)
 static void name_is_huge(struct world *w)
 {
     uint64_t code = code_of_inner(w);
-    uint64_t name =
-        get_u64_at(w, code + (layout_has(w->lay.co_qualname) ? w->lay.co_qualname : w->lay.co_name));
+    uint64_t name = get_u64_at(
+        w, code + (layout_has(w->lay.co_qualname) ? w->lay.co_qualname : w->lay.co_name));
     put_u64(&w->im, name + w->lay.unicode_length, (uint64_t)1 << 62);
 }
 
 static void name_is_negative(struct world *w)
 {
     uint64_t code = code_of_inner(w);
-    uint64_t name =
-        get_u64_at(w, code + (layout_has(w->lay.co_qualname) ? w->lay.co_qualname : w->lay.co_name));
+    uint64_t name = get_u64_at(
+        w, code + (layout_has(w->lay.co_qualname) ? w->lay.co_qualname : w->lay.co_name));
     put_u64(&w->im, name + w->lay.unicode_length, (uint64_t)-7);
 }
 

@@ -81,7 +81,8 @@ static void code_ident(const struct py_layout *lay, const uint8_t *head, uint64_
     ident[0] = load_u64(head, layout_has(lay->co_qualname) ? lay->co_qualname : lay->co_name);
     ident[1] = load_u64(head, lay->co_filename);
     ident[2] = load_u64(head, lay->co_linetable);
-    ident[3] = (uint64_t)(uint32_t)load_i32(head, lay->co_firstlineno) | (load_u64(head, lay->ob_type) << 32);
+    ident[3] = (uint64_t)(uint32_t)load_i32(head, lay->co_firstlineno) |
+               (load_u64(head, lay->ob_type) << 32);
 }
 
 /* Is the code object at e->addr still the one e describes? */
@@ -123,7 +124,8 @@ static int code_read(struct code_cache *cc, struct remote *mem, const struct py_
         return -1;
 
     char text[PYSTR_MAX_CHARS];
-    uint64_t name_addr = load_u64(head, layout_has(lay->co_qualname) ? lay->co_qualname : lay->co_name);
+    uint64_t name_addr =
+        load_u64(head, layout_has(lay->co_qualname) ? lay->co_qualname : lay->co_name);
     if (pystr_read(mem, lay, name_addr, text, sizeof text) != 0)
         return -1;
     e->name = strdup(text);

@@ -170,15 +170,15 @@ static int obj_getattr(struct py_target *t, uint64_t obj, const char *name, uint
             values = slot + 1; /* 3.12's PyDictOrValues: values as (pointer - 1) */
         else if (slot != 0)
             return dict_get_str(t, slot, name, value);
-        else if (layout_has(lay->managed_values) && rd_u64(t, obj - lay->managed_values, &values) != 0)
+        else if (layout_has(lay->managed_values) &&
+                 rd_u64(t, obj - lay->managed_values, &values) != 0)
             return -1; /* 3.11: the values pointer, a word further */
         if (values == 0 && layout_has(lay->values_valid) && (flags & TPFLAGS_INLINE_VALUES)) {
             /* 3.13+: values inline after the object, while valid. */
             uint64_t basicsize;
             uint8_t valid;
             if (rd_u64(t, type + lay->tp_basicsize, &basicsize) != 0 ||
-                remote_read(&t->mem, obj + basicsize + lay->values_valid, &valid, 1) != 0 ||
-                !valid)
+                remote_read(&t->mem, obj + basicsize + lay->values_valid, &valid, 1) != 0 || !valid)
                 return -1;
             values = obj + basicsize;
         }

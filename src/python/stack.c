@@ -81,14 +81,9 @@ static struct py_thread *push_thread(struct py_sample *s)
 /* Note the entry frame of an eval loop call; -1 when out of memory. */
 static int push_entry(struct py_sample *s, struct py_thread *th, uint64_t addr)
 {
-    if (s->nentries == s->entries_cap) {
-        int ncap = s->entries_cap ? s->entries_cap * 2 : 64;
-        uint64_t *nv = realloc(s->entries, (size_t)ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        s->entries = nv;
-        s->entries_cap = ncap;
-    }
+    if (vec_reserve((void **)&s->entries, &s->entries_cap, sizeof *s->entries,
+                    (size_t)s->nentries + 1) != 0)
+        return -1;
     s->entries[s->nentries++] = addr;
     th->nentries++;
     return 0;
@@ -545,9 +540,14 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
                         int64_t interp_index, uint64_t holder, int cached, struct pt_error *err)
 {
     const struct py_layout *lay = &t->lay;
-    const uint32_t fields[] = {lay->ts_next,          lay->ts_frame,          lay->ts_thread_id,
-                               lay->ts_native_thread_id, lay->ts_datastack_chunk, lay->ts_datastack_top,
-                               lay->ts_base_frame,     lay->ts_holds_gil};
+    const uint32_t fields[] = {lay->ts_next,
+                               lay->ts_frame,
+                               lay->ts_thread_id,
+                               lay->ts_native_thread_id,
+                               lay->ts_datastack_chunk,
+                               lay->ts_datastack_top,
+                               lay->ts_base_frame,
+                               lay->ts_holds_gil};
     uint32_t need = max_field(fields, sizeof fields / sizeof fields[0]) + 8;
     uint8_t ts[512];
     struct cycle_check cyc = {0, 1, 0};

@@ -43,8 +43,8 @@ struct py_thread {
     int truncated;     /* deeper than PY_MAX_DEPTH */
     int first;         /* index of its innermost frame in py_sample.frames */
     int nframes;
-    int first_entry;   /* 3.12+: its eval loop calls' entry frames, innermost */
-    int nentries;      /* first, at py_sample.entries[first_entry...] */
+    int first_entry; /* 3.12+: its eval loop calls' entry frames, innermost */
+    int nentries;    /* first, at py_sample.entries[first_entry...] */
 };
 
 struct py_sample {
@@ -55,7 +55,8 @@ struct py_sample {
     /* Addresses of the frames that start each call of the eval loop
      * (3.12+; on the C stack, inside that call's native frame). */
     uint64_t *entries;
-    int nentries, entries_cap;
+    int nentries;
+    size_t entries_cap;
     int gil_locked; /* some thread holds the GIL */
 };
 

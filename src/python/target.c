@@ -31,8 +31,8 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
     if (remote_open(&t->mem, pid, err) != 0)
         return -1;
     /* 3.13+ publish _Py_DebugOffsets at the start of the runtime. */
-    if (t->ver.minor >= 13 && layout_apply_debug_offsets(&t->lay, &t->mem, t->bin.runtime_addr,
-                                                         t->ver.hex, err) != 0) {
+    if (t->ver.minor >= 13 &&
+        layout_apply_debug_offsets(&t->lay, &t->mem, t->bin.runtime_addr, t->ver.hex, err) != 0) {
         remote_close(&t->mem);
         return -1;
     }

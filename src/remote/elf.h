@@ -34,7 +34,8 @@ int elf_lookup(const struct elf_file *ef, const char *name, uint64_t *value, uin
 
 /* The link-time address and size of the section called name. 0 if the file
  * has it, -1 if not. */
-int elf_section_address(const struct elf_file *ef, const char *name, uint64_t *addr, uint64_t *size);
+int elf_section_address(const struct elf_file *ef, const char *name, uint64_t *addr,
+                        uint64_t *size);
 
 /* Search the read-only data for CPython's PY_VERSION string ("3.9.18",
  * "3.10.0rc2"). With want_minor >= 0 only that minor version counts, and
