@@ -443,7 +443,7 @@ def test_formats(interp, proportions_batch, case):
 def test_formats_leave_no_temp_files(interp, proportions_batch):
     for run in proportions_batch["runs"].values():
         run.summary()
-    expected = sorted(["main.txt", "function.txt", DEFAULT_OUTPUT] + [o for _, o, _ in FORMAT_CASES.values() if o])
+    expected = sorted(["main.txt", "function.txt", "blocking.txt", DEFAULT_OUTPUT] + [o for _, o, _ in FORMAT_CASES.values() if o])
     assert proportions_batch["listing"] == expected, "only the profiles are left in the output directory (temp files?)"
 
 
@@ -691,7 +691,6 @@ def lifecycle_batch(interp):
                 "seen": seen,
                 "left": {name: processes_with(t) for name, t in tags.items()},
                 "listing": sorted(os.listdir(outdir)),
-                "tracer_after": tracer_after,
             }
         yield batch
     finally:
