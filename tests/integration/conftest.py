@@ -157,7 +157,8 @@ def root_python(root, name, version):
     exe = "/usr/bin/python" + version
     if not os.access(root + exe, os.X_OK):
         return None, "%s is not installed in the %s root (%s)" % (exe, name, root)
-    if not {root + "/proc", root + str(TOP_SRCDIR)} <= _mount_points():
+    inside = root + str(TOP_SRCDIR)
+    if root + "/proc" not in _mount_points() or not (os.path.isdir(inside) and os.path.samefile(inside, TOP_SRCDIR)):
         return None, "the %s root is not mounted (scripts/test-roots mount %s)" % (name, TOP_SRCDIR)
     wrapper = os.path.join(_WRAPPERS, "python%s-%s" % (version, name))
     with open(wrapper, "w") as f:
