@@ -183,7 +183,8 @@ def test_record_command(interp, delayed_batch):
     """-s -- bash delayed_launch.sh: the same, and the tree is stopped at the end."""
     run = delayed_batch["runs"]["command"]
     summary, stacks = recorded(run, delayed_batch["outdir"] / "command.txt", own_stderr_only=False)
-    assert summary.seconds == 2.5 and "exited" not in summary.rest, run.describe()
+    # -d counts from the launch; a loaded machine may start the first tick late.
+    assert 2.5 <= summary.seconds <= 3.0 and "exited" not in summary.rest, run.describe()
     child = check_child_stacks(run, stacks, None, child_cmdline(interp.argv0))
     assert child in delayed_batch["seen"]["command"], "the Python process %d is not one pytop's command started (%s)" % (child, sorted(delayed_batch["seen"]["command"]))
     assert summary.samples >= 100, run.describe()
