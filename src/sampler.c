@@ -289,7 +289,16 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
     }
     tg->alive = 1;
     task_cwd(pid, tg->cwd, sizeof tg->cwd);
+    /* A process caught right after its execve (a wrapper that execs
+     * chroot, env, then python) can show an empty command line for a
+     * moment: ask again for up to 50 ms, then name it by its comm. */
     task_cmdline(pid, tg->cmdline, sizeof tg->cmdline);
+    for (int i = 0; i < 50 && tg->cmdline[0] == '\0' && !remote_process_gone(pid); i++) {
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+        task_cmdline(pid, tg->cmdline, sizeof tg->cmdline);
+    }
+    if (tg->cmdline[0] == '\0')
+        task_comm(pid, pid, tg->cmdline, sizeof tg->cmdline);
     char label[640];
     snprintf(label, sizeof label, "process %d (%s)", (int)pid, tg->cmdline);
     if (profile_frame(s->prof, CT_PROCESS, label, "", 0, CT_ORIGIN_UNKNOWN, 0,
