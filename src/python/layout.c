@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "python/version.h"
 #include "remote/mem.h"
 
 enum py_field {
@@ -108,18 +109,6 @@ void layout_print(const struct py_layout *lay)
 #define DEBUG_OFFSET_MAX (4u << 20)
 #define DEBUG_WORDS_MAX  256
 
-/* "3.15.0b1" of a PY_VERSION_HEX. */
-static void version_text(uint32_t hex, char *buf, size_t size)
-{
-    unsigned level = (hex >> 4) & 0xf;
-    const char *tag = level == 0xA ? "a" : level == 0xB ? "b" : level == 0xC ? "rc" : NULL;
-    if (tag)
-        snprintf(buf, size, "%u.%u.%u%s%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff, tag,
-                 hex & 0xf);
-    else
-        snprintf(buf, size, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff);
-}
-
 int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64_t debug_addr,
                                uint32_t version, struct pt_error *err)
 {
@@ -130,7 +119,9 @@ int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64
         map = &debug_maps[COUNT(debug_maps) - 1];
     uint64_t d[DEBUG_WORDS_MAX];
     char vtext[32];
-    version_text(version, vtext, sizeof vtext);
+    struct py_version v = {(int)(version >> 24), (int)(version >> 16) & 0xff,
+                           (int)(version >> 8) & 0xff, version};
+    py_version_format(&v, vtext, sizeof vtext);
     if (map->words > DEBUG_WORDS_MAX || remote_read(mem, debug_addr, d, map->words * 8) != 0)
         return remote_read_error(mem, err, "_Py_DebugOffsets");
     if (memcmp(d, "xdebugpy", 8) != 0)
