@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "native.h"
 #include "output/dump.h"
+#include "python/asyncio.h"
 #include "python/stack.h"
 #include "python/target.h"
 #include "remote/pause.h"
@@ -58,7 +59,10 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
         return -1;
     }
     int blocking = opt->blocking || opt->native;
-    struct dump_options o = {opt->locals, opt->full_filenames, native, opt->native_all};
+    struct py_tasks tasks;
+    py_tasks_init(&tasks);
+    struct dump_options o = {opt->locals, opt->full_filenames, native, opt->native_all,
+                             opt->async_tasks ? &tasks : NULL};
     struct py_sample s;
     py_sample_init(&s);
     int rc = -1;
@@ -74,6 +78,8 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
         if (blocking) {
             /* Locals, names and native stacks are read while still
              * paused, too. */
+            if (rc == 0 && opt->async_tasks)
+                rc = pyasync_read(&t, &s, &tasks, err);
             if (rc == 0)
                 dump_write(stdout, &t, &s, &o);
             pause_release(&paused);
@@ -85,9 +91,12 @@ static int dump_one(pid_t pid, const struct options *opt, struct pt_error *err)
         if ((rc == 0 && !torn) || (rc != 0 && err->code != PT_E_TORN))
             break;
     }
+    if (rc == 0 && opt->async_tasks)
+        rc = pyasync_read(&t, &s, &tasks, err);
     if (rc == 0)
         dump_write(stdout, &t, &s, &o);
 done:
+    py_tasks_free(&tasks);
     py_sample_free(&s);
     native_free(native);
     pytarget_detach(&t);

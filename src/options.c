@@ -48,6 +48,7 @@ static const struct opt_spec specs[] = {
     {"output", 'o', OPT_STRING, OFF(output), "output file"},
     {"format", 'f', OPT_STRING, OFF(format), "output format"},
     {"locals", 0, OPT_FLAG, OFF(locals), "dump: show local variables"},
+    {"async", 0, OPT_FLAG, OFF(async_tasks), "dump: every asyncio task and its await graph"},
     {"wait", 0, OPT_WAIT, OFF(wait), "wait up to SEC (30) s for the PID or port"},
     {"full-filenames", 0, OPT_FLAG, OFF(full_filenames), "show whole file paths"},
     {"all", 0, OPT_FLAG, OFF(all), "list: every process, not only Python"},

@@ -29,6 +29,7 @@ struct options {
     int threads;        /* -t */
     int function;       /* -F */
     int locals;         /* --locals */
+    int async_tasks;    /* --async */
     int full_filenames; /* --full-filenames */
     int all;            /* list --all */
     double wait;        /* --wait seconds; 0 = do not wait */

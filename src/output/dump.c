@@ -10,6 +10,7 @@
 
 #include "native.h"
 #include "output/filename.h"
+#include "python/asyncio.h"
 #include "python/objects.h"
 #include "python/stack.h"
 #include "python/target.h"
@@ -43,6 +44,113 @@ static void print_local(void *ctx, const char *name, uint64_t value)
     char repr[PYREPR_MAX * 4 + 8];
     pyobj_repr(c->t, value, repr, sizeof repr);
     fprintf(c->out, "        %s = %s\n", name, repr);
+}
+
+/* One Python frame: "    function (file:line)" at the given indent. */
+static void write_frame(FILE *out, struct py_target *t, const struct py_frame *f, const char *cwd,
+                        const struct dump_options *o, const char *indent)
+{
+    const struct py_code *c = code_cache_at(&t->codes, f->code);
+    char file[4096];
+    if (o->full_filenames)
+        filename_absolute(c->filename, cwd, file, sizeof file);
+    else
+        filename_shorten(c->filename, cwd, file, sizeof file);
+    fprintf(out, "%s%s (%s:%d)\n", indent, c->name, file, (int)f->line);
+}
+
+static const char *const async_states[] = {"pending", "cancelled", "done", "running"};
+
+static void write_task_ref(FILE *out, const struct py_task *k)
+{
+    fprintf(out, "task \"%s\" 0x%" PRIx64, k->name, k->addr);
+}
+
+/* The tasks this one awaits (edges from it) or that await it. */
+static void write_edges(FILE *out, const struct py_tasks *ts, int task, int awaited_by)
+{
+    int n = 0;
+    for (size_t e = 0; e < ts->nedges; e++) {
+        const struct py_task_edge *ed = &ts->edges[e];
+        int from = awaited_by ? ed->awaited : ed->waiter;
+        if (from != task)
+            continue;
+        fputs(n++ > 0 ? ", " : "", out);
+        write_task_ref(out, &ts->v[awaited_by ? ed->waiter : ed->awaited]);
+    }
+}
+
+static int count_edges(const struct py_tasks *ts, int task, int awaited_by)
+{
+    int n = 0;
+    for (size_t e = 0; e < ts->nedges; e++)
+        n += (awaited_by ? ts->edges[e].awaited : ts->edges[e].waiter) == task;
+    return n;
+}
+
+static void write_task(FILE *out, struct py_target *t, const struct py_tasks *ts, int i,
+                       const char *cwd, const struct dump_options *o)
+{
+    const struct py_task *k = &ts->v[i];
+    fputs("    ", out);
+    write_task_ref(out, k);
+    fprintf(out, " [%s]\n", async_states[k->state]);
+    for (int f = 0; f < k->nframes; f++)
+        write_frame(out, t, &ts->frames[k->first + f], cwd, o, "        ");
+    int nawaits = count_edges(ts, i, 0);
+    if (k->await_kind == PY_AWAIT_FUTURE && nawaits == 0) {
+        fprintf(out, "        awaits: future 0x%" PRIx64 " (%s)\n", k->awaited, k->awaited_type);
+    } else if (nawaits > 0) {
+        fputs("        awaits: ", out);
+        if (k->await_kind == PY_AWAIT_GATHER)
+            fputs("gather: ", out);
+        else if (k->await_kind == PY_AWAIT_TASKGROUP)
+            fputs("taskgroup: ", out);
+        write_edges(out, ts, i, 0);
+        fputc('\n', out);
+    }
+    if (count_edges(ts, i, 1) > 0) {
+        fputs("        awaited by: ", out);
+        write_edges(out, ts, i, 1);
+        fputc('\n', out);
+    }
+}
+
+/* Running tasks first, then by name and address. */
+static int task_cmp(const void *a, const void *b, void *ctx)
+{
+    const struct py_tasks *ts = ctx;
+    const struct py_task *x = &ts->v[*(const int *)a], *y = &ts->v[*(const int *)b];
+    int xr = x->state == PY_TASK_RUNNING, yr = y->state == PY_TASK_RUNNING;
+    if (xr != yr)
+        return yr - xr;
+    int c = strcmp(x->name, y->name);
+    if (c != 0)
+        return c;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The tasks of thread index `thread` (-1: of no running loop). */
+static void write_tasks(FILE *out, struct py_target *t, const struct py_tasks *ts, int thread,
+                        const char *cwd, const struct dump_options *o)
+{
+    int *order = malloc((ts->n + 1) * sizeof *order);
+    int n = 0;
+    if (order == NULL)
+        return;
+    for (size_t i = 0; i < ts->n; i++)
+        if (ts->v[i].thread == thread)
+            order[n++] = (int)i;
+    if (n > 0) {
+        qsort_r(order, (size_t)n, sizeof *order, task_cmp, (void *)ts);
+        if (thread >= 0)
+            fprintf(out, "  asyncio: %d task%s\n", n, n == 1 ? "" : "s");
+        else
+            fprintf(out, "\n  asyncio: %d task%s on no running loop\n", n, n == 1 ? "" : "s");
+        for (int i = 0; i < n; i++)
+            write_task(out, t, ts, order[i], cwd, o);
+    }
+    free(order);
 }
 
 void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
@@ -99,13 +207,7 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
                 continue;
             }
             const struct py_frame *f = &s->frames[m != NULL ? m[i].py : th->first + i];
-            const struct py_code *c = code_cache_at(&t->codes, f->code);
-            char file[4096];
-            if (o->full_filenames)
-                filename_absolute(c->filename, cwd, file, sizeof file);
-            else
-                filename_shorten(c->filename, cwd, file, sizeof file);
-            fprintf(out, "    %s (%s:%d)\n", c->name, file, (int)f->line);
+            write_frame(out, t, f, cwd, o, "    ");
             if (o->locals) {
                 struct locals_ctx ctx = {out, t};
                 pyobj_frame_locals(t, f, print_local, &ctx);
@@ -115,6 +217,15 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
             fprintf(out, "    ... (deeper frames not shown)\n");
         if (th->torn)
             fprintf(out, "    ... (the stack changed while it was read)\n");
+        if (o->tasks != NULL)
+            write_tasks(out, t, o->tasks, order[k].index, cwd, o);
+    }
+    if (o->tasks != NULL) {
+        write_tasks(out, t, o->tasks, -1, cwd, o);
+        if (o->tasks->unreadable > 0)
+            fprintf(out, "  (%d asyncio task%s changed while read and %s left out)\n",
+                    o->tasks->unreadable, o->tasks->unreadable == 1 ? "" : "s",
+                    o->tasks->unreadable == 1 ? "is" : "are");
     }
     free(merged);
     free(names);

@@ -3,8 +3,10 @@
  *
  * The version differences of CPython are data here, not code: one struct of
  * byte offsets and small constants per minor version (3.8-3.15), generated
- * from each version's own headers by tests/layout/generate (into
- * layouts.inc) and checked against them by tests/check-layouts. From 3.13
+ * by tests/layout/generate (into layouts.inc) from each version's own
+ * headers and, for what no header has (asyncio's private structs), from
+ * measurements in a running interpreter of that version
+ * (tests/layout/probe_asyncio.py); tests/check-layouts checks both. From 3.13
  * the target's _Py_DebugOffsets (at the start of _PyRuntime) override every
  * field they cover, so a patch release that moves a field is still read
  * right; which debug offset feeds which field is the second column below.
@@ -116,7 +118,33 @@ struct remote;
     X(unicode_ascii_size,   "unicode_object.asciiobject_size")                                     \
     X(unicode_compact_size, "unicode_object.compactunicodeobject_size")                            \
     X(cell_ref,             "")                                                                    \
-    X(mod_dict,             "")
+    X(mod_dict,             "")                                                                    \
+    X(meth_self,            "")  /* PyMethodObject.im_self */                                      \
+    X(weakref_object,       "")  /* PyWeakReference.wr_object */                                   \
+    /* Generators and coroutines, and the value stack of a suspended frame */                      \
+    X(gen_frame,            "")  /* gi_frame, 3.8-3.10 */                                          \
+    X(gen_iframe,           "gen_object.gi_iframe")  /* 3.11+ */                                   \
+    X(gen_frame_state,      "gen_object.gi_frame_state")  /* 3.11+, an int8 */                     \
+    X(gen_suspended_states, "")  /* bit (state + 8): paused at a yield or await, 3.11+ */          \
+    X(fr_stackpointer,      "interpreter_frame.stackpointer")  /* past the top: 3.8-3.9, 3.14+ */  \
+    X(fr_stackdepth,        "")  /* an int: 3.10, 3.11-3.13 (from localsplus) */                   \
+    X(fr_valuestack,        "")  /* 3.10: where the depth counts from */                           \
+    X(gen_yf_slot,          "")  /* the awaited object, slots below the top */                     \
+    /* asyncio: Modules/_asynciomodule.c's FutureObj, TaskObj, futureiterobject */                 \
+    X(fut_loop,             "")                                                                    \
+    X(fut_callback0,        "")                                                                    \
+    X(fut_callbacks,        "")  /* list of (callback, context) after the first */                 \
+    X(fut_state,            "")  /* int: 0 pending, 1 cancelled, 2 finished */                     \
+    X(fut_awaited_by,       "")  /* 3.14+: the awaiting task (or a set) */                         \
+    X(task_fut_waiter,      "")                                                                    \
+    X(task_coro,            "")                                                                    \
+    X(task_name,            "")                                                                    \
+    X(task_node,            "")  /* 3.14+: in its thread's list of tasks */                        \
+    X(futiter_future,       "")                                                                    \
+    X(ts_asyncio_loop,      "")  /* 3.14+: _PyThreadStateImpl.asyncio_running_loop */              \
+    X(ts_asyncio_task,      "")  /* 3.14+: asyncio_running_task */                                 \
+    X(ts_asyncio_tasks,     "")  /* 3.14+: asyncio_tasks_head */                                   \
+    X(is_asyncio_tasks,     "")  /* 3.14+: PyInterpreterState.asyncio_tasks_head */
 // clang-format on
 
 struct py_layout {

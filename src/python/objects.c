@@ -544,12 +544,8 @@ void pyobj_thread_names(struct py_target *t, const struct py_sample *s, char (*n
     const struct py_layout *lay = &t->lay;
     for (int i = 0; i < s->nthreads; i++)
         names[i][0] = '\0';
-    uint64_t interp, modules, threading, mdict, active;
-    if (rd_u64(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0 ||
-        rd_u64(t, interp + lay->is_modules, &modules) != 0 ||
-        dict_get_str(t, modules, "threading", &threading) != 0 ||
-        rd_u64(t, threading + lay->mod_dict, &mdict) != 0 ||
-        dict_get_str(t, mdict, "_active", &active) != 0)
+    uint64_t active;
+    if (pyobj_module_attr(t, "threading", "_active", &active) != 0)
         return;
     struct dict_view v;
     if (dict_view(t, active, &v) != 0)
@@ -616,4 +612,111 @@ void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
     }
 out:
     free(values);
+}
+
+/* --- access --- */
+
+int pyobj_type_name(struct py_target *t, uint64_t obj, char *buf, size_t size)
+{
+    uint64_t type;
+    if (type_of(t, obj, &type) != 0)
+        return -1;
+    return type_name(t, type, buf, size);
+}
+
+int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t *value)
+{
+    return obj_getattr(t, obj, name, value);
+}
+
+int pyobj_module_attr(struct py_target *t, const char *module, const char *name, uint64_t *value)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t interp, modules, mod, mdict;
+    if (rd_u64(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0 ||
+        rd_u64(t, interp + lay->is_modules, &modules) != 0 ||
+        dict_get_str(t, modules, module, &mod) != 0 || rd_u64(t, mod + lay->mod_dict, &mdict) != 0)
+        return -1;
+    return dict_get_str(t, mdict, name, value);
+}
+
+int pyobj_uint(struct py_target *t, uint64_t obj, uint64_t *value)
+{
+    return long_to_u64(t, obj, value);
+}
+
+static int each_set(struct py_target *t, uint64_t set, int max,
+                    int (*cb)(void *ctx, uint64_t key, uint64_t value), void *ctx)
+{
+    /* PySetObject: a table of mask + 1 entries (key, hash); a deleted key
+     * is the dummy, whose type is a private one named "<dummy key>"
+     * (Objects/setobject.c). */
+    const struct py_layout *lay = &t->lay;
+    uint64_t used, mask, table;
+    if (rd_u64(t, set + lay->set_used, &used) != 0 || rd_u64(t, set + lay->set_mask, &mask) != 0 ||
+        rd_u64(t, set + lay->set_table, &table) != 0 || mask > (1u << 24) || used > mask + 1)
+        return -1;
+    int calls = 0;
+    uint64_t entries[2 * 64];
+    for (uint64_t at = 0; at <= mask && calls < max; at += 64) {
+        uint64_t n = mask + 1 - at < 64 ? mask + 1 - at : 64;
+        if (remote_read(&t->mem, table + 16 * at, entries, (size_t)n * 16) != 0)
+            return -1;
+        for (uint64_t i = 0; i < n && calls < max; i++) {
+            uint64_t key = entries[2 * i];
+            char kt[16];
+            if (key == 0 || pyobj_type_name(t, key, kt, sizeof kt) != 0 || kt[0] == '<')
+                continue;
+            calls++;
+            if (cb(ctx, key, 0))
+                return calls;
+        }
+    }
+    return calls;
+}
+
+int pyobj_each(struct py_target *t, uint64_t container, int max,
+               int (*cb)(void *ctx, uint64_t key, uint64_t value), void *ctx)
+{
+    const struct py_layout *lay = &t->lay;
+    char tname[32];
+    if (pyobj_type_name(t, container, tname, sizeof tname) != 0)
+        return -1;
+    if (strcmp(tname, "set") == 0 || strcmp(tname, "frozenset") == 0)
+        return each_set(t, container, max, cb, ctx);
+    if (strcmp(tname, "dict") == 0) {
+        struct dict_view v;
+        if (dict_view(t, container, &v) != 0)
+            return -1;
+        int calls = 0;
+        for (int64_t i = 0; i < v.nentries && calls < max; i++) {
+            uint64_t key, val;
+            if (view_entry(t, &v, i, &key, &val) != 0)
+                return -1;
+            if (key == 0 || val == 0)
+                continue;
+            calls++;
+            if (cb(ctx, key, val))
+                break;
+        }
+        return calls;
+    }
+    if (strcmp(tname, "list") == 0 || strcmp(tname, "tuple") == 0) {
+        int64_t n;
+        uint64_t items = container + lay->tuple_item;
+        if (remote_read(&t->mem, container + lay->var_size, &n, 8) != 0 || n < 0 ||
+            (tname[0] == 'l' && rd_u64(t, container + lay->list_item, &items) != 0))
+            return -1;
+        int calls = 0;
+        for (int64_t i = 0; i < n && calls < max; i++) {
+            uint64_t item;
+            if (rd_u64(t, items + 8 * (uint64_t)i, &item) != 0)
+                return -1;
+            calls++;
+            if (cb(ctx, item, 0))
+                break;
+        }
+        return calls;
+    }
+    return -1;
 }

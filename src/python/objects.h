@@ -31,4 +31,27 @@ void pyobj_repr(struct py_target *t, uint64_t obj, char *buf, size_t size);
 void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
                         void (*cb)(void *ctx, const char *name, uint64_t value), void *ctx);
 
+/* --- Access for the other readers of python/ (asyncio). Each returns 0,
+ * or -1 if the object could not be read or is not what was asked. --- */
+
+/* The tp_name of obj's type (cut to size). */
+int pyobj_type_name(struct py_target *t, uint64_t obj, char *buf, size_t size);
+
+/* An instance attribute from the object's own attributes (its __dict__
+ * or managed values; not class attributes, not slots). */
+int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t *value);
+
+/* Attribute `name` of the module sys.modules[module] (of the first
+ * interpreter). -1 also when the module is not imported. */
+int pyobj_module_attr(struct py_target *t, const char *module, const char *name, uint64_t *value);
+
+/* A non-negative int that fits 64 bits. */
+int pyobj_uint(struct py_target *t, uint64_t obj, uint64_t *value);
+
+/* Call cb for each (key, value) of a dict, each key of a set (value 0),
+ * or each item of a list or tuple (value 0), at most max of them; cb
+ * returns non-zero to stop. Returns the number of calls, or -1. */
+int pyobj_each(struct py_target *t, uint64_t container, int max,
+               int (*cb)(void *ctx, uint64_t key, uint64_t value), void *ctx);
+
 #endif

@@ -434,6 +434,38 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
     return 0;
 }
 
+/* --- A frame off the thread stacks. --- */
+
+int pystack_frame(struct py_target *t, uint64_t addr, struct py_frame *out)
+{
+    const struct py_layout *lay = &t->lay;
+    uint8_t f[128];
+    uint32_t need = layout_has(lay->fr_owner) ? lay->fr_size : lay->fr_instr + 4;
+    if (need > sizeof f || (addr & 7) != 0 || remote_read(&t->mem, addr, f, need) != 0)
+        return -1;
+    uint32_t code;
+    int offset;
+    if (!layout_has(lay->fr_owner)) { /* 3.8-3.10: a PyFrameObject */
+        if (code_cache_get(&t->codes, &t->mem, lay, load_u64(f, lay->fr_code), &code) != 0)
+            return -1;
+        int lasti = load_i32(f, lay->fr_instr);
+        offset = lasti < 0 || lasti > INT32_MAX / 2 ? -1 : lasti * (int)lay->fr_lasti_scale;
+    } else {
+        uint64_t code_addr = load_u64(f, lay->fr_code) & ~(uint64_t)lay->fr_tag_bits;
+        if (code_cache_get(&t->codes, &t->mem, lay, code_addr, &code) != 0)
+            return -1;
+        int64_t off = (int64_t)(load_u64(f, lay->fr_instr) - (code_addr + lay->co_code));
+        if (off > INT32_MAX || off < -2)
+            return -1;
+        offset = (int)off;
+    }
+    out->code = code;
+    out->line = code_line(&t->codes, code, (int)lay->co_linetable_format, offset);
+    out->addr = addr;
+    out->group = 0;
+    return 0;
+}
+
 /* --- Threads. --- */
 
 /* 3.8-3.10 only know each thread's pthread_t. glibc's struct pthread (at

@@ -68,4 +68,10 @@ void py_sample_free(struct py_sample *s);
  * list itself was inconsistent, PT_E_PERM, PT_E_READ otherwise. */
 int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *err);
 
+/* The code and line of a frame that is on no thread's stack: a suspended
+ * generator's or coroutine's (3.8-3.10: its PyFrameObject; 3.11+: the
+ * _PyInterpreterFrame inside the generator object) at addr. 0, or -1 if
+ * it does not read as a frame. */
+int pystack_frame(struct py_target *t, uint64_t addr, struct py_frame *out);
+
 #endif

@@ -274,5 +274,81 @@ int main(void)
      * PyObject_HEAD, then md_dict. */
     P("mod_dict", 16);
 #endif
+    P("meth_self", offsetof(PyMethodObject, im_self));
+    P("weakref_object", offsetof(PyWeakReference, wr_object));
+
+    /* Generators and coroutines: 3.8-3.10 point to a PyFrameObject
+     * (Include/genobject.h); 3.11 embeds the _PyInterpreterFrame and its
+     * state in the generator (Include/cpython/genobject.h; 3.14+:
+     * internal/pycore_interpframe_structs.h). */
+#if PY_MINOR_VERSION >= 11
+    A("gen_frame");
+    P("gen_iframe", offsetof(PyGenObject, gi_iframe));
+    P("gen_frame_state", offsetof(PyGenObject, gi_frame_state));
+    /* The suspended values of enum _framestate (internal/pycore_frame.h),
+     * each as bit (state + 8): 3.11-3.12 have FRAME_SUSPENDED alone (-1);
+     * 3.13 adds FRAME_SUSPENDED_YIELD_FROM (-2, -1) and names the set
+     * FRAME_STATE_SUSPENDED(); 3.15 renumbers the states from 0 and adds
+     * FRAME_SUSPENDED_YIELD_FROM_LOCKED (1, 2, 3). */
+#if PY_MINOR_VERSION >= 13
+    {
+        _Static_assert(FRAME_CREATED + 8 >= 0 && FRAME_CLEARED + 8 < 32, "states fit the mask");
+        long mask = 0;
+        for (int s = FRAME_CREATED; s <= FRAME_CLEARED; s++)
+            if (FRAME_STATE_SUSPENDED(s))
+                mask |= 1L << (s + 8);
+        P("gen_suspended_states", mask);
+    }
+#else
+    P("gen_suspended_states", 1L << (FRAME_SUSPENDED + 8));
+#endif
+#else
+    P("gen_frame", offsetof(PyGenObject, gi_frame));
+    A("gen_iframe");
+    A("gen_frame_state");
+    A("gen_suspended_states");
+#endif
+
+    /* The top of a suspended frame's value stack (Objects/genobject.c's
+     * _PyGen_yf reads the awaited object there). 3.8-3.9: f_stacktop,
+     * NULL while the frame runs (Include/frameobject.h); 3.10: f_valuestack
+     * and the int f_stackdepth (Include/cpython/frameobject.h); 3.11-3.13:
+     * the int stacktop, counted from localsplus (internal/pycore_frame.h);
+     * 3.14: the pointer stackpointer (internal/pycore_interpframe_structs.h). */
+#if PY_MINOR_VERSION >= 14
+    P("fr_stackpointer", offsetof(_PyInterpreterFrame, stackpointer));
+    A("fr_stackdepth");
+    A("fr_valuestack");
+#elif PY_MINOR_VERSION >= 11
+    A("fr_stackpointer");
+    P("fr_stackdepth", offsetof(_PyInterpreterFrame, stacktop));
+    A("fr_valuestack");
+#elif PY_MINOR_VERSION == 10
+    A("fr_stackpointer");
+    P("fr_stackdepth", offsetof(PyFrameObject, f_stackdepth));
+    P("fr_valuestack", offsetof(PyFrameObject, f_valuestack));
+#else
+    P("fr_stackpointer", offsetof(PyFrameObject, f_stacktop));
+    A("fr_stackdepth");
+    A("fr_valuestack");
+#endif
+    /* gen_yf_slot and the asyncio objects are measured in a running
+     * interpreter by tests/layout/probe_asyncio.py. */
+
+    /* 3.14 keeps the running loop and task, and the list of the tasks of
+     * a thread, in the thread state (internal/pycore_tstate.h), and the
+     * tasks of the threads that ended in the interpreter
+     * (internal/pycore_interp_structs.h). */
+#if PY_MINOR_VERSION >= 14
+    P("ts_asyncio_loop", offsetof(_PyThreadStateImpl, asyncio_running_loop));
+    P("ts_asyncio_task", offsetof(_PyThreadStateImpl, asyncio_running_task));
+    P("ts_asyncio_tasks", offsetof(_PyThreadStateImpl, asyncio_tasks_head));
+    P("is_asyncio_tasks", offsetof(PyInterpreterState, asyncio_tasks_head));
+#else
+    A("ts_asyncio_loop");
+    A("ts_asyncio_task");
+    A("ts_asyncio_tasks");
+    A("is_asyncio_tasks");
+#endif
     return 0;
 }

@@ -1,0 +1,585 @@
+/*
+ * python/asyncio: the tasks of a target's event loops. See asyncio.h.
+ *
+ * The fields of _asyncio's FutureObj, TaskObj and FutureIter (private to
+ * Modules/_asynciomodule.c) are in the layout table, measured on each
+ * interpreter by tests/layout/probe_asyncio.py. A coroutine's stack is
+ * followed the way CPython's own cr_await does (_PyGen_yf in
+ * Objects/genobject.c): a coroutine paused in an await holds what it
+ * awaits near the top of its frame's value stack.
+ */
+#include "config.h"
+#include "python/asyncio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "python/objects.h"
+#include "python/pystr.h"
+#include "python/target.h"
+#include "util.h"
+
+/* Future states (fut_state in Modules/_asynciomodule.c, unchanged since
+ * 3.4). */
+#define FUT_PENDING   0
+#define FUT_CANCELLED 1
+#define FUT_FINISHED  2
+
+/* 3.10's FRAME_SUSPENDED (enum _framestate, Include/cpython/frameobject.h). */
+#define FRAME_SUSPENDED_310 (-1)
+
+/* Loops of one read: their address and the thread running them. */
+#define LOOPS_MAX 64
+
+/* What a link of a coroutine chain is, by its type's name. */
+enum link_kind {
+    LINK_OTHER,   /* a future, a task, anything else: the chain ends */
+    LINK_GEN,     /* coroutine, generator, async generator: has a frame */
+    LINK_WRAPPER, /* async_generator_asend / _athrow, coroutine_wrapper: the
+                   * generator is the first field after the object header
+                   * (Objects/genobject.c) */
+    LINK_FUTITER, /* _asyncio.FutureIter: what awaiting a C future yields */
+};
+
+#define TYPE_CACHE 32
+
+struct reader {
+    struct py_target *t;
+    const struct py_sample *s;
+    struct py_tasks *ts;
+    uint64_t loops[LOOPS_MAX];
+    int loop_threads[LOOPS_MAX];
+    int nloops;
+    uint64_t type_addr[TYPE_CACHE];
+    enum link_kind type_kind[TYPE_CACHE];
+    int ntypes;
+};
+
+void py_tasks_init(struct py_tasks *ts)
+{
+    memset(ts, 0, sizeof *ts);
+}
+
+void py_tasks_free(struct py_tasks *ts)
+{
+    free(ts->v);
+    free(ts->frames);
+    free(ts->edges);
+    free(ts->by_addr);
+    py_tasks_init(ts);
+}
+
+static int rd(struct py_target *t, uint64_t addr, uint64_t *v)
+{
+    return addr == 0 ? -1 : remote_read(&t->mem, addr, v, sizeof *v);
+}
+
+/* --- The set of tasks. --- */
+
+static int add_task(struct reader *r, uint64_t addr, int thread)
+{
+    struct py_tasks *ts = r->ts;
+    if (addr == 0 || (addr & 7) != 0 || ts->n >= PY_TASKS_MAX)
+        return 0;
+    if (vec_reserve((void **)&ts->v, &ts->cap, sizeof *ts->v, ts->n + 1) != 0)
+        return -1;
+    struct py_task *k = &ts->v[ts->n++];
+    memset(k, 0, sizeof *k);
+    k->addr = addr;
+    k->thread = thread;
+    return 0;
+}
+
+static int by_addr_cmp(const void *a, const void *b, void *ctx)
+{
+    const struct py_task *v = ctx;
+    uint64_t x = v[*(const int *)a].addr, y = v[*(const int *)b].addr;
+    return x < y ? -1 : x > y;
+}
+
+/* Sort the index by address and drop tasks found twice (a task in two
+ * registries, or met twice in a list that moved). */
+static int index_tasks(struct py_tasks *ts)
+{
+    if (vec_reserve((void **)&ts->by_addr, &ts->by_addr_cap, sizeof *ts->by_addr, ts->n + 1) != 0)
+        return -1;
+    for (size_t i = 0; i < ts->n; i++)
+        ts->by_addr[i] = (int)i;
+    qsort_r(ts->by_addr, ts->n, sizeof *ts->by_addr, by_addr_cmp, ts->v);
+    size_t kept = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        int k = ts->by_addr[i];
+        if (kept > 0 && ts->v[ts->by_addr[kept - 1]].addr == ts->v[k].addr) {
+            /* keep the one that knows its thread */
+            if (ts->v[k].thread >= 0)
+                ts->v[ts->by_addr[kept - 1]].thread = ts->v[k].thread;
+            ts->v[k].addr = 0;
+            continue;
+        }
+        ts->by_addr[kept++] = k;
+    }
+    /* Compact v to the kept tasks, in address order. */
+    struct py_task *v = malloc((kept + 1) * sizeof *v);
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < kept; i++)
+        v[i] = ts->v[ts->by_addr[i]];
+    memcpy(ts->v, v, kept * sizeof *v);
+    free(v);
+    ts->n = kept;
+    for (size_t i = 0; i < kept; i++)
+        ts->by_addr[i] = (int)i;
+    return 0;
+}
+
+int pyasync_find(const struct py_tasks *ts, uint64_t addr)
+{
+    size_t lo = 0, hi = ts->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint64_t a = ts->v[ts->by_addr[mid]].addr;
+        if (a == addr)
+            return ts->by_addr[mid];
+        if (a < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+struct weak_ctx {
+    struct reader *r;
+    int weak; /* items are weak references */
+};
+
+static int add_registered(void *ctx, uint64_t item, uint64_t value)
+{
+    struct weak_ctx *c = ctx;
+    (void)value;
+    uint64_t task = item;
+    if (c->weak) {
+        /* A dead reference points at None. */
+        char tname[16];
+        if (rd(c->r->t, item + c->r->t->lay.weakref_object, &task) != 0 ||
+            pyobj_type_name(c->r->t, task, tname, sizeof tname) != 0 ||
+            strcmp(tname, "NoneType") == 0)
+            return 0;
+    }
+    return add_task(c->r, task, -1) != 0;
+}
+
+/* 3.8-3.13: the registries of asyncio.tasks. */
+static int collect_registered(struct reader *r)
+{
+    struct py_target *t = r->t;
+    uint64_t weakset, data, eager;
+    const char *weak_name = t->lay.minor >= 12 ? "_scheduled_tasks" : "_all_tasks";
+    if (pyobj_module_attr(t, "asyncio.tasks", weak_name, &weakset) != 0)
+        return 0;
+    r->ts->asyncio = 1;
+    struct weak_ctx c = {r, 1};
+    if (pyobj_getattr(t, weakset, "data", &data) == 0 &&
+        pyobj_each(t, data, PY_TASKS_MAX, add_registered, &c) < 0)
+        r->ts->unreadable++;
+    c.weak = 0;
+    if (t->lay.minor >= 12 && pyobj_module_attr(t, "asyncio.tasks", "_eager_tasks", &eager) == 0 &&
+        pyobj_each(t, eager, PY_TASKS_MAX, add_registered, &c) < 0)
+        r->ts->unreadable++;
+    return 0;
+}
+
+/* 3.14+: the circular list of tasks at head (a struct llist_node: next,
+ * prev), each linked through its task_node. */
+static void collect_list(struct reader *r, uint64_t head, int thread)
+{
+    struct py_target *t = r->t;
+    uint64_t node;
+    if (rd(t, head, &node) != 0 || node == 0)
+        return;
+    for (size_t n = 0; node != head; n++) {
+        if (n >= PY_TASKS_MAX || node < t->lay.task_node) {
+            r->ts->unreadable++;
+            return;
+        }
+        add_task(r, node - t->lay.task_node, thread);
+        if (rd(t, node, &node) != 0 || node == 0) {
+            r->ts->unreadable++;
+            return;
+        }
+    }
+}
+
+static void collect_lists(struct reader *r)
+{
+    struct py_target *t = r->t;
+    const struct py_layout *lay = &t->lay;
+    for (int i = 0; i < r->s->nthreads; i++)
+        collect_list(r, r->s->threads[i].tstate + lay->ts_asyncio_tasks, i);
+    uint64_t interp;
+    if (rd(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) == 0)
+        collect_list(r, interp + lay->is_asyncio_tasks, -1);
+}
+
+/* --- Loops, threads and the running task. --- */
+
+/* The thread running loop (3.8-3.13: the loop's _thread_id, set by
+ * BaseEventLoop.run_forever), or -1. */
+static int loop_thread(struct reader *r, uint64_t loop)
+{
+    for (int i = 0; i < r->nloops; i++)
+        if (r->loops[i] == loop)
+            return r->loop_threads[i];
+    int thread = -1;
+    uint64_t id_obj, ident;
+    if (pyobj_getattr(r->t, loop, "_thread_id", &id_obj) == 0 &&
+        pyobj_uint(r->t, id_obj, &ident) == 0)
+        for (int k = 0; k < r->s->nthreads; k++)
+            if (r->s->threads[k].pthread == ident)
+                thread = k;
+    if (r->nloops < LOOPS_MAX) {
+        r->loops[r->nloops] = loop;
+        r->loop_threads[r->nloops++] = thread;
+    }
+    return thread;
+}
+
+static int mark_running(void *ctx, uint64_t loop, uint64_t task)
+{
+    struct reader *r = ctx;
+    (void)loop;
+    int k = pyasync_find(r->ts, task);
+    if (k >= 0)
+        r->ts->v[k].state = PY_TASK_RUNNING;
+    return 0;
+}
+
+static void find_running(struct reader *r)
+{
+    struct py_target *t = r->t;
+    if (layout_has(t->lay.ts_asyncio_task)) {
+        for (int i = 0; i < r->s->nthreads; i++) {
+            uint64_t task;
+            if (rd(t, r->s->threads[i].tstate + t->lay.ts_asyncio_task, &task) == 0 && task != 0)
+                mark_running(r, 0, task);
+        }
+        return;
+    }
+    uint64_t current; /* {loop: task} */
+    if (pyobj_module_attr(t, "asyncio.tasks", "_current_tasks", &current) == 0)
+        pyobj_each(t, current, LOOPS_MAX, mark_running, r);
+}
+
+/* --- Coroutine stacks. --- */
+
+static enum link_kind link_kind(struct reader *r, uint64_t obj)
+{
+    uint64_t type;
+    if (rd(r->t, obj + r->t->lay.ob_type, &type) != 0)
+        return LINK_OTHER;
+    for (int i = 0; i < r->ntypes; i++)
+        if (r->type_addr[i] == type)
+            return r->type_kind[i];
+    char name[48];
+    enum link_kind kind = LINK_OTHER;
+    if (pyobj_type_name(r->t, obj, name, sizeof name) != 0)
+        return LINK_OTHER;
+    if (!strcmp(name, "coroutine") || !strcmp(name, "generator") ||
+        !strcmp(name, "async_generator"))
+        kind = LINK_GEN;
+    else if (!strcmp(name, "async_generator_asend") || !strcmp(name, "async_generator_athrow") ||
+             !strcmp(name, "coroutine_wrapper"))
+        kind = LINK_WRAPPER;
+    else if (!strcmp(name, "_asyncio.FutureIter"))
+        kind = LINK_FUTITER;
+    if (r->ntypes < TYPE_CACHE) {
+        r->type_addr[r->ntypes] = type;
+        r->type_kind[r->ntypes++] = kind;
+    }
+    return kind;
+}
+
+static int push_frame(struct py_tasks *ts, const struct py_frame *f)
+{
+    if (vec_reserve((void **)&ts->frames, &ts->frames_cap, sizeof *ts->frames, ts->nframes + 1) !=
+        0)
+        return -1;
+    ts->frames[ts->nframes++] = *f;
+    return 0;
+}
+
+/* The object a suspended frame at `frame` awaits: gen_yf_slot slots
+ * below the top of its value stack. 0 if none. */
+static uint64_t awaited_on_stack(struct py_target *t, uint64_t frame)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t top, yf;
+    if (layout_has(lay->fr_stackpointer)) {
+        if (rd(t, frame + lay->fr_stackpointer, &top) != 0 || top == 0)
+            return 0; /* 3.8-3.9: NULL while the frame runs */
+    } else {
+        int32_t depth;
+        uint64_t base = frame + lay->fr_localsplus;
+        if (remote_read(&t->mem, frame + lay->fr_stackdepth, &depth, sizeof depth) != 0 ||
+            depth < (int32_t)lay->gen_yf_slot || depth > 1 << 20)
+            return 0;
+        if (layout_has(lay->fr_valuestack) && rd(t, frame + lay->fr_valuestack, &base) != 0)
+            return 0;
+        top = base + 8 * (uint64_t)depth;
+    }
+    if (rd(t, top - 8 * (uint64_t)lay->gen_yf_slot, &yf) != 0)
+        return 0;
+    /* 3.14+: stack slots are _PyStackRefs, tagged in their low bits. */
+    return yf & ~(uint64_t)lay->fr_tag_bits;
+}
+
+/* One generator of a chain: push its frame; *next = what it awaits if it
+ * is paused in an await, else 0. 0, or -1 if it could not be read. */
+static int gen_link(struct reader *r, uint64_t gen, uint64_t *next)
+{
+    struct py_target *t = r->t;
+    const struct py_layout *lay = &t->lay;
+    struct py_frame f;
+    uint64_t frame;
+    int suspended;
+    *next = 0;
+    if (layout_has(lay->gen_frame)) { /* 3.8-3.10: a frame object, NULL once done */
+        if (rd(t, gen + lay->gen_frame, &frame) != 0)
+            return -1;
+        if (frame == 0)
+            return 0;
+        if (layout_has(lay->fr_state_enum)) { /* 3.10 */
+            int8_t state;
+            if (remote_read(&t->mem, frame + lay->fr_state, &state, 1) != 0)
+                return -1;
+            suspended = state == FRAME_SUSPENDED_310;
+        } else {
+            suspended = 1; /* 3.8-3.9: f_stacktop says (awaited_on_stack) */
+        }
+    } else {
+        int8_t state;
+        if (remote_read(&t->mem, gen + lay->gen_frame_state, &state, 1) != 0)
+            return -1;
+        suspended = state >= -8 && state < 24 && (lay->gen_suspended_states >> (state + 8)) & 1;
+        frame = gen + lay->gen_iframe;
+    }
+    if (pystack_frame(t, frame, &f) != 0)
+        return -1;
+    if (push_frame(r->ts, &f) != 0)
+        return -1;
+    if (suspended)
+        *next = awaited_on_stack(t, frame);
+    return 0;
+}
+
+/* Read task k's coroutine stack, innermost first. */
+static int read_chain(struct reader *r, struct py_task *k, uint64_t coro)
+{
+    struct py_tasks *ts = r->ts;
+    size_t first = ts->nframes;
+    uint64_t obj = coro;
+    int rc = 0;
+    for (int depth = 0; obj != 0 && depth < PY_CHAIN_MAX && rc == 0; depth++) {
+        enum link_kind kind = link_kind(r, obj);
+        if (kind == LINK_GEN)
+            rc = gen_link(r, obj, &obj);
+        else if (kind == LINK_WRAPPER)
+            rc = rd(r->t, obj + 16, &obj);
+        else
+            break;
+    }
+    /* Frames were pushed outermost first. */
+    for (size_t i = first, j = ts->nframes; i + 1 < j; i++, j--) {
+        struct py_frame tmp = ts->frames[i];
+        ts->frames[i] = ts->frames[j - 1];
+        ts->frames[j - 1] = tmp;
+    }
+    k->first = (int)first;
+    k->nframes = (int)(ts->nframes - first);
+    /* A link that would not read ends the stack where it was: what was
+     * read is right, only shorter (the coroutine resumed meanwhile). */
+    return rc < 0 && k->nframes == 0 ? -1 : 0;
+}
+
+/* --- One task. --- */
+
+static void read_name(struct py_target *t, uint64_t name, char *out, size_t size)
+{
+    uint64_t number;
+    out[0] = '\0';
+    if (pystr_read(&t->mem, &t->lay, name, out, size) == 0)
+        return;
+    /* 3.13+ keep a task's default name as its number until asked
+     * (Modules/_asynciomodule.c, TaskObj_get_name: "Task-%S"). */
+    if (pyobj_uint(t, name, &number) == 0)
+        snprintf(out, size, "Task-%llu", (unsigned long long)number);
+}
+
+static int read_task(struct reader *r, struct py_task *k)
+{
+    struct py_target *t = r->t;
+    const struct py_layout *lay = &t->lay;
+    uint64_t coro, name, waiter;
+    int32_t state;
+    if (rd(t, k->addr + lay->fut_loop, &k->loop) != 0 ||
+        remote_read(&t->mem, k->addr + lay->fut_state, &state, sizeof state) != 0 ||
+        rd(t, k->addr + lay->task_coro, &coro) != 0 ||
+        rd(t, k->addr + lay->task_name, &name) != 0 ||
+        rd(t, k->addr + lay->task_fut_waiter, &waiter) != 0)
+        return -1;
+    if (state < FUT_PENDING || state > FUT_FINISHED || k->loop == 0)
+        return -1;
+    if (k->state != PY_TASK_RUNNING)
+        k->state = state == FUT_PENDING     ? PY_TASK_PENDING
+                   : state == FUT_CANCELLED ? PY_TASK_CANCELLED
+                                            : PY_TASK_DONE;
+    read_name(t, name, k->name, sizeof k->name);
+    if (k->thread < 0 && !layout_has(lay->ts_asyncio_tasks))
+        k->thread = loop_thread(r, k->loop);
+    k->awaited = waiter;
+    k->await_kind = waiter != 0 ? PY_AWAIT_FUTURE : PY_AWAIT_NONE;
+    if (waiter != 0 && pyobj_type_name(t, waiter, k->awaited_type, sizeof k->awaited_type) != 0)
+        snprintf(k->awaited_type, sizeof k->awaited_type, "?");
+    if (k->state == PY_TASK_PENDING || k->state == PY_TASK_RUNNING)
+        return coro != 0 ? read_chain(r, k, coro) : 0;
+    return 0;
+}
+
+/* --- The await graph. --- */
+
+static int add_edge(struct py_tasks *ts, int waiter, int awaited)
+{
+    if (waiter < 0 || awaited < 0 || waiter == awaited)
+        return 0;
+    for (size_t i = 0; i < ts->nedges; i++)
+        if (ts->edges[i].waiter == waiter && ts->edges[i].awaited == awaited)
+            return 0;
+    if (vec_reserve((void **)&ts->edges, &ts->edges_cap, sizeof *ts->edges, ts->nedges + 1) != 0)
+        return -1;
+    ts->edges[ts->nedges++] = (struct py_task_edge){waiter, awaited};
+    return 0;
+}
+
+struct edge_ctx {
+    struct reader *r;
+    int task;
+    int found;
+};
+
+static int gather_child(void *ctx, uint64_t item, uint64_t value)
+{
+    struct edge_ctx *c = ctx;
+    (void)value;
+    int k = pyasync_find(c->r->ts, item);
+    if (k >= 0) {
+        c->found++;
+        add_edge(c->r->ts, c->task, k);
+    }
+    return 0;
+}
+
+/* A done callback of task c: TaskGroup._on_task_done, a method of the
+ * group, whose _parent_task waits in the group's exit for c. */
+static int group_callback(void *ctx, uint64_t cb, uint64_t value)
+{
+    struct edge_ctx *c = ctx;
+    struct py_target *t = c->r->t;
+    char tname[16];
+    uint64_t self, parent;
+    (void)value;
+    if (pyobj_type_name(t, cb, tname, sizeof tname) == 0 && strcmp(tname, "tuple") == 0 &&
+        rd(t, cb + t->lay.tuple_item, &cb) != 0) /* (callback, context) */
+        return 0;
+    if (pyobj_type_name(t, cb, tname, sizeof tname) != 0 || strcmp(tname, "method") != 0 ||
+        rd(t, cb + t->lay.meth_self, &self) != 0 ||
+        pyobj_getattr(t, self, "_parent_task", &parent) != 0)
+        return 0;
+    int p = pyasync_find(c->r->ts, parent);
+    if (p < 0)
+        return 0;
+    add_edge(c->r->ts, p, c->task);
+    struct py_task *pk = &c->r->ts->v[p];
+    if (pk->await_kind == PY_AWAIT_FUTURE || pk->await_kind == PY_AWAIT_NONE)
+        pk->await_kind = PY_AWAIT_TASKGROUP;
+    return 0;
+}
+
+static void link_tasks(struct reader *r)
+{
+    struct py_tasks *ts = r->ts;
+    struct py_target *t = r->t;
+    for (size_t i = 0; i < ts->n; i++) {
+        struct py_task *k = &ts->v[i];
+        if (k->awaited == 0)
+            continue;
+        int other = pyasync_find(ts, k->awaited);
+        uint64_t children;
+        if (other >= 0) {
+            k->await_kind = PY_AWAIT_TASK;
+            add_edge(ts, (int)i, other);
+        } else if (pyobj_getattr(t, k->awaited, "_children", &children) == 0) {
+            struct edge_ctx c = {r, (int)i, 0};
+            pyobj_each(t, children, PY_TASKS_MAX, gather_child, &c);
+            k->await_kind = PY_AWAIT_GATHER;
+        }
+    }
+    for (size_t i = 0; i < ts->n; i++) {
+        struct edge_ctx c = {r, (int)i, 0};
+        uint64_t cb0, cbs;
+        if (rd(t, ts->v[i].addr + t->lay.fut_callback0, &cb0) == 0 && cb0 != 0)
+            group_callback(&c, cb0, 0);
+        if (rd(t, ts->v[i].addr + t->lay.fut_callbacks, &cbs) == 0 && cbs != 0)
+            pyobj_each(t, cbs, 64, group_callback, &c);
+    }
+}
+
+int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks *ts,
+                 struct pt_error *err)
+{
+    (void)err;
+    ts->n = ts->nframes = ts->nedges = 0;
+    ts->unreadable = 0;
+    ts->asyncio = 0;
+    if (!layout_has(t->lay.task_coro))
+        return 0;
+    struct reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
+    r->t = t;
+    r->s = s;
+    r->ts = ts;
+    int rc = 0;
+    if (layout_has(t->lay.ts_asyncio_tasks)) {
+        uint64_t any;
+        ts->asyncio = pyobj_module_attr(t, "asyncio.tasks", "Task", &any) == 0;
+        if (ts->asyncio)
+            collect_lists(r);
+    } else {
+        collect_registered(r);
+    }
+    if (index_tasks(ts) != 0) {
+        rc = pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
+        goto out;
+    }
+    find_running(r);
+    /* Read each task; drop those that would not read. */
+    size_t kept = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        size_t frames = ts->nframes;
+        struct py_task k = ts->v[i];
+        if (read_task(r, &k) != 0) {
+            ts->nframes = frames;
+            ts->unreadable++;
+            continue;
+        }
+        ts->v[kept++] = k;
+    }
+    ts->n = kept;
+    for (size_t i = 0; i < ts->n; i++)
+        ts->by_addr[i] = (int)i; /* still in address order */
+    link_tasks(r);
+out:
+    free(r);
+    return rc;
+}
