@@ -389,7 +389,7 @@ int options_parse(int argc, char **argv, struct options *opt, struct pt_error *e
             }
         }
     }
-    if (opt->rate <= 0 || opt->rate > 100000)
-        return pt_error_set(err, PT_E_USAGE, "--rate must be between 1 and 100000 Hz");
+    if (opt->rate <= 0 || opt->rate > 1000000)
+        return pt_error_set(err, PT_E_USAGE, "--rate must be between 1 and 1000000 Hz");
     return 0;
 }
