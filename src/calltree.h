@@ -23,6 +23,7 @@ enum ct_kind {
     CT_PROCESS = 1, /* "process PID (cmd)" root frame of one process */
     CT_THREAD = 2,  /* "thread TID (name)" */
     CT_NATIVE = 3,  /* a native (C) frame: name (library) */
+    CT_TASK = 4,    /* "task NAME": an asyncio task, under the tasks awaiting it */
 };
 
 /* Where a Python frame's file lives, when the file name shown (shortened)

@@ -143,6 +143,8 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     struct sampler_config cfg;
     sampler_config_init(&cfg, t->opt, sel, launched);
     cfg.threads = 1; /* for `t`; taken out of the table and of saved files */
+    if (t->sampler != NULL)
+        cfg.async_tasks = t->cfg.async_tasks; /* A stays as it was set */
     if (master != 0) {
         /* Every worker of a server, and those it starts later. */
         cfg.process_roots = 1;
@@ -216,6 +218,7 @@ static void top_header(struct top *t, const struct profile_stats *st)
     h->lost = st->lost_total;
     h->gil_pct = st->target_ticks ? 100.0 * (double)st->gil_ticks / (double)st->target_ticks : -1;
     h->pause_us = st->pauses ? (double)st->pause_ns / 1e3 / (double)st->pauses : -1;
+    h->tasks = t->cfg.async_tasks ? sampler_tasks(t->sampler) : -1;
     if (t->exited)
         return;
     int running = 0, total = 0;
@@ -394,17 +397,20 @@ static void top_save(struct top *t)
 }
 
 /* `i`: sampling again with idle threads kept or not (a new profile). */
-static void top_toggle_idle(struct top *t)
+/* Sampling again from now with *flag flipped (i: idle samples, A:
+ * asyncio tasks): the samples so far were taken the other way, so the
+ * statistics start again. */
+static void top_restart_flipped(struct top *t, int *flag, const char *what)
 {
     struct pt_error err;
     t->elapsed_before += sampler_elapsed(t->sampler);
     sampler_free(t->sampler);
     t->sampler = NULL;
-    t->cfg.idle = !t->cfg.idle;
+    *flag = !*flag;
     profile_reset(t->prof);
     if (sampler_start(&t->sampler, &t->cfg, t->prof, &err) != 0) {
         /* Back to what worked, if the targets are still there. */
-        t->cfg.idle = !t->cfg.idle;
+        *flag = !*flag;
         struct pt_error err2;
         if (sampler_start(&t->sampler, &t->cfg, t->prof, &err2) != 0) {
             t->sampler = NULL;
@@ -415,8 +421,8 @@ static void top_toggle_idle(struct top *t)
         return;
     }
     t->view.idle = t->cfg.idle;
-    view_status(&t->view, "idle samples %s: sampling restarted, statistics reset",
-                t->cfg.idle ? "shown" : "hidden");
+    view_status(&t->view, "%s %s: sampling restarted, statistics reset", what,
+                *flag ? "on" : "off");
 }
 
 /* The `d` key's source: the sampler's dump, split into lines. */
@@ -608,7 +614,7 @@ static int top_key(struct top *t, int key, int *refresh_now)
         if (t->exited || t->sampler == NULL)
             view_status(&t->view, "the target exited: nothing to sample again");
         else
-            top_toggle_idle(t);
+            top_restart_flipped(t, &t->cfg.idle, "idle samples");
         *refresh_now = 1;
         break;
     case VIEW_THREADS:
@@ -629,6 +635,13 @@ static int top_key(struct top *t, int key, int *refresh_now)
         break;
     case VIEW_NATIVE:
         view_status(&t->view, "native frames %s", t->view.native_hidden ? "hidden" : "shown");
+        *refresh_now = 1;
+        break;
+    case VIEW_ASYNC:
+        if (t->exited || t->sampler == NULL)
+            view_status(&t->view, "the target exited: nothing to sample again");
+        else
+            top_restart_flipped(t, &t->cfg.async_tasks, "asyncio tasks");
         *refresh_now = 1;
         break;
     case VIEW_NONE:

@@ -69,7 +69,7 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
     for (uint32_t f = 0; f < t->nframes; f++) {
         const struct ct_frame *fr = &t->frames[f];
         rows[f] = CT_NONE;
-        if (fr->kind != CT_PYTHON && fr->kind != CT_NATIVE && !with_roots)
+        if ((fr->kind == CT_PROCESS || fr->kind == CT_THREAD) && !with_roots)
             continue;
         if (by_line) {
             rows[f] = (uint32_t)out->n;

@@ -35,14 +35,6 @@ int main(int argc, char **argv)
         options_free(&opt);
         return 2;
     }
-    if (opt.async_tasks && opt.command != CMD_DUMP) {
-        fprintf(stderr,
-                "pytop: --async is for dump only in pytop %s (record and the live view "
-                "come later)\n",
-                PACKAGE_VERSION);
-        options_free(&opt);
-        return 2;
-    }
     switch (opt.command) {
     case CMD_DUMP:
         rc = cmd_dump(&opt, &err);

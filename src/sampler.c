@@ -27,6 +27,7 @@
 #include "output/dump.h"
 #include "output/filename.h"
 #include "proc/proc.h"
+#include "python/asyncio.h"
 #include "python/objects.h"
 #include "python/stack.h"
 #include "python/target.h"
@@ -60,6 +61,7 @@ struct starget {
     uint32_t nslots, nkeys;
     struct sthread *threads;
     int nthreads, cap;
+    struct py_tasks tasks; /* --async: its asyncio tasks, read each tick */
 };
 
 /* A process of the tree that is not (readable) Python, as last looked at. */
@@ -93,6 +95,9 @@ struct sampler {
     uint64_t tick;
     atomic_int stop;
     atomic_int finished;
+    atomic_int async_tasks; /* --async, or the live view's A */
+    atomic_int ntasks;      /* tasks seen at the last tick, over every target */
+    int tick_tasks;
     char why[256];
     /* A dump asked for by another thread (sampler_dump). */
     pthread_mutex_t dump_lock;
@@ -345,6 +350,7 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
 
 static void target_release(struct starget *tg)
 {
+    py_tasks_free(&tg->tasks);
     for (int i = 0; i < tg->nthreads; i++) {
         if (tg->threads[i].stat_fd >= 0)
             close(tg->threads[i].stat_fd);
@@ -572,6 +578,142 @@ static int thread_stack(struct sampler *s, struct starget *tg, const struct py_t
     return n;
 }
 
+/* --- asyncio tasks (--async) --- */
+
+/* "Task-N", the name asyncio gives a task that was not named. */
+static int default_task_name(const char *name)
+{
+    if (strncmp(name, "Task-", 5) != 0 || name[5] == '\0')
+        return 0;
+    for (const char *p = name + 5; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+/* The "task NAME" frame of task k. A task asyncio named Task-N (every
+ * request of a server is one) is named by its outermost coroutine
+ * instead, so that the tasks of one handler add up to one frame. */
+static int task_frame(struct sampler *s, struct starget *tg, const struct py_task *k, uint32_t *out)
+{
+    char name[PY_TASKNAME_MAX + 160];
+    if (default_task_name(k->name) && k->nframes > 0) {
+        const struct py_frame *outer = &tg->tasks.frames[k->first + k->nframes - 1];
+        snprintf(name, sizeof name, "task %s", code_cache_at(&tg->py.codes, outer->code)->name);
+    } else {
+        snprintf(name, sizeof name, "task %s", k->name);
+    }
+    return profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out);
+}
+
+#define STACK_CAP    (PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2)
+#define AWAITERS_MAX 32
+
+/* Push onto s->stack from n: the tasks awaiting task i, outermost first,
+ * each as its task frame and its coroutine stack, then task i's own task
+ * frame. The new depth, or -1. A cycle of awaits stops where it repeats. */
+static int push_awaiters(struct sampler *s, struct starget *tg, int i, int n)
+{
+    const struct py_tasks *ts = &tg->tasks;
+    int chain[AWAITERS_MAX], depth = 0;
+    chain[depth++] = i;
+    while (depth < AWAITERS_MAX) {
+        int parent = -1, cur = chain[depth - 1];
+        for (size_t e = 0; e < ts->nedges && parent < 0; e++)
+            if (ts->edges[e].awaited == cur)
+                parent = ts->edges[e].waiter;
+        int seen = parent < 0;
+        for (int k = 0; k < depth && !seen; k++)
+            seen = chain[k] == parent;
+        if (seen)
+            break;
+        chain[depth++] = parent;
+    }
+    for (int d = depth - 1; d >= 0; d--) {
+        const struct py_task *k = &ts->v[chain[d]];
+        if (n >= STACK_CAP || task_frame(s, tg, k, &s->stack[n++]) != 0)
+            return -1;
+        if (d == 0)
+            break; /* task i's own frames are the caller's */
+        for (int f = k->nframes - 1; f >= 0 && n < STACK_CAP; f--) {
+            const struct py_frame *pf = &ts->frames[k->first + f];
+            if (frame_of(s, tg, pf->code, pf->line, &s->stack[n++]) != 0)
+                return -1;
+        }
+    }
+    return n;
+}
+
+/* The roots of a sample of thread index ti: process and thread frames. */
+static int push_roots(struct sampler *s, struct starget *tg, int ti)
+{
+    int n = 0;
+    if (s->cfg.process_roots)
+        s->stack[n++] = tg->process_frame;
+    if (s->cfg.threads && ti >= 0) {
+        struct sthread *th = thread_of(tg, s->sample.threads[ti].tid);
+        if (th != NULL && th->frame != CT_NONE)
+            s->stack[n++] = th->frame;
+    }
+    return n;
+}
+
+/* Where task k's stack starts in the thread stack of its thread: the
+ * index of its outermost coroutine's frame, or -1 when it is not there. */
+static int running_frames(const struct starget *tg, const struct py_sample *sm,
+                          const struct py_task *k)
+{
+    if (k->thread < 0 || k->nframes == 0)
+        return -1;
+    const struct py_thread *pt = &sm->threads[k->thread];
+    uint64_t outer = tg->tasks.frames[k->first + k->nframes - 1].addr;
+    for (int f = 0; f < pt->nframes; f++)
+        if (sm->frames[pt->first + f].addr == outer)
+            return f;
+    return -1;
+}
+
+/* One sample of every live task of tg: a task waiting in an await counts
+ * where it waits; the running task counts with its thread's stack down
+ * to its coroutine (*covered gets its thread, whose own sample this
+ * replaces). */
+static void sample_tasks(struct sampler *s, struct starget *tg, int64_t second,
+                         unsigned char *covered)
+{
+    struct pt_error err;
+    if (pyasync_read(&tg->py, &s->sample, &tg->tasks, &err) != 0) {
+        profile_lost(s->prof, LOST_OTHER);
+        return;
+    }
+    const struct py_tasks *ts = &tg->tasks;
+    s->tick_tasks += (int)ts->n;
+    for (size_t i = 0; i < ts->n; i++) {
+        const struct py_task *k = &ts->v[i];
+        if (k->state != PY_TASK_PENDING && k->state != PY_TASK_RUNNING)
+            continue;
+        int n = push_awaiters(s, tg, (int)i, push_roots(s, tg, k->thread));
+        if (n < 0)
+            continue;
+        int outer = k->state == PY_TASK_RUNNING ? running_frames(tg, &s->sample, k) : -1;
+        if (outer >= 0) {
+            const struct py_thread *pt = &s->sample.threads[k->thread];
+            for (int f = outer; f >= 0 && n < STACK_CAP; f--) {
+                const struct py_frame *pf = &s->sample.frames[pt->first + f];
+                if (frame_of(s, tg, pf->code, pf->line, &s->stack[n++]) != 0)
+                    return;
+            }
+            covered[k->thread] = 1;
+        } else {
+            for (int f = k->nframes - 1; f >= 0 && n < STACK_CAP; f--) {
+                const struct py_frame *pf = &ts->frames[k->first + f];
+                if (frame_of(s, tg, pf->code, pf->line, &s->stack[n++]) != 0)
+                    return;
+            }
+        }
+        profile_add(s->prof, s->stack, n, second);
+    }
+}
+
 /* Sample one target; returns 1 if some thread held the GIL. With
  * --blocking or --native the whole target is paused meanwhile (native
  * stacks are unwound before it goes on). */
@@ -612,12 +754,18 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
     }
     if (s->cfg.threads)
         name_new_threads(s, tg);
+    unsigned char covered[PY_MAX_THREADS];
+    memset(covered, 0, (size_t)s->sample.nthreads);
+    if (atomic_load(&s->async_tasks))
+        sample_tasks(s, tg, second, covered);
     for (int i = 0; i < s->sample.nthreads; i++) {
         const struct py_thread *pt = &s->sample.threads[i];
         struct sthread *th = thread_of(tg, pt->tid);
         if (th == NULL)
             continue;
         th->seen = s->tick;
+        if (covered[i])
+            continue;
         /* A torn thread counts as lost even when not one of its frames
          * could be read. */
         if (pt->nframes == 0 && !pt->torn)
@@ -725,6 +873,8 @@ static void *sampler_main(void *arg)
             alive += tg->alive;
         }
         s->tick++;
+        atomic_store(&s->ntasks, s->tick_tasks);
+        s->tick_tasks = 0;
         profile_tick(s->prof, elapsed, alive, gil);
         if (atomic_load(&s->dump_wanted))
             serve_dump(s);
@@ -770,11 +920,22 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
+void sampler_set_async(struct sampler *s, int on)
+{
+    atomic_store(&s->async_tasks, on);
+}
+
+int sampler_tasks(struct sampler *s)
+{
+    return atomic_load(&s->ntasks);
+}
+
 void sampler_config_init(struct sampler_config *cfg, const struct options *opt,
                          const struct select_result *sel, int launched)
 {
     *cfg = (struct sampler_config){
         .rate = opt->rate,
+        .async_tasks = opt->async_tasks,
         .idle = opt->idle,
         .gil = opt->gil,
         .blocking = opt->blocking || opt->native,
@@ -799,6 +960,7 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
     if (s == NULL)
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     s->cfg = *cfg;
+    atomic_store(&s->async_tasks, cfg->async_tasks);
     s->prof = prof;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->dump_lock, NULL);

@@ -37,6 +37,7 @@ struct sampler_config {
     int process_roots; /* a "process PID (cmd)" root frame per process */
     int by_function;   /* frames by function (first line), not by current line */
     int full_filenames;
+    int async_tasks;    /* asyncio tasks: each sampled, under its awaiters */
     int subprocesses;   /* follow descendants of roots */
     const pid_t *roots; /* the chosen processes (descendants found from them) */
     int nroots;
@@ -87,6 +88,12 @@ char *sampler_dump(struct sampler *s, int timeout_ms, struct pt_error *err);
 
 /* Stop the thread (after its current tick) and release every target. */
 void sampler_free(struct sampler *s);
+
+/* Sample asyncio tasks (--async) from the next tick on, or stop. */
+void sampler_set_async(struct sampler *s, int on);
+
+/* The asyncio tasks seen at the last tick (0 while --async is off). */
+int sampler_tasks(struct sampler *s);
 
 /* A description of the targets for titles ("PID 42 (python3 app.py)"),
  * and their Python versions ("Python 3.12.1"), both as of now. While -s

@@ -319,6 +319,8 @@ static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev
         kind = CT_PYTHON;
     else if (split_native(text, &name, &file) == 0)
         kind = CT_NATIVE;
+    else if (strncmp(text, "task ", 5) == 0 && text[5] != '\0')
+        kind = CT_TASK; /* pytop --async: "task NAME" */
     else
         name = text;
     uint32_t id;

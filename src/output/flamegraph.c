@@ -474,6 +474,10 @@ static void frame_colour(const struct ct_frame *f, char out[7])
         hsl_hex(178, 0.30, 0.68 + jitter / 2, out);
         return;
     }
+    if (f->kind == CT_TASK) {
+        hsl_hex(36, 0.45, 0.72 + jitter / 2, out);
+        return;
+    }
     if (f->kind == CT_NATIVE) {
         double u = (hash_bytes(f->file, strlen(f->file)) % 1000) / 1000.0;
         hsl_hex(250 + 30 * u, 0.28, 0.75 + jitter / 2, out);
@@ -811,7 +815,7 @@ static void box_words(const struct calltree *t, const struct fg_box *b, struct f
 /* The data attributes scripts read (see flamegraph.h). */
 static void write_data(FILE *out, const struct calltree *t, const struct fg_box *b)
 {
-    static const char *const kinds[] = {"python", "process", "thread", "native"};
+    static const char *const kinds[] = {"python", "process", "thread", "native", "task"};
     char num[32];
     fputs(" data-name=\"", out);
     if (b->node == CT_NONE) {
@@ -825,7 +829,7 @@ static void write_data(FILE *out, const struct calltree *t, const struct fg_box 
         fputc('"', out);
         if (f->kind != CT_PYTHON)
             fprintf(out, " data-kind=\"%s\"",
-                    f->kind >= 0 && f->kind <= CT_NATIVE ? kinds[f->kind] : "other");
+                    f->kind >= 0 && f->kind <= CT_TASK ? kinds[f->kind] : "other");
         if (f->kind == CT_PYTHON || f->file[0]) {
             fputs(" data-file=\"", out);
             xml_puts(out, f->file);

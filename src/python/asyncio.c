@@ -44,16 +44,32 @@ enum link_kind {
 
 #define TYPE_CACHE 32
 
-struct reader {
-    struct py_target *t;
-    const struct py_sample *s;
-    struct py_tasks *ts;
+/* What one read learns that the next can use: the registries' objects,
+ * the kind of each type met, the thread of each loop. Forgotten every
+ * MEMO_TTL_NS, for a loop may start on another thread and a module may
+ * be imported or reloaded. */
+#define MEMO_TTL_NS 1000000000ull
+
+struct py_async_memo {
+    uint64_t made_ns;
+    int resolved;     /* the registries below were looked up */
+    int asyncio;      /* asyncio.tasks is imported */
+    uint64_t weakset; /* 3.8-3.13: _all_tasks / _scheduled_tasks */
+    uint64_t eager;   /* 3.12-3.13: _eager_tasks */
+    uint64_t current; /* 3.8-3.13: _current_tasks */
     uint64_t loops[LOOPS_MAX];
     int loop_threads[LOOPS_MAX];
     int nloops;
     uint64_t type_addr[TYPE_CACHE];
     enum link_kind type_kind[TYPE_CACHE];
     int ntypes;
+};
+
+struct reader {
+    struct py_target *t;
+    const struct py_sample *s;
+    struct py_tasks *ts;
+    struct py_async_memo *m;
 };
 
 void py_tasks_init(struct py_tasks *ts)
@@ -67,6 +83,7 @@ void py_tasks_free(struct py_tasks *ts)
     free(ts->frames);
     free(ts->edges);
     free(ts->by_addr);
+    free(ts->memo);
     py_tasks_init(ts);
 }
 
@@ -170,22 +187,40 @@ static int add_registered(void *ctx, uint64_t item, uint64_t value)
     return add_task(c->r, task, -1) != 0;
 }
 
+/* Look the registries up in sys.modules (a scan of its keys: once per
+ * memo, not per read). */
+static void resolve(struct reader *r)
+{
+    struct py_target *t = r->t;
+    struct py_async_memo *m = r->m;
+    if (m->resolved)
+        return;
+    m->resolved = 1;
+    uint64_t task_type;
+    if (layout_has(t->lay.ts_asyncio_tasks)) { /* 3.14+: the lists need no lookup */
+        m->asyncio = pyobj_module_attr(t, "asyncio.tasks", "Task", &task_type) == 0;
+        return;
+    }
+    const char *weak_name = t->lay.minor >= 12 ? "_scheduled_tasks" : "_all_tasks";
+    m->asyncio = pyobj_module_attr(t, "asyncio.tasks", weak_name, &m->weakset) == 0;
+    if (!m->asyncio)
+        return;
+    if (t->lay.minor >= 12)
+        pyobj_module_attr(t, "asyncio.tasks", "_eager_tasks", &m->eager);
+    pyobj_module_attr(t, "asyncio.tasks", "_current_tasks", &m->current);
+}
+
 /* 3.8-3.13: the registries of asyncio.tasks. */
 static int collect_registered(struct reader *r)
 {
     struct py_target *t = r->t;
-    uint64_t weakset, data, eager;
-    const char *weak_name = t->lay.minor >= 12 ? "_scheduled_tasks" : "_all_tasks";
-    if (pyobj_module_attr(t, "asyncio.tasks", weak_name, &weakset) != 0)
-        return 0;
-    r->ts->asyncio = 1;
+    uint64_t data;
     struct weak_ctx c = {r, 1};
-    if (pyobj_getattr(t, weakset, "data", &data) == 0 &&
+    if (pyobj_getattr(t, r->m->weakset, "data", &data) == 0 &&
         pyobj_each(t, data, PY_TASKS_MAX, add_registered, &c) < 0)
         r->ts->unreadable++;
     c.weak = 0;
-    if (t->lay.minor >= 12 && pyobj_module_attr(t, "asyncio.tasks", "_eager_tasks", &eager) == 0 &&
-        pyobj_each(t, eager, PY_TASKS_MAX, add_registered, &c) < 0)
+    if (r->m->eager != 0 && pyobj_each(t, r->m->eager, PY_TASKS_MAX, add_registered, &c) < 0)
         r->ts->unreadable++;
     return 0;
 }
@@ -228,9 +263,9 @@ static void collect_lists(struct reader *r)
  * BaseEventLoop.run_forever), or -1. */
 static int loop_thread(struct reader *r, uint64_t loop)
 {
-    for (int i = 0; i < r->nloops; i++)
-        if (r->loops[i] == loop)
-            return r->loop_threads[i];
+    for (int i = 0; i < r->m->nloops; i++)
+        if (r->m->loops[i] == loop)
+            return r->m->loop_threads[i];
     int thread = -1;
     uint64_t id_obj, ident;
     if (pyobj_getattr(r->t, loop, "_thread_id", &id_obj) == 0 &&
@@ -238,9 +273,9 @@ static int loop_thread(struct reader *r, uint64_t loop)
         for (int k = 0; k < r->s->nthreads; k++)
             if (r->s->threads[k].pthread == ident)
                 thread = k;
-    if (r->nloops < LOOPS_MAX) {
-        r->loops[r->nloops] = loop;
-        r->loop_threads[r->nloops++] = thread;
+    if (r->m->nloops < LOOPS_MAX) {
+        r->m->loops[r->m->nloops] = loop;
+        r->m->loop_threads[r->m->nloops++] = thread;
     }
     return thread;
 }
@@ -266,9 +301,8 @@ static void find_running(struct reader *r)
         }
         return;
     }
-    uint64_t current; /* {loop: task} */
-    if (pyobj_module_attr(t, "asyncio.tasks", "_current_tasks", &current) == 0)
-        pyobj_each(t, current, LOOPS_MAX, mark_running, r);
+    if (r->m->current != 0) /* {loop: task} */
+        pyobj_each(t, r->m->current, LOOPS_MAX, mark_running, r);
 }
 
 /* --- Coroutine stacks. --- */
@@ -278,9 +312,9 @@ static enum link_kind link_kind(struct reader *r, uint64_t obj)
     uint64_t type;
     if (rd(r->t, obj + r->t->lay.ob_type, &type) != 0)
         return LINK_OTHER;
-    for (int i = 0; i < r->ntypes; i++)
-        if (r->type_addr[i] == type)
-            return r->type_kind[i];
+    for (int i = 0; i < r->m->ntypes; i++)
+        if (r->m->type_addr[i] == type)
+            return r->m->type_kind[i];
     char name[48];
     enum link_kind kind = LINK_OTHER;
     if (pyobj_type_name(r->t, obj, name, sizeof name) != 0)
@@ -293,9 +327,9 @@ static enum link_kind link_kind(struct reader *r, uint64_t obj)
         kind = LINK_WRAPPER;
     else if (!strcmp(name, "_asyncio.FutureIter"))
         kind = LINK_FUTITER;
-    if (r->ntypes < TYPE_CACHE) {
-        r->type_addr[r->ntypes] = type;
-        r->type_kind[r->ntypes++] = kind;
+    if (r->m->ntypes < TYPE_CACHE) {
+        r->m->type_addr[r->m->ntypes] = type;
+        r->m->type_kind[r->m->ntypes++] = kind;
     }
     return kind;
 }
@@ -543,21 +577,23 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
     ts->asyncio = 0;
     if (!layout_has(t->lay.task_coro))
         return 0;
-    struct reader *r = calloc(1, sizeof *r);
-    if (r == NULL)
+    if (ts->memo == NULL && (ts->memo = calloc(1, sizeof *ts->memo)) == NULL)
         return pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
-    r->t = t;
-    r->s = s;
-    r->ts = ts;
-    int rc = 0;
-    if (layout_has(t->lay.ts_asyncio_tasks)) {
-        uint64_t any;
-        ts->asyncio = pyobj_module_attr(t, "asyncio.tasks", "Task", &any) == 0;
-        if (ts->asyncio)
-            collect_lists(r);
-    } else {
-        collect_registered(r);
+    uint64_t now = monotonic_ns();
+    if (now - ts->memo->made_ns > MEMO_TTL_NS) {
+        memset(ts->memo, 0, sizeof *ts->memo);
+        ts->memo->made_ns = now;
     }
+    struct reader rd_ = {t, s, ts, ts->memo}, *r = &rd_;
+    int rc = 0;
+    resolve(r);
+    ts->asyncio = r->m->asyncio;
+    if (!ts->asyncio)
+        return 0;
+    if (layout_has(t->lay.ts_asyncio_tasks))
+        collect_lists(r);
+    else
+        collect_registered(r);
     if (index_tasks(ts) != 0) {
         rc = pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
         goto out;
@@ -580,6 +616,5 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
         ts->by_addr[i] = (int)i; /* still in address order */
     link_tasks(r);
 out:
-    free(r);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "python/stack.h"
 
 struct py_target;
+struct py_async_memo;
 
 /* Bounds: tasks read in one call, and coroutines in one task's chain. */
 #define PY_TASKS_MAX    100000
@@ -68,8 +69,9 @@ struct py_tasks {
     size_t nedges, edges_cap;
     int *by_addr; /* indices of v sorted by address */
     size_t by_addr_cap;
-    int unreadable; /* tasks found but skipped: they changed while read */
-    int asyncio;    /* the target has imported asyncio */
+    int unreadable;             /* tasks found but skipped: they changed while read */
+    int asyncio;                /* the target has imported asyncio */
+    struct py_async_memo *memo; /* what the next read can reuse (asyncio.c) */
 };
 
 void py_tasks_init(struct py_tasks *ts);

@@ -489,7 +489,9 @@ static void draw_header(struct view *v, struct screen *s, int cols)
         n += snprintf(line + n, sizeof line - (size_t)n, "RSS %.1f MiB  ",
                       (double)h->rss_kib / 1024.0);
     if (h->gil_pct >= 0)
-        snprintf(line + n, sizeof line - (size_t)n, "GIL held %.1f%%", h->gil_pct);
+        n += snprintf(line + n, sizeof line - (size_t)n, "GIL held %.1f%%  ", h->gil_pct);
+    if (h->tasks >= 0)
+        snprintf(line + n, sizeof line - (size_t)n, "asyncio tasks %d", h->tasks);
     screen_text(s, 2, 0, SA_NORMAL, line, cols);
 
     snprintf(
@@ -592,6 +594,7 @@ static const char *const help_lines[] = {
     "  i                 toggle idle samples (restarts sampling)",
     "  t                 cycle through threads: all, then one at a time",
     "  n                 show / hide native frames (when started with -n)",
+    "  A                 asyncio tasks on / off: each task sampled under the tasks awaiting it",
     "  w                 toggle the window: all since start / last 10 seconds",
     "  r                 reset the statistics",
     "  space             freeze the display (sampling goes on)",
@@ -786,6 +789,8 @@ enum view_action view_key(struct view *v, int key)
         }
         v->native_hidden = !v->native_hidden;
         return VIEW_NATIVE;
+    } else if (key == 'A') {
+        return VIEW_ASYNC;
     } else if (key == 'd') {
         return VIEW_STACKS;
     } else if (key == ' ') {

@@ -41,6 +41,7 @@ struct view_header {
     long rss_kib;
     double gil_pct;
     double pause_us; /* --blocking / --native: mean pause per sample; < 0 none */
+    int tasks;       /* asyncio tasks at the last tick; < 0: --async is off */
 };
 
 enum view_mode { VIEW_TABLE, VIEW_HELP, VIEW_TEXT };
@@ -59,6 +60,7 @@ enum view_action {
     VIEW_STACKS,
     VIEW_FREEZE, /* v->frozen flipped */
     VIEW_NATIVE, /* v->native_hidden flipped */
+    VIEW_ASYNC,  /* toggle asyncio tasks (A) */
 };
 
 struct view_layout {
