@@ -778,7 +778,11 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
             if (!pt->gil)
                 continue;
         } else if (!s->cfg.idle) {
+            /* The GIL holder is not idle, whatever the kernel says of it
+             * this instant (it runs Python, or native code that keeps
+             * every other thread waiting): no stat read for it. */
             int running = s->cfg.blocking && th->before != -2 ? th->before
+                          : pt->gil                           ? 1
                           : s->cfg.rate > 2000                ? thread_running_at(th, tick_ns)
                                                               : thread_running(th);
             if (running < 0 && th->stat_fd >= 0)

@@ -44,6 +44,10 @@ enum link_kind {
 
 #define TYPE_CACHE 32
 
+/* The task reader's replay cache holds this many times the stack
+ * sampler's (asyncio.h: 1,000 tasks touch some 30,000 small ranges). */
+#define TASKS_CACHE_SCALE 16
+
 /* What one read learns that the next can use: the registries' objects,
  * the kind of each type met, the thread of each loop. Forgotten every
  * MEMO_TTL_NS, for a loop may start on another thread and a module may
@@ -62,6 +66,7 @@ struct py_async_memo {
     int nloops;
     uint64_t type_addr[TYPE_CACHE];
     enum link_kind type_kind[TYPE_CACHE];
+    char type_name[TYPE_CACHE][48];
     int ntypes;
 };
 
@@ -84,6 +89,10 @@ void py_tasks_free(struct py_tasks *ts)
     free(ts->edges);
     free(ts->by_addr);
     free(ts->memo);
+    if (ts->mem != NULL) {
+        remote_close(ts->mem);
+        free(ts->mem);
+    }
     py_tasks_init(ts);
 }
 
@@ -307,18 +316,20 @@ static void find_running(struct reader *r)
 
 /* --- Coroutine stacks. --- */
 
-static enum link_kind link_kind(struct reader *r, uint64_t obj)
+/* The memo's entry for obj's type (read on first sight), or -1. */
+static int type_entry(struct reader *r, uint64_t obj)
 {
+    struct py_async_memo *m = r->m;
     uint64_t type;
     if (rd(r->t, obj + r->t->lay.ob_type, &type) != 0)
-        return LINK_OTHER;
-    for (int i = 0; i < r->m->ntypes; i++)
-        if (r->m->type_addr[i] == type)
-            return r->m->type_kind[i];
+        return -1;
+    for (int i = 0; i < m->ntypes; i++)
+        if (m->type_addr[i] == type)
+            return i;
     char name[48];
+    if (pyobj_type_name(r->t, obj, name, sizeof name) != 0 || m->ntypes == TYPE_CACHE)
+        return -1;
     enum link_kind kind = LINK_OTHER;
-    if (pyobj_type_name(r->t, obj, name, sizeof name) != 0)
-        return LINK_OTHER;
     if (!strcmp(name, "coroutine") || !strcmp(name, "generator") ||
         !strcmp(name, "async_generator"))
         kind = LINK_GEN;
@@ -327,11 +338,16 @@ static enum link_kind link_kind(struct reader *r, uint64_t obj)
         kind = LINK_WRAPPER;
     else if (!strcmp(name, "_asyncio.FutureIter"))
         kind = LINK_FUTITER;
-    if (r->m->ntypes < TYPE_CACHE) {
-        r->m->type_addr[r->m->ntypes] = type;
-        r->m->type_kind[r->m->ntypes++] = kind;
-    }
-    return kind;
+    m->type_addr[m->ntypes] = type;
+    m->type_kind[m->ntypes] = kind;
+    snprintf(m->type_name[m->ntypes], sizeof m->type_name[0], "%s", name);
+    return m->ntypes++;
+}
+
+static enum link_kind link_kind(struct reader *r, uint64_t obj)
+{
+    int e = type_entry(r, obj);
+    return e < 0 ? LINK_OTHER : r->m->type_kind[e];
 }
 
 static int push_frame(struct py_tasks *ts, const struct py_frame *f)
@@ -450,18 +466,33 @@ static void read_name(struct py_target *t, uint64_t name, char *out, size_t size
         snprintf(out, size, "Task-%llu", (unsigned long long)number);
 }
 
+/* The bytes of a TaskObj pytop reads: up to its last field read. */
+static uint32_t task_bytes(const struct py_layout *lay)
+{
+    uint32_t fields[] = {lay->fut_loop,     lay->fut_state + 4 - 8, lay->task_coro,
+                         lay->task_name,    lay->task_fut_waiter,   lay->fut_callback0,
+                         lay->fut_callbacks};
+    uint32_t end = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i] + 8 > end)
+            end = fields[i] + 8;
+    return end;
+}
+
 static int read_task(struct reader *r, struct py_task *k)
 {
     struct py_target *t = r->t;
     const struct py_layout *lay = &t->lay;
-    uint64_t coro, name, waiter;
-    int32_t state;
-    if (rd(t, k->addr + lay->fut_loop, &k->loop) != 0 ||
-        remote_read(&t->mem, k->addr + lay->fut_state, &state, sizeof state) != 0 ||
-        rd(t, k->addr + lay->task_coro, &coro) != 0 ||
-        rd(t, k->addr + lay->task_name, &name) != 0 ||
-        rd(t, k->addr + lay->task_fut_waiter, &waiter) != 0)
+    uint8_t obj[512];
+    uint32_t size = task_bytes(lay);
+    if (size > sizeof obj || remote_read(&t->mem, k->addr, obj, size) != 0)
         return -1;
+    k->loop = load_u64(obj, lay->fut_loop);
+    int32_t state = load_i32(obj, lay->fut_state);
+    uint64_t coro = load_u64(obj, lay->task_coro), name = load_u64(obj, lay->task_name);
+    uint64_t waiter = load_u64(obj, lay->task_fut_waiter);
+    k->callback0 = load_u64(obj, lay->fut_callback0);
+    k->callbacks = load_u64(obj, lay->fut_callbacks);
     if (state < FUT_PENDING || state > FUT_FINISHED || k->loop == 0)
         return -1;
     if (k->state != PY_TASK_RUNNING)
@@ -473,8 +504,10 @@ static int read_task(struct reader *r, struct py_task *k)
         k->thread = loop_thread(r, k->loop);
     k->awaited = waiter;
     k->await_kind = waiter != 0 ? PY_AWAIT_FUTURE : PY_AWAIT_NONE;
-    if (waiter != 0 && pyobj_type_name(t, waiter, k->awaited_type, sizeof k->awaited_type) != 0)
-        snprintf(k->awaited_type, sizeof k->awaited_type, "?");
+    if (waiter != 0) {
+        int e = type_entry(r, waiter);
+        snprintf(k->awaited_type, sizeof k->awaited_type, "%s", e < 0 ? "?" : r->m->type_name[e]);
+    }
     if (k->state == PY_TASK_PENDING || k->state == PY_TASK_RUNNING)
         return coro != 0 ? read_chain(r, k, coro) : 0;
     return 0;
@@ -552,7 +585,8 @@ static void link_tasks(struct reader *r)
         if (other >= 0) {
             k->await_kind = PY_AWAIT_TASK;
             add_edge(ts, (int)i, other);
-        } else if (pyobj_getattr(t, k->awaited, "_children", &children) == 0) {
+        } else if (strcmp(k->awaited_type, "_asyncio.Future") != 0 &&
+                   pyobj_getattr(t, k->awaited, "_children", &children) == 0) {
             struct edge_ctx c = {r, (int)i, 0};
             pyobj_each(t, children, PY_TASKS_MAX, gather_child, &c);
             k->await_kind = PY_AWAIT_GATHER;
@@ -560,13 +594,14 @@ static void link_tasks(struct reader *r)
     }
     for (size_t i = 0; i < ts->n; i++) {
         struct edge_ctx c = {r, (int)i, 0};
-        uint64_t cb0, cbs;
-        if (rd(t, ts->v[i].addr + t->lay.fut_callback0, &cb0) == 0 && cb0 != 0)
-            group_callback(&c, cb0, 0);
-        if (rd(t, ts->v[i].addr + t->lay.fut_callbacks, &cbs) == 0 && cbs != 0)
-            pyobj_each(t, cbs, 64, group_callback, &c);
+        if (ts->v[i].callback0 != 0)
+            group_callback(&c, ts->v[i].callback0, 0);
+        if (ts->v[i].callbacks != 0)
+            pyobj_each(t, ts->v[i].callbacks, 64, group_callback, &c);
     }
 }
+
+static int read_all(struct py_target *t, const struct py_sample *s, struct py_tasks *ts);
 
 int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks *ts,
                  struct pt_error *err)
@@ -584,6 +619,30 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
         memset(ts->memo, 0, sizeof *ts->memo);
         ts->memo->made_ns = now;
     }
+    if (ts->mem == NULL) {
+        /* Its own reader of the target, whose replay cache learns the
+         * pages of the tasks (the stack sampler's learns the stacks'). */
+        if ((ts->mem = calloc(1, sizeof *ts->mem)) == NULL)
+            return pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
+        if (remote_open(ts->mem, t->pid, err) != 0) {
+            free(ts->mem);
+            ts->mem = NULL;
+            return -1;
+        }
+        remote_cache_enable(ts->mem, TASKS_CACHE_SCALE);
+    }
+    struct remote stack_mem = t->mem;
+    t->mem = *ts->mem;
+    remote_cache_begin(&t->mem);
+    int rc = read_all(t, s, ts);
+    remote_cache_end(&t->mem);
+    *ts->mem = t->mem;
+    t->mem = stack_mem;
+    return rc == 0 ? 0 : pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
+}
+
+static int read_all(struct py_target *t, const struct py_sample *s, struct py_tasks *ts)
+{
     struct reader rd_ = {t, s, ts, ts->memo}, *r = &rd_;
     int rc = 0;
     resolve(r);
@@ -594,10 +653,8 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
         collect_lists(r);
     else
         collect_registered(r);
-    if (index_tasks(ts) != 0) {
-        rc = pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
-        goto out;
-    }
+    if (index_tasks(ts) != 0)
+        return -1;
     find_running(r);
     /* Read each task; drop those that would not read. */
     size_t kept = 0;
@@ -615,6 +672,5 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
     for (size_t i = 0; i < ts->n; i++)
         ts->by_addr[i] = (int)i; /* still in address order */
     link_tasks(r);
-out:
     return rc;
 }

@@ -26,6 +26,7 @@
 
 struct py_target;
 struct py_async_memo;
+struct remote;
 
 /* Bounds: tasks read in one call, and coroutines in one task's chain. */
 #define PY_TASKS_MAX    100000
@@ -53,6 +54,7 @@ struct py_task {
     enum py_await_kind await_kind;
     uint64_t awaited; /* the object it waits on (fut_waiter), 0 if none */
     char awaited_type[48];
+    uint64_t callback0, callbacks; /* its done callbacks: the first, the list of more */
 };
 
 /* waiter awaits awaited (indices into py_tasks.v). */
@@ -72,6 +74,7 @@ struct py_tasks {
     int unreadable;             /* tasks found but skipped: they changed while read */
     int asyncio;                /* the target has imported asyncio */
     struct py_async_memo *memo; /* what the next read can reuse (asyncio.c) */
+    struct remote *mem;         /* its own reader of the target, with a replay cache */
 };
 
 void py_tasks_init(struct py_tasks *ts);

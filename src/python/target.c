@@ -45,7 +45,7 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
     }
     code_cache_init(&t->codes, t->bin.code_type);
     /* Without the cache sampling is slower, not wrong. */
-    remote_cache_enable(&t->mem);
+    remote_cache_enable(&t->mem, 1);
     return 0;
 }
 

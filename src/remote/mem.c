@@ -124,7 +124,9 @@ void remote_init_custom(struct remote *r, const struct remote_ops *ops, void *pr
 
 /* --- the replay cache --- */
 
-#define PAGE             4096u
+#define PAGE 4096u
+
+/* The sizes of a cache at scale 1; scale k allows k times as much. */
 #define CACHE_MAX_BYTES  (2u << 20)
 #define CACHE_MAX_RANGES 512
 #define CACHE_MAX_NOTES  4096
@@ -145,23 +147,29 @@ struct remote_cache {
     struct cache_range *plan_notes; /* the notes the current ranges were planned from */
     int nplan;
     uint64_t hits, misses;
+    int max_notes, max_ranges; /* the limits of this cache */
+    size_t max_bytes;
+    struct remote_iov *iov; /* max_ranges of them, for the replay */
 };
 
-int remote_cache_enable(struct remote *r)
+static void cache_free(struct remote_cache *c);
+
+int remote_cache_enable(struct remote *r, int scale)
 {
     if (r->cache != NULL)
         return 0;
     struct remote_cache *c = calloc(1, sizeof *c);
     if (c == NULL)
         return -1;
-    c->ranges = calloc(CACHE_MAX_RANGES, sizeof *c->ranges);
-    c->notes = calloc(CACHE_MAX_NOTES, sizeof *c->notes);
-    c->plan_notes = calloc(CACHE_MAX_NOTES, sizeof *c->plan_notes);
-    if (c->ranges == NULL || c->notes == NULL || c->plan_notes == NULL) {
-        free(c->ranges);
-        free(c->notes);
-        free(c->plan_notes);
-        free(c);
+    c->max_notes = CACHE_MAX_NOTES * scale;
+    c->max_ranges = CACHE_MAX_RANGES * scale;
+    c->max_bytes = (size_t)CACHE_MAX_BYTES * (size_t)scale;
+    c->ranges = calloc((size_t)c->max_ranges, sizeof *c->ranges);
+    c->notes = calloc((size_t)c->max_notes, sizeof *c->notes);
+    c->plan_notes = calloc((size_t)c->max_notes, sizeof *c->plan_notes);
+    c->iov = calloc((size_t)c->max_ranges, sizeof *c->iov);
+    if (c->ranges == NULL || c->notes == NULL || c->plan_notes == NULL || c->iov == NULL) {
+        cache_free(c);
         return -1;
     }
     r->cache = c;
@@ -175,13 +183,14 @@ static void cache_free(struct remote_cache *c)
     free(c->ranges);
     free(c->notes);
     free(c->plan_notes);
+    free(c->iov);
     free(c->buf);
     free(c);
 }
 
 static void note(struct remote_cache *c, uint64_t addr, size_t len)
 {
-    if (c->nnotes < CACHE_MAX_NOTES && len > 0 && addr + len > addr)
+    if (c->nnotes < c->max_notes && len > 0 && addr + len > addr)
         c->notes[c->nnotes++] = (struct cache_range){addr, addr + len, 0};
 }
 
@@ -230,7 +239,7 @@ static size_t cache_plan(struct remote_cache *c)
             }
             continue;
         }
-        if (c->nranges == CACHE_MAX_RANGES || total + (end - addr) > CACHE_MAX_BYTES)
+        if (c->nranges == c->max_ranges || total + (end - addr) > c->max_bytes)
             break;
         c->ranges[c->nranges++] = (struct cache_range){addr, end, 0};
         total += end - addr;
@@ -271,7 +280,7 @@ void remote_cache_begin(struct remote *r)
         c->buf = nb;
         c->bufcap = total;
     }
-    struct remote_iov iov[CACHE_MAX_RANGES];
+    struct remote_iov *iov = c->iov;
     size_t off = 0;
     for (int i = 0; i < c->nranges; i++) {
         c->ranges[i].off = off;

@@ -67,8 +67,10 @@ int remote_readv(struct remote *r, const struct remote_iov *iov, int n);
  * for next time. A failed replay just means live reads for that sample.
  */
 
-/* Give r a replay cache (done by pytarget_attach). 0 or -1. */
-int remote_cache_enable(struct remote *r);
+/* Give r a replay cache (done by pytarget_attach with scale 1): scale k
+ * notes, plans and holds k times what scale 1 does (4096 reads in up to
+ * 512 ranges, 2 MiB). 0 or -1. */
+int remote_cache_enable(struct remote *r, int scale);
 
 /* Start a sample: replay the ranges of the previous one. */
 void remote_cache_begin(struct remote *r);
