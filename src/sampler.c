@@ -689,7 +689,7 @@ static void sample_tasks(struct sampler *s, struct starget *tg, int64_t second,
     s->tick_tasks += (int)ts->n;
     for (size_t i = 0; i < ts->n; i++) {
         const struct py_task *k = &ts->v[i];
-        if (k->state != PY_TASK_PENDING && k->state != PY_TASK_RUNNING)
+        if ((k->state != PY_TASK_PENDING && k->state != PY_TASK_RUNNING) || k->nframes == 0)
             continue;
         int n = push_awaiters(s, tg, (int)i, push_roots(s, tg, k->thread));
         if (n < 0)

@@ -1052,7 +1052,7 @@ static void test_noted_range_is_in_the_next_replay(void **state)
     struct py_target t;
     struct fake_mem fm;
     target_init(&t, &w, &fm);
-    assert_int_equal(remote_cache_enable(&t.mem), 0);
+    assert_int_equal(remote_cache_enable(&t.mem, 1), 0);
     uint64_t page = w.im.base + 4096, hits, misses, misses_before;
     uint8_t buf[64];
 

@@ -430,6 +430,12 @@ static int read_chain(struct reader *r, struct py_task *k, uint64_t coro)
     size_t first = ts->nframes;
     uint64_t obj = coro;
     int rc = 0;
+    /* A pending task runs a coroutine (or a generator): anything else was
+     * read from a task freed meanwhile (tasks come and go by thousands a
+     * second in a busy server). */
+    enum link_kind first_kind = link_kind(r, obj);
+    if (first_kind != LINK_GEN && first_kind != LINK_WRAPPER)
+        return -1;
     for (int depth = 0; obj != 0 && depth < PY_CHAIN_MAX && rc == 0; depth++) {
         enum link_kind kind = link_kind(r, obj);
         if (kind == LINK_GEN)
