@@ -460,16 +460,26 @@ static int read_chain(struct reader *r, struct py_task *k, uint64_t coro)
 
 /* --- One task. --- */
 
-static void read_name(struct py_target *t, uint64_t name, char *out, size_t size)
+/* A task's name: a str, or from 3.12 the number of a task asyncio named,
+ * kept as an int until asked (Modules/_asynciomodule.c, TaskObj_get_name:
+ * "Task-%S"). The type says which: an int's bytes read as a str would
+ * pass pystr's checks often enough. */
+static int read_name(struct reader *r, uint64_t name, char *out, size_t size)
 {
+    struct py_target *t = r->t;
     uint64_t number;
     out[0] = '\0';
-    if (pystr_read(&t->mem, &t->lay, name, out, size) == 0)
-        return;
-    /* 3.13+ keep a task's default name as its number until asked
-     * (Modules/_asynciomodule.c, TaskObj_get_name: "Task-%S"). */
-    if (pyobj_uint(t, name, &number) == 0)
+    int e = type_entry(r, name);
+    if (e < 0)
+        return -1;
+    const char *type = r->m->type_name[e];
+    if (strcmp(type, "str") == 0)
+        return pystr_read(&t->mem, &t->lay, name, out, size);
+    if (strcmp(type, "int") == 0 && pyobj_uint(t, name, &number) == 0) {
         snprintf(out, size, "Task-%llu", (unsigned long long)number);
+        return 0;
+    }
+    return -1;
 }
 
 /* The bytes of a TaskObj pytop reads: up to its last field read. */
@@ -505,7 +515,8 @@ static int read_task(struct reader *r, struct py_task *k)
         k->state = state == FUT_PENDING     ? PY_TASK_PENDING
                    : state == FUT_CANCELLED ? PY_TASK_CANCELLED
                                             : PY_TASK_DONE;
-    read_name(t, name, k->name, sizeof k->name);
+    if (read_name(r, name, k->name, sizeof k->name) != 0)
+        return -1; /* not a task's name: read from a task freed meanwhile */
     if (k->thread < 0 && !layout_has(lay->ts_asyncio_tasks))
         k->thread = loop_thread(r, k->loop);
     k->awaited = waiter;
