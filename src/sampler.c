@@ -598,8 +598,16 @@ static int task_frame(struct sampler *s, struct starget *tg, const struct py_tas
 {
     char name[PY_TASKNAME_MAX + 160];
     if (default_task_name(k->name) && k->nframes > 0) {
+        /* By the code object's id (ids are never reused): no formatting
+         * and interning of the same name for every task of every tick. */
         const struct py_frame *outer = &tg->tasks.frames[k->first + k->nframes - 1];
+        uint64_t key = (1ULL << 62) | outer->code;
+        if (cache_find(tg, key, out))
+            return 0;
         snprintf(name, sizeof name, "task %s", code_cache_at(&tg->py.codes, outer->code)->name);
+        if (profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out) != 0)
+            return -1;
+        return cache_put(tg, key, *out);
     } else {
         snprintf(name, sizeof name, "task %s", k->name);
     }
@@ -618,10 +626,7 @@ static int push_awaiters(struct sampler *s, struct starget *tg, int i, int n)
     int chain[AWAITERS_MAX], depth = 0;
     chain[depth++] = i;
     while (depth < AWAITERS_MAX) {
-        int parent = -1, cur = chain[depth - 1];
-        for (size_t e = 0; e < ts->nedges && parent < 0; e++)
-            if (ts->edges[e].awaited == cur)
-                parent = ts->edges[e].waiter;
+        int parent = ts->v[chain[depth - 1]].awaiter;
         int seen = parent < 0;
         for (int k = 0; k < depth && !seen; k++)
             seen = chain[k] == parent;

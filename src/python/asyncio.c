@@ -536,9 +536,6 @@ static int add_edge(struct py_tasks *ts, int waiter, int awaited)
 {
     if (waiter < 0 || awaited < 0 || waiter == awaited)
         return 0;
-    for (size_t i = 0; i < ts->nedges; i++)
-        if (ts->edges[i].waiter == waiter && ts->edges[i].awaited == awaited)
-            return 0;
     if (vec_reserve((void **)&ts->edges, &ts->edges_cap, sizeof *ts->edges, ts->nedges + 1) != 0)
         return -1;
     ts->edges[ts->nedges++] = (struct py_task_edge){waiter, awaited};
@@ -569,13 +566,15 @@ static int group_callback(void *ctx, uint64_t cb, uint64_t value)
 {
     struct edge_ctx *c = ctx;
     struct py_target *t = c->r->t;
-    char tname[16];
     uint64_t self, parent;
     (void)value;
-    if (pyobj_type_name(t, cb, tname, sizeof tname) == 0 && strcmp(tname, "tuple") == 0 &&
-        rd(t, cb + t->lay.tuple_item, &cb) != 0) /* (callback, context) */
-        return 0;
-    if (pyobj_type_name(t, cb, tname, sizeof tname) != 0 || strcmp(tname, "method") != 0 ||
+    int e = type_entry(c->r, cb);
+    if (e >= 0 && strcmp(c->r->m->type_name[e], "tuple") == 0) { /* (callback, context) */
+        if (rd(t, cb + t->lay.tuple_item, &cb) != 0)
+            return 0;
+        e = type_entry(c->r, cb);
+    }
+    if (e < 0 || strcmp(c->r->m->type_name[e], "method") != 0 ||
         rd(t, cb + t->lay.meth_self, &self) != 0 ||
         pyobj_getattr(t, self, "_parent_task", &parent) != 0)
         return 0;
@@ -587,6 +586,14 @@ static int group_callback(void *ctx, uint64_t cb, uint64_t value)
     if (pk->await_kind == PY_AWAIT_FUTURE || pk->await_kind == PY_AWAIT_NONE)
         pk->await_kind = PY_AWAIT_TASKGROUP;
     return 0;
+}
+
+static int edge_cmp(const void *a, const void *b)
+{
+    const struct py_task_edge *x = a, *y = b;
+    if (x->awaited != y->awaited)
+        return x->awaited < y->awaited ? -1 : 1;
+    return (x->waiter > y->waiter) - (x->waiter < y->waiter);
 }
 
 static void link_tasks(struct reader *r)
@@ -616,6 +623,18 @@ static void link_tasks(struct reader *r)
         if (ts->v[i].callbacks != 0)
             pyobj_each(t, ts->v[i].callbacks, 64, group_callback, &c);
     }
+    /* Each edge once (a gather lists a task twice if given it twice), in
+     * the order of the awaited task; its first awaiter noted. */
+    qsort(ts->edges, ts->nedges, sizeof *ts->edges, edge_cmp);
+    size_t kept = 0;
+    for (size_t e = 0; e < ts->nedges; e++)
+        if (kept == 0 || edge_cmp(&ts->edges[kept - 1], &ts->edges[e]) != 0)
+            ts->edges[kept++] = ts->edges[e];
+    ts->nedges = kept;
+    for (size_t i = 0; i < ts->n; i++)
+        ts->v[i].awaiter = -1;
+    for (size_t e = ts->nedges; e-- > 0;)
+        ts->v[ts->edges[e].awaited].awaiter = ts->edges[e].waiter;
 }
 
 static int read_all(struct py_target *t, const struct py_sample *s, struct py_tasks *ts);

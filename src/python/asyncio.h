@@ -55,9 +55,11 @@ struct py_task {
     uint64_t awaited; /* the object it waits on (fut_waiter), 0 if none */
     char awaited_type[48];
     uint64_t callback0, callbacks; /* its done callbacks: the first, the list of more */
+    int awaiter;                   /* the first task awaiting it (index into v), -1 if none */
 };
 
-/* waiter awaits awaited (indices into py_tasks.v). */
+/* waiter awaits awaited (indices into py_tasks.v); py_tasks.edges holds
+ * each once, sorted by awaited task. */
 struct py_task_edge {
     int waiter, awaited;
 };
