@@ -1,0 +1,123 @@
+"""A real FastAPI service under uvicorn, seen with --async.
+
+Six clients on loopback keep requests in flight against
+tests/fixtures/webapp/slow_app.py, whose handler get_user awaits
+fetch_user, which awaits db_query, which waits 0.5 s. The requests are
+asyncio tasks that no thread stack shows: `pytop dump --async` must list
+each in-flight request task with exactly that coroutine stack (at the
+marker lines), and `record --async` must put most of the wall time of the
+request tasks in db_query. Debian's python3.11 (uvicorn and fastapi from
+apt) and the sid root's python3.14.
+"""
+
+import http.client
+import re
+import threading
+import time
+
+import pytest
+
+from conftest import FIXTURES, INTERPRETERS, free_port, launch_argv, markers, run_pytop
+from test_async import poll_async_dump
+
+WEBAPP = FIXTURES / "webapp"
+CLIENTS = 6
+SERVERS = [i for i in INTERPRETERS if i.id in ("py3.11-debian", "py3.14-sid")]
+
+
+def accepts(port):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        c.request("GET", "/users/0")
+        return c.getresponse().status == 200
+    except OSError:
+        return False
+
+
+class Load:
+    """CLIENTS threads, each requesting /users/N in a loop until stopped."""
+
+    def __init__(self, port):
+        self.port, self.stop, self.done = port, threading.Event(), 0
+        self.threads = [threading.Thread(target=self.run, args=(k,), daemon=True) for k in range(CLIENTS)]
+        for t in self.threads:
+            t.start()
+
+    def run(self, k):
+        n = 0
+        deadline = time.monotonic() + 120  # bounded, whatever happens
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                c.request("GET", "/users/%d" % (k * 1000 + n))
+                c.getresponse().read()
+                self.done += 1
+            except OSError:
+                time.sleep(0.05)
+            n += 1
+
+    def close(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+@pytest.fixture(scope="module", params=SERVERS, ids=[i.id for i in SERVERS])
+def server(request):
+    interp = request.param
+    if interp.path is None:
+        pytest.skip("%s: %s" % (interp.id, interp.missing))
+    port = free_port()
+    argv = [interp.path, "-m", "uvicorn", "slow_app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    with launch_argv(argv, "uvicorn-" + interp.id, cwd=WEBAPP, ready=lambda t: accepts(port)) as target:
+        load = Load(port)
+        try:
+            yield interp, target, load
+        finally:
+            load.close()
+
+
+def request_tasks(section):
+    """The tasks parked in db_query: the in-flight requests."""
+    return [t for t in section.tasks if any(f.function == "db_query" for f in t.frames)]
+
+
+def test_dump_lists_every_request_waiting_in_the_query(server):
+    interp, target, _ = server
+    m = markers("webapp/slow_app.py")
+
+    def enough(parsed):
+        return sum(len(request_tasks(s)) for s in parsed.sections) >= CLIENTS - 2
+
+    parsed, result = poll_async_dump("-p", target.pid, "--async", until=enough, what="%d request tasks in db_query" % (CLIENTS - 2))
+    tasks = [t for s in parsed.sections for t in request_tasks(s)]
+    assert len(tasks) <= CLIENTS, result.describe()
+    for task in tasks:
+        names = [f.function for f in task.frames]
+        at = names.index("db_query")
+        assert names[at : at + 3] == ["db_query", "fetch_user", "get_user"], result.describe()
+        got = [(f.file, f.line) for f in task.frames[at : at + 3]]
+        want = [("slow_app.py", m["db_query"]), ("slow_app.py", m["fetch_user"]), ("slow_app.py", m["get_user"])]
+        assert got == want, result.describe()
+        assert at >= 1 and names[at - 1] == "sleep" and task.state == "pending", result.describe()
+
+
+def test_record_puts_request_wall_time_in_the_query(server, tmp_path):
+    interp, target, load = server
+    out = tmp_path / "web.txt"
+    r = run_pytop("record", "--async", "-p", target.pid, "-d", "3", "-r", "100", "-o", out, timeout=30)
+    assert r.returncode == 0, r.describe()
+    under_handler = in_query = 0
+    for line in out.read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        frames = stack.split(";")
+        if not any(re.match(r"get_user \(slow_app\.py:\d+\)$", f) for f in frames):
+            continue
+        under_handler += int(count)
+        if any(re.match(r"db_query \(slow_app\.py:\d+\)$", f) for f in frames):
+            in_query += int(count)
+    assert under_handler > 0, "no sample under get_user\n" + out.read_text()[:3000]
+    print("%s: db_query %d of %d samples under get_user (%.1f%%), %d requests done" % (interp.id, in_query, under_handler, 100.0 * in_query / under_handler, load.done))
+    # Each request spends 0.5 s in the query and microseconds elsewhere.
+    assert in_query / under_handler >= 0.9, "db_query has %d of the %d samples under get_user\n%s" % (in_query, under_handler, out.read_text()[:3000])
+    assert load.done > 0
