@@ -625,7 +625,8 @@ static void link_tasks(struct reader *r)
     }
     /* Each edge once (a gather lists a task twice if given it twice), in
      * the order of the awaited task; its first awaiter noted. */
-    qsort(ts->edges, ts->nedges, sizeof *ts->edges, edge_cmp);
+    if (ts->nedges > 1)
+        qsort(ts->edges, ts->nedges, sizeof *ts->edges, edge_cmp);
     size_t kept = 0;
     for (size_t e = 0; e < ts->nedges; e++)
         if (kept == 0 || edge_cmp(&ts->edges[kept - 1], &ts->edges[e]) != 0)
