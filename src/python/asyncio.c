@@ -151,7 +151,8 @@ static int index_tasks(struct py_tasks *ts)
         return -1;
     for (size_t i = 0; i < kept; i++)
         v[i] = ts->v[ts->by_addr[i]];
-    memcpy(ts->v, v, kept * sizeof *v);
+    if (kept > 0)
+        memcpy(ts->v, v, kept * sizeof *v);
     free(v);
     ts->n = kept;
     for (size_t i = 0; i < kept; i++)
