@@ -536,6 +536,31 @@ static int native_frame_of(struct sampler *s, struct starget *tg, const struct m
     return cache_put(tg, key, *out);
 }
 
+#define STACK_CAP (PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2)
+
+/* Push the roots of a sample onto s->stack from 0: the process frame and
+ * thread th's frame, as asked for (th may be NULL). The new depth. */
+static int push_roots(struct sampler *s, struct starget *tg, const struct sthread *th)
+{
+    int n = 0;
+    if (s->cfg.process_roots)
+        s->stack[n++] = tg->process_frame;
+    if (s->cfg.threads && th != NULL && th->frame != CT_NONE)
+        s->stack[n++] = th->frame;
+    return n;
+}
+
+/* Push count Python frames (innermost first in f) onto s->stack from n,
+ * outermost first. The new depth, or -1. */
+static int push_py_frames(struct sampler *s, struct starget *tg, const struct py_frame *f,
+                          int count, int n)
+{
+    for (int k = count - 1; k >= 0 && n < STACK_CAP; k--)
+        if (frame_of(s, tg, f[k].code, f[k].line, &s->stack[n++]) != 0)
+            return -1;
+    return n;
+}
+
 /* Thread pt's stack as profile frames into s->stack (root first): the
  * process and thread frames asked for, then its Python frames, or with
  * --native its merged stack (unwound now: the process is paused). The
@@ -543,19 +568,9 @@ static int native_frame_of(struct sampler *s, struct starget *tg, const struct m
 static int thread_stack(struct sampler *s, struct starget *tg, const struct py_thread *pt,
                         const struct sthread *th)
 {
-    int n = 0;
-    if (s->cfg.process_roots)
-        s->stack[n++] = tg->process_frame;
-    if (s->cfg.threads && th->frame != CT_NONE)
-        s->stack[n++] = th->frame;
-    if (tg->native == NULL) {
-        for (int k = pt->nframes - 1; k >= 0; k--) {
-            const struct py_frame *f = &s->sample.frames[pt->first + k];
-            if (frame_of(s, tg, f->code, f->line, &s->stack[n++]) != 0)
-                return -1;
-        }
-        return n;
-    }
+    int n = push_roots(s, tg, th);
+    if (tg->native == NULL)
+        return push_py_frames(s, tg, &s->sample.frames[pt->first], pt->nframes, n);
     struct pt_error err;
     if (native_unwind(tg->native, pt->tid, &err) != 0) {
         profile_lost(s->prof, err.code == PT_E_GONE ? LOST_THREAD : LOST_UNWIND);
@@ -608,13 +623,11 @@ static int task_frame(struct sampler *s, struct starget *tg, const struct py_tas
         if (profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out) != 0)
             return -1;
         return cache_put(tg, key, *out);
-    } else {
-        snprintf(name, sizeof name, "task %s", k->name);
     }
+    snprintf(name, sizeof name, "task %s", k->name);
     return profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out);
 }
 
-#define STACK_CAP    (PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2)
 #define AWAITERS_MAX 32
 
 /* Push onto s->stack from n: the tasks awaiting task i, outermost first,
@@ -640,25 +653,8 @@ static int push_awaiters(struct sampler *s, struct starget *tg, int i, int n)
             return -1;
         if (d == 0)
             break; /* task i's own frames are the caller's */
-        for (int f = k->nframes - 1; f >= 0 && n < STACK_CAP; f--) {
-            const struct py_frame *pf = &ts->frames[k->first + f];
-            if (frame_of(s, tg, pf->code, pf->line, &s->stack[n++]) != 0)
-                return -1;
-        }
-    }
-    return n;
-}
-
-/* The roots of a sample of thread index ti: process and thread frames. */
-static int push_roots(struct sampler *s, struct starget *tg, int ti)
-{
-    int n = 0;
-    if (s->cfg.process_roots)
-        s->stack[n++] = tg->process_frame;
-    if (s->cfg.threads && ti >= 0) {
-        struct sthread *th = thread_of(tg, s->sample.threads[ti].tid);
-        if (th != NULL && th->frame != CT_NONE)
-            s->stack[n++] = th->frame;
+        if ((n = push_py_frames(s, tg, &ts->frames[k->first], k->nframes, n)) < 0)
+            return -1;
     }
     return n;
 }
@@ -696,26 +692,19 @@ static void sample_tasks(struct sampler *s, struct starget *tg, int64_t second,
         const struct py_task *k = &ts->v[i];
         if ((k->state != PY_TASK_PENDING && k->state != PY_TASK_RUNNING) || k->nframes == 0)
             continue;
-        int n = push_awaiters(s, tg, (int)i, push_roots(s, tg, k->thread));
-        if (n < 0)
-            continue;
+        const struct sthread *th =
+            k->thread >= 0 ? thread_of(tg, s->sample.threads[k->thread].tid) : NULL;
+        int n = push_awaiters(s, tg, (int)i, push_roots(s, tg, th));
         int outer = k->state == PY_TASK_RUNNING ? running_frames(tg, &s->sample, k) : -1;
-        if (outer >= 0) {
+        if (n >= 0 && outer >= 0) {
             const struct py_thread *pt = &s->sample.threads[k->thread];
-            for (int f = outer; f >= 0 && n < STACK_CAP; f--) {
-                const struct py_frame *pf = &s->sample.frames[pt->first + f];
-                if (frame_of(s, tg, pf->code, pf->line, &s->stack[n++]) != 0)
-                    return;
-            }
+            n = push_py_frames(s, tg, &s->sample.frames[pt->first], outer + 1, n);
             covered[k->thread] = 1;
-        } else {
-            for (int f = k->nframes - 1; f >= 0 && n < STACK_CAP; f--) {
-                const struct py_frame *pf = &ts->frames[k->first + f];
-                if (frame_of(s, tg, pf->code, pf->line, &s->stack[n++]) != 0)
-                    return;
-            }
+        } else if (n >= 0) {
+            n = push_py_frames(s, tg, &ts->frames[k->first], k->nframes, n);
         }
-        profile_add(s->prof, s->stack, n, second);
+        if (n >= 0)
+            profile_add(s->prof, s->stack, n, second);
     }
 }
 
