@@ -65,21 +65,6 @@ static int is_candidate(const struct map_entry *e, const char *exe)
            strcmp(e->path, exe) == 0;
 }
 
-static int open_mapped_file(pid_t pid, const struct map_entry *e, struct elf_file *ef,
-                            char *open_path, size_t size)
-{
-    if (!e->deleted) {
-        maps_root_path(pid, e->path, open_path, size);
-        if (elf_open(open_path, ef, NULL) == 0)
-            return 0;
-    }
-    /* Deleted on disk (an upgrade under a running service): the kernel
-     * still holds the file. */
-    snprintf(open_path, size, "/proc/%d/map_files/%lx-%lx", (int)pid, (unsigned long)e->start,
-             (unsigned long)e->end);
-    return elf_open(open_path, ef, NULL);
-}
-
 struct probe_state {
     int found_runtime;
     struct py_version named; /* a version seen in a candidate's name or data */
@@ -94,7 +79,7 @@ static int probe_file(pid_t pid, const struct maps *m, const struct map_entry *e
 {
     struct elf_file ef;
     char open_path[sizeof bin->open_path];
-    if (open_mapped_file(pid, e, &ef, open_path, sizeof open_path) != 0)
+    if (elf_open_mapping(pid, e, &ef, open_path, sizeof open_path) != 0)
         return 0;
     struct py_version named;
     int have_name = version_from_name(e->path, &named) == 0;

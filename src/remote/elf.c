@@ -3,11 +3,13 @@
  */
 #include "config.h"
 #include "remote/elf.h"
+#include "remote/maps.h"
 #include "util.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -204,6 +206,32 @@ int elf_section_address(const struct elf_file *ef, const char *name, uint64_t *a
     if (size)
         *size = sh->sh_size;
     return 0;
+}
+
+int elf_section_data(const struct elf_file *ef, const char *name, const uint8_t **data,
+                     uint64_t *size)
+{
+    const Elf64_Shdr *sh = section_named(ef, name);
+    if (sh == NULL || sh->sh_type == SHT_NOBITS)
+        return -1;
+    *data = ef->data + sh->sh_offset;
+    *size = sh->sh_size;
+    return 0;
+}
+
+int elf_open_mapping(pid_t pid, const struct map_entry *e, struct elf_file *ef, char *open_path,
+                     size_t size)
+{
+    if (!e->deleted) {
+        maps_root_path(pid, e->path, open_path, size);
+        if (elf_open(open_path, ef, NULL) == 0)
+            return 0;
+    }
+    /* Deleted on disk (an upgrade under a running service): the kernel
+     * still holds the file. */
+    snprintf(open_path, size, "/proc/%d/map_files/%lx-%lx", (int)pid, (unsigned long)e->start,
+             (unsigned long)e->end);
+    return elf_open(open_path, ef, NULL);
 }
 
 int elf_find_python_version(const struct elf_file *ef, int want_minor, int *major, int *minor,

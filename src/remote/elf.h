@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "error.h"
+
+struct map_entry;
 
 struct elf_file {
     const uint8_t *data;
@@ -36,6 +40,17 @@ int elf_lookup(const struct elf_file *ef, const char *name, uint64_t *value, uin
  * has it, -1 if not. */
 int elf_section_address(const struct elf_file *ef, const char *name, uint64_t *addr,
                         uint64_t *size);
+
+/* The bytes of the section called name, inside ef's mapping (valid until
+ * elf_close). 0, or -1 if the file has no such section with contents. */
+int elf_section_data(const struct elf_file *ef, const char *name, const uint8_t **data,
+                     uint64_t *size);
+
+/* Open the file of mapping e of process pid: through /proc/PID/root (so a
+ * container's file is found), or, deleted on disk, through
+ * /proc/PID/map_files. open_path gets the path that worked. 0 or -1. */
+int elf_open_mapping(pid_t pid, const struct map_entry *e, struct elf_file *ef, char *open_path,
+                     size_t size);
 
 /* Search the read-only data for CPython's PY_VERSION string ("3.9.18",
  * "3.10.0rc2"). With want_minor >= 0 only that minor version counts, and

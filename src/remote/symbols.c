@@ -235,21 +235,6 @@ static void module_take(struct sym_module *mod, const struct elf_file *ef)
     free(f);
 }
 
-/* The file of mapping e, through /proc/PID/root, or map_files if deleted
- * (the kernel still holds it). */
-static int open_mapped_file(pid_t pid, const struct map_entry *e, struct elf_file *ef)
-{
-    char path[PATH_MAX + 64];
-    if (!e->deleted) {
-        maps_root_path(pid, e->path, path, sizeof path);
-        if (elf_open(path, ef, NULL) == 0)
-            return 0;
-    }
-    snprintf(path, sizeof path, "/proc/%d/map_files/%lx-%lx", (int)pid, (unsigned long)e->start,
-             (unsigned long)e->end);
-    return elf_open(path, ef, NULL);
-}
-
 /* The vDSO is in no file: copy its image out of the process. */
 static void module_load_vdso(pid_t pid, struct sym_module *mod, const struct map_entry *e)
 {
@@ -275,7 +260,8 @@ static void module_load(const struct symbolizer *s, struct sym_module *mod,
     mod->loaded = 1;
     if (mod->path[0] == '/') {
         struct elf_file ef;
-        if (open_mapped_file(s->pid, e, &ef) == 0) {
+        char path[PATH_MAX + 64];
+        if (elf_open_mapping(s->pid, e, &ef, path, sizeof path) == 0) {
             module_take(mod, &ef);
             elf_close(&ef);
         }
