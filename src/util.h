@@ -27,6 +27,17 @@ double monotonic_s(void);
  * handler. */
 void stop_signals_install(void (*handler)(int));
 
+/* Copy the string src into dst (size bytes, size > 0), cut if need be,
+ * always terminated: snprintf(dst, size, "%s", src) without its cost,
+ * for the paths a sample takes. Returns dst. */
+static inline char *str_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return dst;
+}
+
 /* Loads from a byte buffer, whatever its alignment. */
 static inline uint64_t load_u64(const uint8_t *buf, uint32_t off)
 {

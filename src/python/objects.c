@@ -21,6 +21,7 @@
 #include "python/pystr.h"
 #include "python/stack.h"
 #include "python/target.h"
+#include "util.h"
 
 #define TPFLAGS_INLINE_VALUES (1ul << 2)
 #define TPFLAGS_MANAGED_DICT  (1ul << 4)
@@ -39,10 +40,28 @@ static int type_of(struct py_target *t, uint64_t obj, uint64_t *type)
     return rd_u64(t, obj + t->lay.ob_type, type);
 }
 
+/* The type names met are kept for TYPE_NAMES_TTL_NS: a heap type (a
+ * class) may be freed and its address reused by another. */
+#define TYPE_NAMES_TTL_NS 10000000000ull
+
 static int type_name(struct py_target *t, uint64_t type, char *buf, size_t size)
 {
-    uint64_t name;
+    struct type_names *tn = &t->types;
     buf[0] = '\0';
+    /* The clock is asked once in a while, not for every name. */
+    if ((tn->lookups++ & 1023) == 0) {
+        uint64_t now = monotonic_ns();
+        if (now - tn->made_ns > TYPE_NAMES_TTL_NS) {
+            tn->n = 0;
+            tn->made_ns = now;
+        }
+    }
+    for (int i = 0; i < tn->n; i++)
+        if (tn->type[i] == type) {
+            str_copy(buf, size, tn->name[i]);
+            return 0;
+        }
+    uint64_t name;
     if (rd_u64(t, type + t->lay.tp_name, &name) != 0 || name == 0)
         return -1;
     char tmp[64];
@@ -50,7 +69,13 @@ static int type_name(struct py_target *t, uint64_t type, char *buf, size_t size)
         remote_read(&t->mem, name, tmp, 16) != 0)
         return -1;
     tmp[sizeof tmp - 1] = '\0';
-    snprintf(buf, size, "%s", tmp);
+    str_copy(buf, size, tmp);
+    /* A name longer than the table holds is not kept: cut, it would be
+     * another name. */
+    if (tn->n < TYPE_NAMES_MAX && strlen(tmp) < TYPE_NAME_LEN) {
+        tn->type[tn->n] = type;
+        str_copy(tn->name[tn->n++], TYPE_NAME_LEN, tmp);
+    }
     return 0;
 }
 
@@ -128,18 +153,78 @@ static int view_entry(struct py_target *t, const struct dict_view *v, int64_t i,
     return 0;
 }
 
-/* Find the str key `name` in a dict view (a linear scan: no hashing). */
+/* Does the str at key equal name? hdr holds its first bytes (have of
+ * them): enough to answer for a compact ASCII key; another key of the
+ * same length is read whole. */
+static int key_is(struct py_target *t, uint64_t key, const uint8_t *hdr, size_t have,
+                  const char *name, size_t len)
+{
+    uint8_t header[128] = {0};
+    uint64_t data_addr, data_ptr_addr;
+    int64_t length;
+    int kind;
+    memcpy(header, hdr, have < sizeof header ? have : sizeof header);
+    if (pystr_locate(&t->lay, key, header, &data_addr, &data_ptr_addr, &length, &kind) != 0 ||
+        length != (int64_t)len)
+        return 0;
+    if (kind == 1 && data_addr >= key && data_addr - key + len <= have)
+        return memcmp(hdr + (data_addr - key), name, len) == 0;
+    char text[256];
+    return pystr_read(&t->mem, &t->lay, key, text, sizeof text) == 0 && strcmp(text, name) == 0;
+}
+
+/* Find the str key `name` in a dict view: a linear scan (pytop cannot
+ * hash as the target does: its str hashes are keyed per process), made
+ * cheap by batches: the entries of a batch in one read, the first bytes
+ * of their keys in one more, and only a key of the right length
+ * looked at further. */
 static int view_get_str(struct py_target *t, const struct dict_view *v, const char *name,
                         uint64_t *value)
 {
-    char text[128];
-    for (int64_t i = 0; i < v->nentries; i++) {
-        uint64_t key, val;
-        if (view_entry(t, v, i, &key, &val) != 0)
+    enum { BATCH = 64, KEY_BYTES = 192 };
+    const struct py_layout *lay = &t->lay;
+    size_t len = strlen(name);
+    size_t want = lay->unicode_ascii_size + len + 1;
+    if (want < lay->unicode_compact_size)
+        want = lay->unicode_compact_size;
+    if (want > KEY_BYTES || v->entry_size > 24)
+        return -1;
+    uint8_t heads[BATCH][KEY_BYTES];
+    uint64_t e[BATCH * 3];
+    for (int64_t at = 0; at < v->nentries; at += BATCH) {
+        int n = v->nentries - at < BATCH ? (int)(v->nentries - at) : BATCH;
+        if (remote_read(&t->mem, v->entries + (uint64_t)at * v->entry_size, e,
+                        (size_t)n * v->entry_size) != 0)
             return -1;
-        if (key == 0 || val == 0)
-            continue;
-        if (pystr_read(&t->mem, &t->lay, key, text, sizeof text) == 0 && strcmp(text, name) == 0) {
+        struct remote_iov iov[BATCH];
+        uint64_t key[BATCH];
+        int nk = 0;
+        for (int i = 0; i < n; i++) {
+            const uint64_t *entry = (const uint64_t *)((const uint8_t *)e + i * v->entry_size);
+            key[i] = entry[v->key_off / 8];
+            if (key[i] != 0)
+                iov[nk++] = (struct remote_iov){key[i], heads[i], want};
+        }
+        /* A key near the end of its mapping may refuse the whole batch:
+         * then its keys one by one, as far as each reads. */
+        int batched = nk > 0 && remote_readv(&t->mem, iov, nk) == 0;
+        for (int i = 0; i < n; i++) {
+            if (key[i] == 0)
+                continue;
+            size_t have = want;
+            if (!batched) {
+                have = lay->unicode_compact_size;
+                if (remote_read(&t->mem, key[i], heads[i], have) != 0)
+                    continue;
+            }
+            if (!key_is(t, key[i], heads[i], have, name, len))
+                continue;
+            const uint64_t *entry = (const uint64_t *)((const uint8_t *)e + i * v->entry_size);
+            uint64_t val = entry[v->key_off / 8 + 1];
+            if (v->values && rd_u64(t, v->values + 8 * (uint64_t)(at + i), &val) != 0)
+                return -1;
+            if (val == 0)
+                continue;
             *value = val;
             return 0;
         }
@@ -629,13 +714,20 @@ int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t 
     return obj_getattr(t, obj, name, value);
 }
 
-int pyobj_module_attr(struct py_target *t, const char *module, const char *name, uint64_t *value)
+int pyobj_module(struct py_target *t, const char *module, uint64_t *mod)
 {
     const struct py_layout *lay = &t->lay;
-    uint64_t interp, modules, mod, mdict;
+    uint64_t interp, modules;
     if (rd_u64(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0 ||
-        rd_u64(t, interp + lay->is_modules, &modules) != 0 ||
-        dict_get_str(t, modules, module, &mod) != 0 || rd_u64(t, mod + lay->mod_dict, &mdict) != 0)
+        rd_u64(t, interp + lay->is_modules, &modules) != 0)
+        return -1;
+    return dict_get_str(t, modules, module, mod);
+}
+
+int pyobj_module_attr(struct py_target *t, const char *module, const char *name, uint64_t *value)
+{
+    uint64_t mod, mdict;
+    if (pyobj_module(t, module, &mod) != 0 || rd_u64(t, mod + t->lay.mod_dict, &mdict) != 0)
         return -1;
     return dict_get_str(t, mdict, name, value);
 }

@@ -41,6 +41,10 @@ int pyobj_type_name(struct py_target *t, uint64_t obj, char *buf, size_t size);
  * or managed values; not class attributes, not slots). */
 int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t *value);
 
+/* sys.modules[module] (of the first interpreter), or -1 when it is not
+ * imported. Its attributes are then pyobj_getattr's. */
+int pyobj_module(struct py_target *t, const char *module, uint64_t *mod);
+
 /* Attribute `name` of the module sys.modules[module] (of the first
  * interpreter). -1 also when the module is not imported. */
 int pyobj_module_attr(struct py_target *t, const char *module, const char *name, uint64_t *value);
