@@ -15,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "python/layout.h"
 #include "python/objects.h"
 #include "python/pystr.h"
 #include "python/target.h"
+#include "remote/elf.h"
+#include "remote/maps.h"
 #include "util.h"
 
 /* Future states (fut_state in Modules/_asynciomodule.c, unchanged since
@@ -50,23 +53,25 @@ enum link_kind {
 
 /* What one read learns that the next can use: the registries' objects,
  * the kind of each type met, the thread of each loop. Forgotten every
- * MEMO_TTL_NS, for a loop may start on another thread and a module may
- * be imported or reloaded. */
-#define MEMO_TTL_NS 1000000000ull
+ * MEMO_TTL_NS, for a module may be reloaded and a freed loop's address
+ * reused; looked for again every MEMO_RETRY_NS while asyncio is not
+ * imported yet. Refreshing costs some 150 reads, so at 100 Hz a TTL of
+ * one second was one read and a half per tick. */
+#define MEMO_TTL_NS   10000000000ull
+#define MEMO_RETRY_NS 1000000000ull
 
 struct py_async_memo {
     uint64_t made_ns;
     int resolved;     /* the registries below were looked up */
     int asyncio;      /* asyncio.tasks is imported */
-    uint64_t weakset; /* 3.8-3.13: _all_tasks / _scheduled_tasks */
+    uint64_t weakset; /* 3.8-3.13: the set in _all_tasks / _scheduled_tasks */
     uint64_t eager;   /* 3.12-3.13: _eager_tasks */
     uint64_t current; /* 3.8-3.13: _current_tasks */
     uint64_t loops[LOOPS_MAX];
-    int loop_threads[LOOPS_MAX];
+    uint64_t loop_idents[LOOPS_MAX]; /* pthread_self() of the thread running each */
     int nloops;
     uint64_t type_addr[TYPE_CACHE];
     enum link_kind type_kind[TYPE_CACHE];
-    char type_name[TYPE_CACHE][48];
     int ntypes;
 };
 
@@ -197,37 +202,85 @@ static int add_registered(void *ctx, uint64_t item, uint64_t value)
     return add_task(c->r, task, -1) != 0;
 }
 
-/* Look the registries up in sys.modules (a scan of its keys: once per
- * memo, not per read). */
+/* 3.14+: the _asyncio module's own table of its offsets, the section
+ * .AsyncioDebug of its image (Modules/_asynciomodule.c,
+ * GENERATE_DEBUG_SECTION): in lib-dynload's _asyncio.cpython-3X-*.so, or
+ * in the interpreter's own file when the module is built in. Looked for
+ * once asyncio is imported. 1 if found and applied, 0 if there is none
+ * (the table stands: tests/check-layouts holds it to the section of
+ * each version pytop knows), -1 if it does not fit (*why says how). */
+static int apply_asyncio_section(struct py_target *t, char *why, size_t size)
+{
+    struct maps m;
+    if (maps_read(t->pid, &m, NULL) != 0)
+        return 0;
+    int rc = 0;
+    const char *last = "";
+    for (size_t i = 0; i < m.n && rc == 0; i++) {
+        const struct map_entry *e = &m.v[i];
+        const char *base = strrchr(e->path, '/');
+        base = base ? base + 1 : e->path;
+        if (e->path[0] != '/' || strcmp(e->path, last) == 0 ||
+            (strncmp(base, "_asyncio.", 9) != 0 && strcmp(e->path, t->bin.path) != 0))
+            continue;
+        last = e->path;
+        struct elf_file ef;
+        char open_path[4200];
+        const uint8_t *data;
+        uint64_t len;
+        if (elf_open_mapping(t->pid, e, &ef, open_path, sizeof open_path) != 0)
+            continue;
+        if (elf_section_data(&ef, ".AsyncioDebug", &data, &len) == 0) {
+            const char *bad = layout_apply_asyncio_offsets(&t->lay, data, (size_t)len);
+            if (bad != NULL)
+                snprintf(why, size,
+                         "the .AsyncioDebug section of %s does not fit pytop's table (%s)", e->path,
+                         bad);
+            rc = bad == NULL ? 1 : -1;
+        }
+        elf_close(&ef);
+    }
+    maps_free(&m);
+    return rc;
+}
+
+/* Look the registries up in sys.modules: a scan of its keys, so once per
+ * memo, not per read. */
 static void resolve(struct reader *r)
 {
     struct py_target *t = r->t;
     struct py_async_memo *m = r->m;
+    uint64_t mod, task_type;
     if (m->resolved)
         return;
     m->resolved = 1;
-    uint64_t task_type;
+    if (pyobj_module(t, "asyncio.tasks", &mod) != 0)
+        return;
     if (layout_has(t->lay.ts_asyncio_tasks)) { /* 3.14+: the lists need no lookup */
-        m->asyncio = pyobj_module_attr(t, "asyncio.tasks", "Task", &task_type) == 0;
+        m->asyncio = pyobj_getattr(t, mod, "Task", &task_type) == 0;
+        if (m->asyncio && r->ts->section == 0)
+            r->ts->section = apply_asyncio_section(t, r->ts->why, sizeof r->ts->why) < 0 ? -1 : 1;
         return;
     }
     const char *weak_name = t->lay.minor >= 12 ? "_scheduled_tasks" : "_all_tasks";
-    m->asyncio = pyobj_module_attr(t, "asyncio.tasks", weak_name, &m->weakset) == 0;
+    uint64_t weakset;
+    /* The WeakSet's set of references: made by its __init__, never
+     * replaced (Lib/_weakrefset.py). */
+    m->asyncio = pyobj_getattr(t, mod, weak_name, &weakset) == 0 &&
+                 pyobj_getattr(t, weakset, "data", &m->weakset) == 0;
     if (!m->asyncio)
         return;
     if (t->lay.minor >= 12)
-        pyobj_module_attr(t, "asyncio.tasks", "_eager_tasks", &m->eager);
-    pyobj_module_attr(t, "asyncio.tasks", "_current_tasks", &m->current);
+        pyobj_getattr(t, mod, "_eager_tasks", &m->eager);
+    pyobj_getattr(t, mod, "_current_tasks", &m->current);
 }
 
 /* 3.8-3.13: the registries of asyncio.tasks. */
 static int collect_registered(struct reader *r)
 {
     struct py_target *t = r->t;
-    uint64_t data;
     struct weak_ctx c = {r, 1};
-    if (pyobj_getattr(t, r->m->weakset, "data", &data) == 0 &&
-        pyobj_each(t, data, PY_TASKS_MAX, add_registered, &c) < 0)
+    if (pyobj_each(t, r->m->weakset, PY_TASKS_MAX, add_registered, &c) < 0)
         r->ts->unreadable++;
     c.weak = 0;
     if (r->m->eager != 0 && pyobj_each(t, r->m->eager, PY_TASKS_MAX, add_registered, &c) < 0)
@@ -273,21 +326,29 @@ static void collect_lists(struct reader *r)
  * BaseEventLoop.run_forever), or -1. */
 static int loop_thread(struct reader *r, uint64_t loop)
 {
-    for (int i = 0; i < r->m->nloops; i++)
-        if (r->m->loops[i] == loop)
-            return r->m->loop_threads[i];
-    int thread = -1;
-    uint64_t id_obj, ident;
-    if (pyobj_getattr(r->t, loop, "_thread_id", &id_obj) == 0 &&
-        pyobj_uint(r->t, id_obj, &ident) == 0)
-        for (int k = 0; k < r->s->nthreads; k++)
-            if (r->s->threads[k].pthread == ident)
-                thread = k;
-    if (r->m->nloops < LOOPS_MAX) {
-        r->m->loops[r->m->nloops] = loop;
-        r->m->loop_threads[r->m->nloops++] = thread;
+    struct py_async_memo *m = r->m;
+    uint64_t ident = 0, id_obj;
+    int known = 0;
+    for (int i = 0; i < m->nloops && !known; i++)
+        if (m->loops[i] == loop) {
+            ident = m->loop_idents[i];
+            known = 1;
+        }
+    if (!known) {
+        if (pyobj_getattr(r->t, loop, "_thread_id", &id_obj) != 0 ||
+            pyobj_uint(r->t, id_obj, &ident) != 0)
+            return -1; /* not running yet: asked again next time */
+        if (m->nloops < LOOPS_MAX) {
+            m->loops[m->nloops] = loop;
+            m->loop_idents[m->nloops++] = ident;
+        }
     }
-    return thread;
+    /* The memo keeps the thread's identity: its index in the sample
+     * changes as threads come and go. */
+    for (int k = 0; k < r->s->nthreads; k++)
+        if (r->s->threads[k].pthread == ident)
+            return k;
+    return -1;
 }
 
 static int mark_running(void *ctx, uint64_t loop, uint64_t task)
@@ -317,19 +378,20 @@ static void find_running(struct reader *r)
 
 /* --- Coroutine stacks. --- */
 
-/* The memo's entry for obj's type (read on first sight), or -1. */
-static int type_entry(struct reader *r, uint64_t obj)
+/* What kind of link obj is, by its type (the memo's kind of each type
+ * met: no name compared twice). */
+static enum link_kind link_kind(struct reader *r, uint64_t obj)
 {
     struct py_async_memo *m = r->m;
     uint64_t type;
     if (rd(r->t, obj + r->t->lay.ob_type, &type) != 0)
-        return -1;
+        return LINK_OTHER;
     for (int i = 0; i < m->ntypes; i++)
         if (m->type_addr[i] == type)
-            return i;
+            return m->type_kind[i];
     char name[48];
-    if (pyobj_type_name(r->t, obj, name, sizeof name) != 0 || m->ntypes == TYPE_CACHE)
-        return -1;
+    if (pyobj_type_name(r->t, obj, name, sizeof name) != 0)
+        return LINK_OTHER;
     enum link_kind kind = LINK_OTHER;
     if (!strcmp(name, "coroutine") || !strcmp(name, "generator") ||
         !strcmp(name, "async_generator"))
@@ -339,16 +401,18 @@ static int type_entry(struct reader *r, uint64_t obj)
         kind = LINK_WRAPPER;
     else if (!strcmp(name, "_asyncio.FutureIter"))
         kind = LINK_FUTITER;
-    m->type_addr[m->ntypes] = type;
-    m->type_kind[m->ntypes] = kind;
-    snprintf(m->type_name[m->ntypes], sizeof m->type_name[0], "%s", name);
-    return m->ntypes++;
+    if (m->ntypes < TYPE_CACHE) {
+        m->type_addr[m->ntypes] = type;
+        m->type_kind[m->ntypes++] = kind;
+    }
+    return kind;
 }
 
-static enum link_kind link_kind(struct reader *r, uint64_t obj)
+/* Is obj's type named type? */
+static int type_is(struct reader *r, uint64_t obj, const char *type)
 {
-    int e = type_entry(r, obj);
-    return e < 0 ? LINK_OTHER : r->m->type_kind[e];
+    char name[48];
+    return pyobj_type_name(r->t, obj, name, sizeof name) == 0 && strcmp(name, type) == 0;
 }
 
 static int push_frame(struct py_tasks *ts, const struct py_frame *f)
@@ -469,11 +533,10 @@ static int read_name(struct reader *r, uint64_t name, char *out, size_t size)
 {
     struct py_target *t = r->t;
     uint64_t number;
+    char type[16];
     out[0] = '\0';
-    int e = type_entry(r, name);
-    if (e < 0)
+    if (pyobj_type_name(t, name, type, sizeof type) != 0)
         return -1;
-    const char *type = r->m->type_name[e];
     if (strcmp(type, "str") == 0)
         return pystr_read(&t->mem, &t->lay, name, out, size);
     if (strcmp(type, "int") == 0 && pyobj_uint(t, name, &number) == 0) {
@@ -522,10 +585,8 @@ static int read_task(struct reader *r, struct py_task *k)
         k->thread = loop_thread(r, k->loop);
     k->awaited = waiter;
     k->await_kind = waiter != 0 ? PY_AWAIT_FUTURE : PY_AWAIT_NONE;
-    if (waiter != 0) {
-        int e = type_entry(r, waiter);
-        snprintf(k->awaited_type, sizeof k->awaited_type, "%s", e < 0 ? "?" : r->m->type_name[e]);
-    }
+    if (waiter != 0 && pyobj_type_name(t, waiter, k->awaited_type, sizeof k->awaited_type) != 0)
+        snprintf(k->awaited_type, sizeof k->awaited_type, "?");
     if (k->state == PY_TASK_PENDING || k->state == PY_TASK_RUNNING)
         return coro != 0 ? read_chain(r, k, coro) : 0;
     return 0;
@@ -569,14 +630,9 @@ static int group_callback(void *ctx, uint64_t cb, uint64_t value)
     struct py_target *t = c->r->t;
     uint64_t self, parent;
     (void)value;
-    int e = type_entry(c->r, cb);
-    if (e >= 0 && strcmp(c->r->m->type_name[e], "tuple") == 0) { /* (callback, context) */
-        if (rd(t, cb + t->lay.tuple_item, &cb) != 0)
-            return 0;
-        e = type_entry(c->r, cb);
-    }
-    if (e < 0 || strcmp(c->r->m->type_name[e], "method") != 0 ||
-        rd(t, cb + t->lay.meth_self, &self) != 0 ||
+    if (type_is(c->r, cb, "tuple") && rd(t, cb + t->lay.tuple_item, &cb) != 0)
+        return 0; /* (callback, context) */
+    if (!type_is(c->r, cb, "method") || rd(t, cb + t->lay.meth_self, &self) != 0 ||
         pyobj_getattr(t, self, "_parent_task", &parent) != 0)
         return 0;
     int p = pyasync_find(c->r->ts, parent);
@@ -653,7 +709,7 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
     if (ts->memo == NULL && (ts->memo = calloc(1, sizeof *ts->memo)) == NULL)
         return pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
     uint64_t now = monotonic_ns();
-    if (now - ts->memo->made_ns > MEMO_TTL_NS) {
+    if (now - ts->memo->made_ns > (ts->memo->asyncio ? MEMO_TTL_NS : MEMO_RETRY_NS)) {
         memset(ts->memo, 0, sizeof *ts->memo);
         ts->memo->made_ns = now;
     }
@@ -676,7 +732,13 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
     remote_cache_end(&t->mem);
     *ts->mem = t->mem;
     t->mem = stack_mem;
-    return rc == 0 ? 0 : pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
+    if (rc != 0)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory reading asyncio tasks");
+    if (ts->section < 0)
+        return pt_error_set(err, PT_E_UNSUPPORTED,
+                            "cannot read the asyncio tasks of PID %d (Python 3.%d): %s",
+                            (int)t->pid, t->lay.minor, ts->why);
+    return 0;
 }
 
 static int read_all(struct py_target *t, const struct py_sample *s, struct py_tasks *ts)
@@ -685,7 +747,7 @@ static int read_all(struct py_target *t, const struct py_sample *s, struct py_ta
     int rc = 0;
     resolve(r);
     ts->asyncio = r->m->asyncio;
-    if (!ts->asyncio)
+    if (!ts->asyncio || ts->section < 0)
         return 0;
     if (layout_has(t->lay.ts_asyncio_tasks))
         collect_lists(r);

@@ -77,6 +77,9 @@ struct py_tasks {
     int asyncio;                /* the target has imported asyncio */
     struct py_async_memo *memo; /* what the next read can reuse (asyncio.c) */
     struct remote *mem;         /* its own reader of the target, with a replay cache */
+    int section;                /* 3.14+: the AsyncioDebug section was looked at (1), or does
+                                 * not fit (-1: why says how); 0 not yet */
+    char why[256];
 };
 
 void py_tasks_init(struct py_tasks *ts);

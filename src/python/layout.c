@@ -109,6 +109,28 @@ void layout_print(const struct py_layout *lay)
 #define DEBUG_OFFSET_MAX (4u << 20)
 #define DEBUG_WORDS_MAX  256
 
+/* Set the fields of out from the words d of a debug struct: each a value
+ * within its struct's size (when it has one), the fixed ones equal to the
+ * table. NULL, or the debug name of the first field that is not so (out
+ * then half-updated: the caller's copy). */
+static const char *apply_fields(struct py_layout *out, const uint64_t *d,
+                                const struct debug_field *fields, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const struct debug_field *f = &fields[i];
+        uint64_t value = d[f->word];
+        if (f->minus_word != DEBUG_NONE)
+            value = value >= d[f->minus_word] ? value - d[f->minus_word] : DEBUG_OFFSET_MAX;
+        uint64_t limit = f->size_word != DEBUG_NONE ? d[f->size_word] : DEBUG_OFFSET_MAX;
+        uint32_t *slot = field_at(out, f->field);
+        if (value >= DEBUG_OFFSET_MAX || limit > DEBUG_OFFSET_MAX || value > limit ||
+            (f->fixed && value != *slot))
+            return field_debug_name[f->field] + (field_debug_name[f->field][0] == '=');
+        *slot = (uint32_t)value;
+    }
+    return NULL;
+}
+
 int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64_t debug_addr,
                                uint32_t version, struct pt_error *err)
 {
@@ -139,19 +161,8 @@ int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64
     const char *bad = NULL;
     if ((d[1] >> 16) != (version >> 16))
         bad = "version";
-    for (unsigned i = 0; i < map->n && bad == NULL; i++) {
-        const struct debug_field *f = &map->fields[i];
-        uint64_t value = d[f->word];
-        if (f->minus_word != DEBUG_NONE)
-            value = value >= d[f->minus_word] ? value - d[f->minus_word] : DEBUG_OFFSET_MAX;
-        uint64_t limit = f->size_word != DEBUG_NONE ? d[f->size_word] : DEBUG_OFFSET_MAX;
-        uint32_t *slot = field_at(&out, f->field);
-        if (value >= DEBUG_OFFSET_MAX || limit > DEBUG_OFFSET_MAX || value > limit ||
-            (f->fixed && value != *slot))
-            bad = field_debug_name[f->field] + (field_debug_name[f->field][0] == '=');
-        else
-            *slot = (uint32_t)value;
-    }
+    else
+        bad = apply_fields(&out, d, map->fields, map->n);
     if (bad != NULL)
         return pt_error_set(err, PT_E_UNSUPPORTED,
                             "Python %s is not supported (PID %d): its debug offsets do not have "
@@ -159,4 +170,52 @@ int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64
                             vtext, (int)mem->pid, map->minor, bad);
     *lay = out;
     return 0;
+}
+
+/* 3.14+: _Py_AsyncioModuleDebugOffsets (Modules/_asynciomodule.c, the
+ * same in 3.14 and 3.15): three structs of uint64_t, each its size and
+ * then offsets into it (TaskObj; PyInterpreterState; _PyThreadStateImpl),
+ * no cookie. The TaskObj offsets must be the table's: the fields the
+ * section does not give (fut_state, task_fut_waiter ...) are the table's
+ * too, right only for the shape it was measured on. The thread and
+ * interpreter offsets, in structs a patch release may grow, are taken. */
+#define ASYNCIO_WORDS 13
+
+static const struct debug_field asyncio_fields[] = {
+    {PYF(task_name), 1, 0, DEBUG_NONE, 1},        {PYF(fut_awaited_by), 2, 0, DEBUG_NONE, 1},
+    {PYF(task_coro), 5, 0, DEBUG_NONE, 1},        {PYF(task_node), 6, 0, DEBUG_NONE, 1},
+    {PYF(is_asyncio_tasks), 8, 7, DEBUG_NONE, 0}, {PYF(ts_asyncio_loop), 10, 9, DEBUG_NONE, 0},
+    {PYF(ts_asyncio_task), 11, 9, DEBUG_NONE, 0}, {PYF(ts_asyncio_tasks), 12, 9, DEBUG_NONE, 0},
+};
+
+static const char *const asyncio_field_name[] = {
+    "task_object.task_name",
+    "task_object.task_awaited_by",
+    "task_object.task_coro",
+    "task_object.task_node",
+    "interpreter_state.asyncio_tasks_head",
+    "thread_state.asyncio_running_loop",
+    "thread_state.asyncio_running_task",
+    "thread_state.asyncio_tasks_head",
+};
+
+const char *layout_apply_asyncio_offsets(struct py_layout *lay, const void *section, size_t size)
+{
+    uint64_t d[ASYNCIO_WORDS];
+    if (!layout_has(lay->ts_asyncio_tasks))
+        return "no asyncio lists in this version";
+    if (size < sizeof d)
+        return "section too small";
+    memcpy(d, section, sizeof d);
+    /* Every struct has a size: 0 is no table at all. */
+    if (d[0] == 0 || d[7] == 0 || d[9] == 0)
+        return "a struct size of 0";
+    struct py_layout out = *lay;
+    for (unsigned i = 0; i < COUNT(asyncio_fields); i++) {
+        const char *bad = apply_fields(&out, d, &asyncio_fields[i], 1);
+        if (bad != NULL)
+            return asyncio_field_name[i];
+    }
+    *lay = out;
+    return NULL;
 }

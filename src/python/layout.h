@@ -14,6 +14,7 @@
 #ifndef PYTOP_PYTHON_LAYOUT_H
 #define PYTOP_PYTHON_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -176,5 +177,11 @@ void layout_print(const struct py_layout *lay);
  * the offsets do not have the shape pytop knows. */
 int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64_t debug_addr,
                                uint32_t version, struct pt_error *err);
+
+/* On 3.14+: update *lay from the contents of the target's AsyncioDebug
+ * section (size bytes at section). NULL, or what is wrong with it (the
+ * name of the first offset that does not fit or does not match the
+ * table); *lay is then unchanged. */
+const char *layout_apply_asyncio_offsets(struct py_layout *lay, const void *section, size_t size);
 
 #endif
