@@ -46,6 +46,7 @@ enum link_kind {
 };
 
 #define TYPE_CACHE 32
+#define TASK_TYPES 8
 
 /* The task reader's replay cache holds this many times the stack
  * sampler's (asyncio.h: 1,000 tasks touch some 30,000 small ranges). */
@@ -73,6 +74,9 @@ struct py_async_memo {
     uint64_t type_addr[TYPE_CACHE];
     enum link_kind type_kind[TYPE_CACHE];
     int ntypes;
+    uint64_t task_type[TASK_TYPES]; /* the types of tasks met */
+    int task_pure[TASK_TYPES];      /* ... and whether each is a pure-Python Task */
+    int ntask_types;
 };
 
 struct reader {
@@ -260,6 +264,12 @@ static void resolve(struct reader *r)
         m->asyncio = pyobj_getattr(t, mod, "Task", &task_type) == 0;
         if (m->asyncio && r->ts->section == 0)
             r->ts->section = apply_asyncio_section(t, r->ts->why, sizeof r->ts->why) < 0 ? -1 : 1;
+        /* Only pure-Python tasks are in _scheduled_tasks now
+         * (Modules/_asynciomodule.c: _register_task keeps a native one in
+         * its thread's list): asyncio.all_tasks() does not list them. */
+        uint64_t weakset;
+        if (m->asyncio && pyobj_getattr(t, mod, "_scheduled_tasks", &weakset) == 0)
+            pyobj_getattr(t, weakset, "data", &m->weakset);
         return;
     }
     const char *weak_name = t->lay.minor >= 12 ? "_scheduled_tasks" : "_all_tasks";
@@ -559,7 +569,36 @@ static uint32_t task_bytes(const struct py_layout *lay)
     return end;
 }
 
-static int read_task(struct reader *r, struct py_task *k)
+/* Is task a pure-Python Task (asyncio.tasks._PyTask, what asyncio uses
+ * without its C module), whose fields are in its __dict__? By its type,
+ * the first task of each type asked: _asyncio.Task is not; a subclass of
+ * it has the C fields and no _coro in its dict. */
+static int pure_task(struct reader *r, uint64_t task)
+{
+    struct py_async_memo *m = r->m;
+    uint64_t type, coro;
+    char name[32];
+    if (rd(r->t, task + r->t->lay.ob_type, &type) != 0)
+        return 0;
+    for (int i = 0; i < m->ntask_types; i++)
+        if (m->task_type[i] == type)
+            return m->task_pure[i];
+    int pure = pyobj_type_name(r->t, task, name, sizeof name) == 0 &&
+               strcmp(name, "_asyncio.Task") != 0 && pyobj_getattr(r->t, task, "_coro", &coro) == 0;
+    if (m->ntask_types < TASK_TYPES) {
+        m->task_type[m->ntask_types] = type;
+        m->task_pure[m->ntask_types++] = pure;
+    }
+    return pure;
+}
+
+/* What read_task needs of a task, from its C fields or its __dict__. */
+struct task_fields {
+    int32_t state;
+    uint64_t coro, name, waiter;
+};
+
+static int c_task_fields(struct reader *r, struct py_task *k, struct task_fields *f)
 {
     struct py_target *t = r->t;
     const struct py_layout *lay = &t->lay;
@@ -568,27 +607,67 @@ static int read_task(struct reader *r, struct py_task *k)
     if (size > sizeof obj || remote_read(&t->mem, k->addr, obj, size) != 0)
         return -1;
     k->loop = load_u64(obj, lay->fut_loop);
-    int32_t state = load_i32(obj, lay->fut_state);
-    uint64_t coro = load_u64(obj, lay->task_coro), name = load_u64(obj, lay->task_name);
-    uint64_t waiter = load_u64(obj, lay->task_fut_waiter);
+    f->state = load_i32(obj, lay->fut_state);
+    f->coro = load_u64(obj, lay->task_coro);
+    f->name = load_u64(obj, lay->task_name);
+    f->waiter = load_u64(obj, lay->task_fut_waiter);
     k->callback0 = load_u64(obj, lay->fut_callback0);
     k->callbacks = load_u64(obj, lay->fut_callbacks);
-    if (state < FUT_PENDING || state > FUT_FINISHED || k->loop == 0)
+    return 0;
+}
+
+/* A pure-Python Task's attributes (Lib/asyncio/futures.py, tasks.py):
+ * _state is a class attribute until the future is done, and its values
+ * are the strings "PENDING", "CANCELLED" and "FINISHED"; an empty
+ * _fut_waiter is None. */
+static int py_task_fields(struct reader *r, struct py_task *k, struct task_fields *f)
+{
+    struct py_target *t = r->t;
+    uint64_t state;
+    char text[16];
+    if (pyobj_getattr(t, k->addr, "_loop", &k->loop) != 0 ||
+        pyobj_getattr(t, k->addr, "_coro", &f->coro) != 0 ||
+        pyobj_getattr(t, k->addr, "_name", &f->name) != 0)
+        return -1;
+    f->state = FUT_PENDING;
+    if (pyobj_getattr(t, k->addr, "_state", &state) == 0 &&
+        pystr_read(&t->mem, &t->lay, state, text, sizeof text) == 0)
+        f->state = !strcmp(text, "CANCELLED")  ? FUT_CANCELLED
+                   : !strcmp(text, "FINISHED") ? FUT_FINISHED
+                                               : FUT_PENDING;
+    if (pyobj_getattr(t, k->addr, "_fut_waiter", &f->waiter) != 0 ||
+        type_is(r, f->waiter, "NoneType"))
+        f->waiter = 0;
+    if (pyobj_getattr(t, k->addr, "_callbacks", &k->callbacks) != 0)
+        k->callbacks = 0;
+    k->callback0 = 0;
+    return 0;
+}
+
+static int read_task(struct reader *r, struct py_task *k)
+{
+    struct py_target *t = r->t;
+    struct task_fields f;
+    int pure = pure_task(r, k->addr);
+    if ((pure ? py_task_fields(r, k, &f) : c_task_fields(r, k, &f)) != 0)
+        return -1;
+    if (f.state < FUT_PENDING || f.state > FUT_FINISHED || k->loop == 0)
         return -1;
     if (k->state != PY_TASK_RUNNING)
-        k->state = state == FUT_PENDING     ? PY_TASK_PENDING
-                   : state == FUT_CANCELLED ? PY_TASK_CANCELLED
-                                            : PY_TASK_DONE;
-    if (read_name(r, name, k->name, sizeof k->name) != 0)
+        k->state = f.state == FUT_PENDING     ? PY_TASK_PENDING
+                   : f.state == FUT_CANCELLED ? PY_TASK_CANCELLED
+                                              : PY_TASK_DONE;
+    if (read_name(r, f.name, k->name, sizeof k->name) != 0)
         return -1; /* not a task's name: read from a task freed meanwhile */
-    if (k->thread < 0 && !layout_has(lay->ts_asyncio_tasks))
+    /* 3.14+: a native task's thread is the list it was found in. */
+    if (k->thread < 0 && (pure || !layout_has(t->lay.ts_asyncio_tasks)))
         k->thread = loop_thread(r, k->loop);
-    k->awaited = waiter;
-    k->await_kind = waiter != 0 ? PY_AWAIT_FUTURE : PY_AWAIT_NONE;
-    if (waiter != 0 && pyobj_type_name(t, waiter, k->awaited_type, sizeof k->awaited_type) != 0)
+    k->awaited = f.waiter;
+    k->await_kind = f.waiter != 0 ? PY_AWAIT_FUTURE : PY_AWAIT_NONE;
+    if (f.waiter != 0 && pyobj_type_name(t, f.waiter, k->awaited_type, sizeof k->awaited_type) != 0)
         snprintf(k->awaited_type, sizeof k->awaited_type, "?");
     if (k->state == PY_TASK_PENDING || k->state == PY_TASK_RUNNING)
-        return coro != 0 ? read_chain(r, k, coro) : 0;
+        return f.coro != 0 ? read_chain(r, k, f.coro) : 0;
     return 0;
 }
 
@@ -751,7 +830,7 @@ static int read_all(struct py_target *t, const struct py_sample *s, struct py_ta
         return 0;
     if (layout_has(t->lay.ts_asyncio_tasks))
         collect_lists(r);
-    else
+    if (r->m->weakset != 0)
         collect_registered(r);
     if (index_tasks(ts) != 0)
         return -1;

@@ -3,8 +3,9 @@
  *
  * A thread's stack shows only the task its event loop runs at that
  * instant; every other task is a coroutine object parked at an await. This
- * module finds every live task of the C implementation (_asyncio.Task),
- * its name and state, its coroutine stack (the chain of coroutines each
+ * module finds every live task of the C implementation (_asyncio.Task,
+ * and subclasses) and of the pure-Python one (asyncio.tasks._PyTask, read
+ * through its __dict__), its name and state, its coroutine stack (the chain of coroutines each
  * awaiting the next, read from their suspended frames), what it waits on
  * and which tasks wait on it (the await graph), and the thread whose loop
  * runs it.
@@ -12,8 +13,8 @@
  * Where the tasks are: 3.8-3.11 asyncio.tasks._all_tasks (a WeakSet);
  * 3.12-3.13 _scheduled_tasks (a WeakSet) and _eager_tasks (a set); 3.14+
  * a list per thread state and one per interpreter (for tasks of threads
- * that ended). Everything read is bounded and checked: a task that changes
- * while it is read is skipped and counted, never trusted.
+ * that ended), and _scheduled_tasks for pure-Python tasks alone. Everything read is bounded and
+ * checked: a task that changes while it is read is skipped and counted, never trusted.
  */
 #ifndef PYTOP_PYTHON_ASYNCIO_H
 #define PYTOP_PYTHON_ASYNCIO_H

@@ -437,6 +437,46 @@ def test_process_without_asyncio(interp, no_asyncio):
 
 
 # --------------------------------------------------------------------------
+# Pure-Python tasks (asyncio.tasks._PyTask): read through their __dict__
+
+
+@pytest.fixture(scope="module")
+def pytasks(interp):
+    with launch(interp, "asyncio_pytask.py") as target:
+        yield target
+
+
+def test_pure_python_tasks(interp, pytasks):
+    """Two _PyTasks beside the C task "main": each listed with its id,
+    state, coroutine stack and what it awaits, like a C task. On 3.14 and
+    up CPython's own asyncio.all_tasks() no longer lists them; pytop does."""
+    script = "asyncio_pytask.py"
+    m = markers(script)
+    ids = pytasks.oracle["task_ids"]
+
+    def complete(parsed):
+        mine = [s for s in parsed.sections if s.pid == pytasks.pid]
+        return len(mine) == 1 and sorted(t.name for t in mine[0].tasks) == sorted(ids)
+
+    parsed, result = poll_async_dump("-p", pytasks.pid, "--async", until=complete, what="tasks %s" % sorted(ids))
+    section = [s for s in parsed.sections if s.pid == pytasks.pid][0]
+    assert section.tid == pytasks.pid, "under the loop's thread\n" + result.describe()
+    for name, addr in ids.items():
+        task = section.task(name)
+        assert (task.addr, task.state) == (addr, "pending"), "task %s\n%s" % (name, result.describe())
+    chain, awaiter = section.task("py-chain"), section.task("py-awaiter")
+    own = lambda t: [f for f in t.stack if f[1] == script]
+    assert own(chain) == [("py_leaf", script, m["py-leaf"]), ("py_top", script, m["py-top"])], result.describe()
+    assert chain.stack[0][:2] == ("sleep", "asyncio/tasks.py"), result.describe()
+    assert own(awaiter) == [("py_awaiter", script, m["py-awaiter"])], result.describe()
+    assert own(section.task("main")) == [("main", script, m["main"])], result.describe()
+    assert chain.awaits is not None and chain.awaits.kind == "future", result.describe()
+    assert awaiter.awaits is not None and awaiter.awaits.kind == "task", result.describe()
+    assert awaiter.awaits.tasks == [Ref("py-chain", ids["py-chain"])], result.describe()
+    assert chain.awaited_by == [Ref("py-awaiter", ids["py-awaiter"])], result.describe()
+
+
+# --------------------------------------------------------------------------
 # CPython's own `python -m asyncio ps` / `pstree` (3.14 and up)
 
 
