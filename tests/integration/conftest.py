@@ -589,26 +589,32 @@ def dump(*args, timeout=PYTOP_TIMEOUT):
         pytest.fail("unparsable dump output: %s\n%s" % (e, r.describe()))
 
 
-def poll_dump(*args, until, what, timeout=POLL_TIMEOUT, interval=0.05):
-    """Run `pytop dump ARGS` until until(processes) is true; fail at the deadline.
+def poll_dump(*args, until, what, timeout=POLL_TIMEOUT, interval=0.05, parse=None):
+    """Run `pytop dump ARGS` until until(parsed) is true; fail at the deadline.
 
-    Returns (processes, result).  A failing run or a predicate raising
-    counts as "not yet"; the last output goes in the failure message.
+    parse turns the output into what until sees (parse_dump's processes
+    unless given).  Returns (parsed, result).  A failing run or a
+    predicate raising counts as "not yet"; the last output goes in the
+    failure message; a usage error (exit 2) fails at once, for waiting
+    will not mend it.
     """
+    parse = parse or parse_dump
     deadline = time.monotonic() + timeout
     runs = 0
     while True:
         runs += 1
         r = run_pytop("dump", *args)
         note = ""
+        if r.returncode == 2:
+            pytest.fail("pytop dump rejected its arguments\n" + r.describe())
         if r.returncode == 0:
             try:
-                processes = parse_dump(r.stdout)
+                parsed = parse(r.stdout)
             except DumpFormatError as e:
                 pytest.fail("unparsable dump output: %s\n%s" % (e, r.describe()))
             try:
-                if until(processes):
-                    return processes, r
+                if until(parsed):
+                    return parsed, r
             except (AssertionError, KeyError, IndexError, ValueError) as e:
                 note = "predicate: %s: %s\n" % (type(e).__name__, e)
         if time.monotonic() > deadline:

@@ -26,7 +26,6 @@ and after all threads, the tasks of loops running on no thread, under
 import os
 import re
 import subprocess
-import time
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -44,6 +43,7 @@ from conftest import (
     markers,
     oracle_frames,
     parse_dump,
+    poll_dump,
     run_pytop,
     short_filename,
 )
@@ -236,33 +236,11 @@ def parse_async_dump(text):
     return AsyncDump(parse_dump(rest), sections, torn)
 
 
-def poll_async_dump(*args, until, what, timeout=POLL_TIMEOUT, interval=0.05):
-    """Run `pytop dump ARGS` until until(AsyncDump) is true.
-
-    Like conftest.poll_dump, with the asyncio sections parsed: a failing
-    run or a predicate raising counts as "not yet".  Returns (AsyncDump, result)."""
-    deadline = time.monotonic() + timeout
-    runs = 0
-    while True:
-        runs += 1
-        r = run_pytop("dump", *args)
-        note = ""
-        if r.returncode == 2:  # a usage error (--async unknown) will not pass by waiting
-            pytest.fail("pytop dump rejected its arguments\n" + r.describe())
-        if r.returncode == 0:
-            try:
-                parsed = parse_async_dump(r.stdout)
-            except DumpFormatError as e:
-                pytest.fail("unparsable dump --async output: %s\n%s" % (e, r.describe()))
-            try:
-                if until(parsed):
-                    assert r.stderr == "", "pytop dump wrote to stderr\n" + r.describe()
-                    return parsed, r
-            except (AssertionError, KeyError, IndexError, ValueError) as e:
-                note = "predicate: %s: %s\n" % (type(e).__name__, e)
-        if time.monotonic() > deadline:
-            pytest.fail("%s: not seen in %d runs of pytop dump over %ss\n%s%s" % (what, runs, timeout, note, r.describe()))
-        time.sleep(interval)
+def poll_async_dump(*args, until, what, timeout=POLL_TIMEOUT):
+    """conftest.poll_dump with the asyncio sections parsed: (AsyncDump, result)."""
+    parsed, r = poll_dump(*args, until=until, what=what, timeout=timeout, parse=parse_async_dump)
+    assert r.stderr == "", "pytop dump wrote to stderr\n" + r.describe()
+    return parsed, r
 
 
 # --------------------------------------------------------------------------
