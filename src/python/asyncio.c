@@ -332,8 +332,29 @@ static void collect_lists(struct reader *r)
 
 /* --- Loops, threads and the running task. --- */
 
-/* The thread running loop (3.8-3.13: the loop's _thread_id, set by
- * BaseEventLoop.run_forever), or -1. */
+/* The loop thread k runs, or 0: from 3.13 a field of its thread state;
+ * before, the entry __asyncio_running_event_loop__ of its thread state's
+ * dict, in a _RunningLoopHolder up to 3.11 (Modules/_asynciomodule.c,
+ * set_running_loop). Every loop that tells asyncio it runs is there:
+ * uvloop's too, which has no _thread_id attribute to read. */
+static uint64_t running_loop(struct reader *r, int k)
+{
+    const struct py_layout *lay = &r->t->lay;
+    uint64_t ts = r->s->threads[k].tstate, loop = 0, dict;
+    if (layout_has(lay->ts_asyncio_loop))
+        return rd(r->t, ts + lay->ts_asyncio_loop, &loop) == 0 ? loop : 0;
+    if (!layout_has(lay->ts_dict) || rd(r->t, ts + lay->ts_dict, &dict) != 0 || dict == 0 ||
+        pyobj_dict_get(r->t, dict, "__asyncio_running_event_loop__", &loop) != 0)
+        return 0;
+    if (layout_has(lay->holder_loop) && rd(r->t, loop + lay->holder_loop, &loop) != 0)
+        return 0;
+    return loop;
+}
+
+/* The thread running loop, or -1: the thread that has it as its running
+ * loop, else (asyncio without its C module keeps that in a
+ * threading.local) the loop's _thread_id, set by
+ * BaseEventLoop.run_forever. */
 static int loop_thread(struct reader *r, uint64_t loop)
 {
     struct py_async_memo *m = r->m;
@@ -345,8 +366,15 @@ static int loop_thread(struct reader *r, uint64_t loop)
             known = 1;
         }
     if (!known) {
-        if (pyobj_getattr(r->t, loop, "_thread_id", &id_obj) != 0 ||
-            pyobj_uint(r->t, id_obj, &ident) != 0)
+        for (int k = 0; k < r->s->nthreads && !known; k++)
+            if (running_loop(r, k) == loop) {
+                ident = r->s->threads[k].pthread;
+                known = 1;
+            }
+        if (!known && pyobj_getattr(r->t, loop, "_thread_id", &id_obj) == 0 &&
+            pyobj_uint(r->t, id_obj, &ident) == 0)
+            known = 1;
+        if (!known)
             return -1; /* not running yet: asked again next time */
         if (m->nloops < LOOPS_MAX) {
             m->loops[m->nloops] = loop;

@@ -124,8 +124,12 @@ static const char *apply_fields(struct py_layout *out, const uint64_t *d,
         uint64_t limit = f->size_word != DEBUG_NONE ? d[f->size_word] : DEBUG_OFFSET_MAX;
         uint32_t *slot = field_at(out, f->field);
         if (value >= DEBUG_OFFSET_MAX || limit > DEBUG_OFFSET_MAX || value > limit ||
-            (f->fixed && value != *slot))
-            return field_debug_name[f->field] + (field_debug_name[f->field][0] == '=');
+            (f->fixed && value != *slot)) {
+            const char *name = field_debug_name[f->field];
+            if (name[0] == '@' && strchr(name, ' ') != NULL)
+                name = strchr(name, ' ') + 1; /* "@13 path": for 3.13 alone */
+            return name + (name[0] == '=');
+        }
         *slot = (uint32_t)value;
     }
     return NULL;

@@ -30,8 +30,8 @@ struct remote;
  * member of _Py_DebugOffsets that gives the field from 3.13 on ("" for
  * none): "group.member"; "group.a - group.b" for a difference of two;
  * "=group.member" for one that must equal the table (a check that the
- * target's struct has the shape pytop knows). Names match
- * tests/layout/probe.c.
+ * target's struct has the shape pytop knows); "@M ..." for 3.M alone.
+ * Names match tests/layout/probe.c.
  */
 // clang-format off
 #define PY_LAYOUT_FIELDS(X)                                                                        \
@@ -142,7 +142,9 @@ struct remote;
     X(task_name,            "")                                                                    \
     X(task_node,            "")  /* 3.14+: in its thread's list of tasks */                        \
     X(futiter_future,       "")                                                                    \
-    X(ts_asyncio_loop,      "")  /* 3.14+: _PyThreadStateImpl.asyncio_running_loop */              \
+    X(ts_dict,              "")  /* PyThreadState.dict: 3.8-3.12 keep the running loop there */    \
+    X(holder_loop,          "")  /* 3.8-3.11: _RunningLoopHolder.rl_loop (3.12+: the loop itself) */ \
+    X(ts_asyncio_loop,      "@13 thread_state.size")  /* 3.13+; 3.13: after the PyThreadState */ \
     X(ts_asyncio_task,      "")  /* 3.14+: asyncio_running_task */                                 \
     X(ts_asyncio_tasks,     "")  /* 3.14+: asyncio_tasks_head */                                   \
     X(is_asyncio_tasks,     "")  /* 3.14+: PyInterpreterState.asyncio_tasks_head */

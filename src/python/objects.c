@@ -714,6 +714,11 @@ int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t 
     return obj_getattr(t, obj, name, value);
 }
 
+int pyobj_dict_get(struct py_target *t, uint64_t dict, const char *key, uint64_t *value)
+{
+    return dict_get_str(t, dict, key, value);
+}
+
 int pyobj_module(struct py_target *t, const char *module, uint64_t *mod)
 {
     const struct py_layout *lay = &t->lay;

@@ -41,6 +41,9 @@ int pyobj_type_name(struct py_target *t, uint64_t obj, char *buf, size_t size);
  * or managed values; not class attributes, not slots). */
 int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t *value);
 
+/* dict[key], for a str key. 0, or -1 if absent or unreadable. */
+int pyobj_dict_get(struct py_target *t, uint64_t dict, const char *key, uint64_t *value);
+
 /* sys.modules[module] (of the first interpreter), or -1 when it is not
  * imported. Its attributes are then pyobj_getattr's. */
 int pyobj_module(struct py_target *t, const char *module, uint64_t *mod);

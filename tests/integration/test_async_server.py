@@ -7,11 +7,15 @@ asyncio tasks that no thread stack shows: `pytop dump --async` must list
 each in-flight request task with exactly that coroutine stack (at the
 marker lines), and `record --async` must put most of the wall time of the
 request tasks in db_query. Debian's python3.11 (uvicorn and fastapi from
-apt) and the sid root's python3.14.
+apt) and the sid root's python3.14, each on asyncio's own loop and on
+uvloop (what uvicorn picks when it is installed), whose loop object has
+no _thread_id: the requests must still be listed under the thread that
+runs the loop.
 """
 
 import http.client
 import re
+import subprocess
 import threading
 import time
 
@@ -22,7 +26,7 @@ from test_async import poll_async_dump
 
 WEBAPP = FIXTURES / "webapp"
 CLIENTS = 6
-SERVERS = [i for i in INTERPRETERS if i.id in ("py3.11-debian", "py3.14-sid")]
+SERVERS = [(i, loop) for i in INTERPRETERS if i.id in ("py3.11-debian", "py3.14-sid") for loop in ("asyncio", "uvloop")]
 
 
 def accepts(port):
@@ -62,13 +66,15 @@ class Load:
             t.join(10)
 
 
-@pytest.fixture(scope="module", params=SERVERS, ids=[i.id for i in SERVERS])
+@pytest.fixture(scope="module", params=SERVERS, ids=["%s-%s" % (i.id, loop) for i, loop in SERVERS])
 def server(request):
-    interp = request.param
+    interp, loop = request.param
     if interp.path is None:
         pytest.skip("%s: %s" % (interp.id, interp.missing))
+    if loop == "uvloop" and subprocess.run([interp.path, "-c", "import uvloop.loop"], capture_output=True).returncode != 0:
+        pytest.skip("%s: uvloop is not installed for it (python3-uvloop)" % interp.id)
     port = free_port()
-    argv = [interp.path, "-m", "uvicorn", "slow_app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    argv = [interp.path, "-m", "uvicorn", "slow_app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--loop", loop]
     with launch_argv(argv, "uvicorn-" + interp.id, cwd=WEBAPP, ready=lambda t: accepts(port)) as target:
         load = Load(port)
         try:
@@ -90,6 +96,8 @@ def test_dump_lists_every_request_waiting_in_the_query(server):
         return sum(len(request_tasks(s)) for s in parsed.sections) >= CLIENTS - 2
 
     parsed, result = poll_async_dump("-p", target.pid, "--async", until=enough, what="%d request tasks in db_query" % (CLIENTS - 2))
+    # uvicorn's one worker runs its loop in its main thread.
+    assert [s.tid for s in parsed.sections] == [target.pid], "tasks under the loop's thread\n" + result.describe()
     tasks = [t for s in parsed.sections for t in request_tasks(s)]
     assert len(tasks) <= CLIENTS, result.describe()
     for task in tasks:

@@ -30,10 +30,12 @@
 #if PY_MINOR_VERSION >= 12
 #include <internal/pycore_long.h>
 #endif
+#if PY_MINOR_VERSION >= 13
+#include <internal/pycore_tstate.h>
+#endif
 #if PY_MINOR_VERSION >= 14
 #include <internal/pycore_interpframe.h>
 #include <internal/pycore_stackref.h>
-#include <internal/pycore_tstate.h>
 #endif
 
 #define P(name, value) printf("%s %ld\n", name, (long)(value))
@@ -90,6 +92,7 @@ int main(void)
     A("ts_holds_gil");
 #endif
     P("ts_thread_id", offsetof(PyThreadState, thread_id));
+    P("ts_dict", offsetof(PyThreadState, dict));
 #if PY_MINOR_VERSION >= 11
     P("ts_native_thread_id", offsetof(PyThreadState, native_thread_id));
     P("ts_datastack_chunk", offsetof(PyThreadState, datastack_chunk));
@@ -338,14 +341,18 @@ int main(void)
     /* 3.14 keeps the running loop and task, and the list of the tasks of
      * a thread, in the thread state (internal/pycore_tstate.h), and the
      * tasks of the threads that ended in the interpreter
-     * (internal/pycore_interp_structs.h). */
-#if PY_MINOR_VERSION >= 14
+     * (internal/pycore_interp_structs.h). 3.13 has the running loop
+     * there already; 3.8-3.12 keep it in the thread state's dict. */
+#if PY_MINOR_VERSION >= 13
     P("ts_asyncio_loop", offsetof(_PyThreadStateImpl, asyncio_running_loop));
+#else
+    A("ts_asyncio_loop");
+#endif
+#if PY_MINOR_VERSION >= 14
     P("ts_asyncio_task", offsetof(_PyThreadStateImpl, asyncio_running_task));
     P("ts_asyncio_tasks", offsetof(_PyThreadStateImpl, asyncio_tasks_head));
     P("is_asyncio_tasks", offsetof(PyInterpreterState, asyncio_tasks_head));
 #else
-    A("ts_asyncio_loop");
     A("ts_asyncio_task");
     A("ts_asyncio_tasks");
     A("is_asyncio_tasks");

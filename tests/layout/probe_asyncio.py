@@ -331,6 +331,45 @@ if MINOR >= 14:
 else:
     emit("task_node", None)
 
+# ---- the running loop of a thread: in its thread state's dict (3.8-3.12)
+#
+# asyncio's C module keeps it under __asyncio_running_event_loop__
+# (Modules/_asynciomodule.c, set_running_loop): in a _RunningLoopHolder up
+# to 3.11, itself in 3.12; from 3.13 in a field of the thread state
+# (internal/pycore_tstate.h, _PyThreadStateImpl.asyncio_running_loop).
+
+ctypes.pythonapi.PyThreadState_Get.restype = ctypes.c_void_p
+# A borrowed reference: as an address (a py_object result would be
+# released once more than it was taken).
+ctypes.pythonapi.PyThreadState_GetDict.restype = ctypes.c_void_p
+
+
+def running_entry():
+    """The thread's dict's running-loop entry, as the running loop sees it."""
+    ts_dict = ctypes.cast(ctypes.pythonapi.PyThreadState_GetDict(), ctypes.py_object).value
+    check("ts_dict: the thread state's dict",
+          word(ctypes.pythonapi.PyThreadState_Get() + field("ts_dict")) == id(ts_dict))
+    loop = asyncio.get_running_loop()
+    if field("ts_asyncio_loop") is not None:
+        check("ts_asyncio_loop: the running loop",
+              word(ctypes.pythonapi.PyThreadState_Get() + field("ts_asyncio_loop")) == id(loop))
+    return ts_dict.get("__asyncio_running_event_loop__"), loop
+
+
+async def entry_of_running_loop():
+    return running_entry()
+
+
+entries = [loop.run_until_complete(entry_of_running_loop()) for loop in (loop1, loop2)]
+if MINOR >= 13:
+    emit("holder_loop", None)
+elif MINOR == 12:
+    check("3.12: the entry is the running loop", all(e is lp for e, lp in entries))
+    emit("holder_loop", None)
+else:
+    check("3.8-3.11: the entry is a holder", all(type(e).__name__ == "_RunningLoopHolder" for e, _ in entries))
+    emit("holder_loop", one_offset("holder_loop", [(e, id(lp)) for e, lp in entries]))
+
 # ---- Future.__await__()
 
 i1, i2 = f1.__await__(), f2.__await__()
