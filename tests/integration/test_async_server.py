@@ -6,9 +6,9 @@ fetch_user, which awaits db_query, which waits 0.5 s. The requests are
 asyncio tasks that no thread stack shows: `pytop dump --async` must list
 each in-flight request task with exactly that coroutine stack (at the
 marker lines), and `record --async` must put most of the wall time of the
-request tasks in db_query. Debian's python3.11 (uvicorn and fastapi from
-apt) and the sid root's python3.14, each on asyncio's own loop and on
-uvloop (what uvicorn picks when it is installed), whose loop object has
+request tasks in db_query, and so must the live view once A is pressed.
+Debian's python3.11 (uvicorn and fastapi from apt) and the sid root's
+python3.14, each on asyncio's own loop and on uvloop (what uvicorn picks when it is installed), whose loop object has
 no _thread_id: the requests must still be listed under the thread that
 runs the loop.
 """
@@ -129,3 +129,36 @@ def test_record_puts_request_wall_time_in_the_query(server, tmp_path):
     # Each request spends 0.5 s in the query and microseconds elsewhere.
     assert in_query / under_handler >= 0.9, "db_query has %d of the %d samples under get_user\n%s" % (in_query, under_handler, out.read_text()[:3000])
     assert load.done > 0
+
+
+def test_live_view_A_shows_the_requests_in_the_query(server):
+    """The live view on the service, A pressed: the header counts the
+    tasks, and the requests' wall time is in db_query, under the task
+    frame of uvicorn's request coroutine."""
+    from test_top import KEY_TIMEOUT, START_TIMEOUT, top, view_of  # skips when the live view cannot run
+
+    interp, target, _ = server
+    request_task = "task RequestResponseCycle.run_asgi"  # a default-named task: its outermost coroutine
+
+    def tasks_in_header(v):
+        found = [re.search(r"asyncio tasks (\d+)\s*$", line) for line in v.header]
+        return [int(f.group(1)) for f in found if f]
+
+    with top("-p", target.pid) as tui:
+        view_of(tui, lambda v: v.samples >= 0 and not tasks_in_header(v), "the table, without asyncio tasks", timeout=START_TIMEOUT)
+        tui.send("A")
+        tui.wait_for(lambda s: "asyncio tasks on" in s.text, "after A: the status line", timeout=KEY_TIMEOUT)
+        v = view_of(
+            tui,
+            lambda v: v.samples >= 300 and v.has(request_task) and v.has("db_query") and tasks_in_header(v) and tasks_in_header(v)[0] >= CLIENTS - 2,
+            "after A: %d+ tasks in the header, rows %s and db_query, 300 samples" % (CLIENTS - 2, request_task),
+            timeout=START_TIMEOUT,
+        )
+        query, requests = v.row("db_query"), v.row(request_task)
+        # CLIENTS requests in flight, each 0.5 s in the query, beside two
+        # tasks of uvicorn's own (the server's main loop, the lifespan).
+        assert query.total >= 40, "db_query has %.1f%% of the samples\n%s" % (query.total, v.screen)
+        assert requests.total >= query.total - 1, "the queries are the requests'\n%s" % v.screen
+        assert query.file == "slow_app.py", v.screen
+        tui.send("q")
+        assert tui.wait_exit() == 0, tui.describe()
