@@ -1001,6 +1001,32 @@ static void test_frames_done_with_end_as_torn_threads(void **state)
     }
 }
 
+/* --- 3.11+: a generator's frame is never the outermost --- */
+
+/* Thread 1's middle frame is a generator's. Read just as it yielded: its
+ * previous is NULL, and on 3.11 (resumed from C, ''.join(gen) say) it
+ * is an entry frame. The chain read then ends there, "properly". */
+static void middle_generator_yielded(struct world *w)
+{
+    const struct py_layout *lay = &w->lay;
+    uint64_t middle = w->th[0].f[1].addr;
+    put_u64(&w->im, middle + lay->fr_back, 0);
+    if (layout_has(lay->fr_is_entry))
+        put_u8(&w->im, middle + lay->fr_is_entry, 1);
+}
+
+static void test_chain_ending_at_a_generator_is_torn(void **state)
+{
+    int minor = (int)(intptr_t)*state;
+    struct broken b;
+    sample_broken(&b, minor, middle_generator_yielded);
+    assert_int_equal(b.rc, 0);
+    assert_true(b.s.threads[0].torn);
+    assert_false(b.s.threads[1].torn);
+    assert_int_equal(b.s.threads[1].nframes, 2);
+    finish(&b);
+}
+
 /* With a tracer, a frame in its call or return event does not execute,
  * but it has a caller: it is on the stack. */
 static void middle_is_in_a_trace_event(struct world *w)
@@ -1406,6 +1432,8 @@ static void test_broken_images_always_sample_in_bounds(void **state)
     FOR(test, 8), FOR(test, 9), FOR(test, 10), FOR(test, 11), FOR(test, 12), FOR(test, 13), \
     FOR(test, 14), FOR(test, 15)
 #define FRAME_OBJECT_VERSIONS(test) FOR(test, 8), FOR(test, 9), FOR(test, 10)
+#define INTERPRETER_FRAME_VERSIONS(test) \
+    FOR(test, 11), FOR(test, 12), FOR(test, 13), FOR(test, 14), FOR(test, 15)
 // clang-format on
 
 int main(void)
@@ -1421,6 +1449,7 @@ int main(void)
         FRAME_OBJECT_VERSIONS(test_frames_done_with_end_as_torn_threads),
         FRAME_OBJECT_VERSIONS(test_frame_in_a_trace_event_is_on_the_stack),
         FRAME_OBJECT_VERSIONS(test_frame_freed_while_read_is_read_again),
+        INTERPRETER_FRAME_VERSIONS(test_chain_ending_at_a_generator_is_torn),
         cmocka_unit_test(test_noted_range_is_in_the_next_replay),
         PER_VERSION(test_broken_images_always_sample_in_bounds),
         PER_VERSION(test_threads_in_all_interpreters_stay_within_max_threads),

@@ -369,8 +369,9 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
         need = lay->fr_owner + 1;
     if (need > sizeof scratch)
         return -1;
-    /* Whether the last frame seen starts a call of the eval loop. */
-    int last_entry = 0;
+    /* Whether the last frame seen starts a call of the eval loop, and
+     * whether a generator owns it. */
+    int last_entry = 0, last_generator = 0;
     while (frame != base) {
         if (frame == 0) {
             /* 3.15: a chain that ends before the thread's base frame was
@@ -406,6 +407,7 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
          * (is_entry); the next frame is another's. */
         uint32_t this_group = group;
         last_entry = layout_has(lay->fr_is_entry) && f[lay->fr_is_entry] != 0;
+        last_generator = owner == (int)lay->fr_owner_generator;
         if (last_entry)
             group++;
         /* 3.14+: f_executable is a _PyStackRef, tagged in its low bits
@@ -442,6 +444,13 @@ static int walk_interpreter_frames(struct py_target *t, struct py_sample *s, str
      * read as its caller suspended it (its previous then NULL). */
     if (base == 0 && visited > 0 && !last_entry &&
         (layout_has(lay->fr_is_entry) || layout_has(lay->fr_owner_shim)))
+        th->torn = 1;
+    /* Nor can a generator's frame be the outermost of a running thread:
+     * it runs called by another frame, and a generator clears its frame's
+     * previous when it yields (Objects/genobject.c, gen_send_ex2). On 3.11
+     * a generator resumed from C (''.join(gen), list(gen)) is is_entry:
+     * such a chain, read as the generator yielded, ended "properly". */
+    if (base == 0 && visited > 0 && last_generator)
         th->torn = 1;
     return 0;
 }
