@@ -13,5 +13,7 @@ int cmd_list(const struct options *opt, struct pt_error *err);
 int cmd_dump(const struct options *opt, struct pt_error *err);
 int cmd_record(const struct options *opt, struct pt_error *err);
 int cmd_top(const struct options *opt, struct pt_error *err);
+int cmd_report(const struct options *opt, struct pt_error *err);
+int cmd_diff(const struct options *opt, struct pt_error *err);
 
 #endif

@@ -48,10 +48,17 @@ int main(int argc, char **argv)
     case CMD_RECORD:
         rc = cmd_record(&opt, &err);
         break;
+    case CMD_REPORT:
+        rc = cmd_report(&opt, &err);
+        break;
+    case CMD_DIFF:
+        rc = cmd_diff(&opt, &err);
+        break;
     default:
         rc = pt_error_set(
             &err, PT_E_USAGE,
-            "this command is not available yet in pytop %s: use top, record, dump or list",
+            "this command is not available yet in pytop %s: use top, record, dump, list, "
+            "report or diff",
             PACKAGE_VERSION);
         break;
     }

@@ -53,6 +53,7 @@ static const struct opt_spec specs[] = {
     {"wait", 0, OPT_WAIT, OFF(wait), "wait up to SEC (30) s for the PID or port"},
     {"full-filenames", 0, OPT_FLAG, OFF(full_filenames), "show whole file paths"},
     {"all", 0, OPT_FLAG, OFF(all), "list: every process, not only Python"},
+    {"categories", 0, OPT_STRING, OFF(categories), "report: a file of more module categories"},
     {"config", 'c', OPT_STRING, OFF(config), "config file"},
     {"help", 'h', OPT_FLAG, OFF(help), "this help"},
     {"version", 'V', OPT_FLAG, OFF(version), "print the version"},
@@ -354,7 +355,12 @@ int options_parse(int argc, char **argv, struct options *opt, struct pt_error *e
         optind = first;
         opterr = 0;
         int c, index;
-        while ((c = getopt_long(argc, argv, shortopts, longopts, &index)) != -1) {
+        /* report and diff take their files anywhere among the options
+         * ("pytop report p.txt -f markdown"); the others stop at the
+         * first argument, which may begin a command to start. */
+        const char *so =
+            opt->command == CMD_REPORT || opt->command == CMD_DIFF ? shortopts + 1 : shortopts;
+        while ((c = getopt_long(argc, argv, so, longopts, &index)) != -1) {
             const struct opt_spec *sp = NULL;
             if (c >= 1000) {
                 sp = &specs[c - 1000];

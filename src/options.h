@@ -18,25 +18,26 @@ struct options {
     int port;        /* -P; 0 if not given */
     char **cmd_argv; /* after "--": NULL-terminated, or NULL */
     int cmd_argc;
-    double rate;        /* -r, Hz */
-    double duration;    /* -d, seconds; 0 = until stopped */
-    int subprocesses;   /* -s */
-    int idle;           /* -i */
-    int gil;            /* -g */
-    int native;         /* -n */
-    int native_all;     /* --native-all */
-    int blocking;       /* --blocking */
-    int threads;        /* -t */
-    int function;       /* -F */
-    int locals;         /* --locals */
-    int async_tasks;    /* --async */
-    int full_filenames; /* --full-filenames */
-    int all;            /* list --all */
-    double wait;        /* --wait seconds; 0 = do not wait */
-    const char *output; /* -o; NULL = command default */
-    const char *format; /* -f; NULL = from the extension */
-    const char *config; /* -c */
-    char **positional;  /* report PROFILE / diff BEFORE AFTER */
+    double rate;            /* -r, Hz */
+    double duration;        /* -d, seconds; 0 = until stopped */
+    int subprocesses;       /* -s */
+    int idle;               /* -i */
+    int gil;                /* -g */
+    int native;             /* -n */
+    int native_all;         /* --native-all */
+    int blocking;           /* --blocking */
+    int threads;            /* -t */
+    int function;           /* -F */
+    int locals;             /* --locals */
+    int async_tasks;        /* --async */
+    int full_filenames;     /* --full-filenames */
+    int all;                /* list --all */
+    double wait;            /* --wait seconds; 0 = do not wait */
+    const char *output;     /* -o; NULL = command default */
+    const char *format;     /* -f; NULL = from the extension */
+    const char *config;     /* -c */
+    const char *categories; /* report --categories: a file of more categories */
+    char **positional;      /* report PROFILE / diff BEFORE AFTER */
     int npositional;
     int help, version;
     char *owned[32]; /* strings copied from the config file etc., freed by options_free */

@@ -92,3 +92,62 @@ double monotonic_s(void)
 {
     return (double)monotonic_ns() / 1e9;
 }
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t base64_encoded_size(size_t n, int wrap)
+{
+    size_t chars = (n + 2) / 3 * 4;
+    return chars + (wrap ? chars / 76 + 1 : 0) + 1;
+}
+
+size_t base64_encode(const void *src, size_t n, char *out, int wrap)
+{
+    const unsigned char *s = src;
+    size_t o = 0, col = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= s[i + 2];
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? b64[v & 63] : '=';
+        if (wrap && (col += 4) == 76) {
+            out[o++] = '\n';
+            col = 0;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+long base64_decode(const char *text, size_t n, unsigned char *out)
+{
+    uint32_t v = 0;
+    int bits = 0, pad = 0;
+    long o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        int d;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+            continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        const char *at = c != '\0' ? strchr(b64, c) : NULL;
+        if (at == NULL || pad > 0)
+            return -1; /* not base64, or data after the padding */
+        d = (int)(at - b64);
+        v = (v << 6) | (uint32_t)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)(v >> bits);
+        }
+    }
+    return pad > 2 ? -1 : o;
+}

@@ -27,6 +27,18 @@ double monotonic_s(void);
  * handler. */
 void stop_signals_install(void (*handler)(int));
 
+/* Base64 (RFC 4648, with padding): encode n bytes of src into out, a line
+ * break after every 76 characters when wrap is set; returns the length
+ * written (out must hold base64_encoded_size(n, wrap) bytes, NUL
+ * included). */
+size_t base64_encoded_size(size_t n, int wrap);
+size_t base64_encode(const void *src, size_t n, char *out, int wrap);
+
+/* Decode base64 text (blanks and line breaks ignored) into out, which
+ * must hold n * 3 / 4 bytes. Returns the length, or -1 on a character or
+ * padding that is not base64's. */
+long base64_decode(const char *text, size_t n, unsigned char *out);
+
 /* Copy the string src into dst (size bytes, size > 0), cut if need be,
  * always terminated: snprintf(dst, size, "%s", src) without its cost,
  * for the paths a sample takes. Returns dst. */

@@ -225,8 +225,8 @@ static void test_read_frames(void **state)
     uint32_t thr = find_frame(&t, CT_THREAD, "thread 43 (worker)", "", 0);
     uint32_t main_ = find_frame(&t, CT_PYTHON, "main", "app.py", 10);
     uint32_t work = find_frame(&t, CT_PYTHON, "work", "app.py", 5);
-    /* "name (file)" is not split: only "(file:N)" is. */
-    uint32_t helper = find_frame(&t, CT_PYTHON, "helper (lib/util.py)", "", 0);
+    /* "name (file.py)" is a Python frame without its line (line 0). */
+    uint32_t helper = find_frame(&t, CT_PYTHON, "helper", "lib/util.py", 0);
     uint32_t f = find_frame(&t, CT_PYTHON, "f", "/a (copy)/x.py", 3);
     assert_int_not_equal(proc, CT_NONE);
     assert_int_not_equal(thr, CT_NONE);
@@ -360,8 +360,8 @@ static void test_round_trip(void **state)
         assert_int_not_equal(find_frame(&back, CT_PYTHON, f->name, f->file, f->line), CT_NONE);
     }
     assert_int_not_equal(find_frame(&back, CT_PYTHON, "semi:colon", "a:b.py", 9), CT_NONE);
-    assert_int_not_equal(find_frame(&back, CT_PYTHON, "by_function (app.py)", "", 0), CT_NONE);
-    assert_int_not_equal(find_frame(&back, CT_PYTHON, "trail  (t.py)", "", 0), CT_NONE);
+    assert_int_not_equal(find_frame(&back, CT_PYTHON, "by_function", "app.py", 0), CT_NONE);
+    assert_int_not_equal(find_frame(&back, CT_PYTHON, "trail ", "t.py", 0), CT_NONE);
 
     free(first);
     free(second);

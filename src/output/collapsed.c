@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -305,11 +306,116 @@ static int ids_push(struct ids *ids, uint32_t id)
     return 0;
 }
 
+/* Whether s is all digits (and not empty). */
+static int all_digits(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    while (is_digit(*s))
+        s++;
+    return *s == '\0';
+}
+
+/* Does text look like a Python source file: "x.py", "<stdin>",
+ * "<frozen runpy>"? */
+static int looks_like_source(const char *text, size_t n)
+{
+    return (n > 3 && memcmp(text + n - 3, ".py", 3) == 0) ||
+           (n > 2 && text[0] == '<' && text[n - 1] == '>');
+}
+
+/* Other tools' frames of a process, a thread or a task, rewritten in
+ * place as pytop writes them ("process 42", "thread 7", "task NAME"):
+ * austin's "P42" and "T0:7", Tachyon's "tid:7" and "<task>:NAME:0",
+ * py-spy's 'process 42:"cmd"' and "thread (0x7F...)". *kind is set;
+ * 0 if text is one of them. out holds the rewritten text. */
+static int foreign_root(const char *text, int first, char *out, size_t size, int *kind)
+{
+    const char *colon;
+    if (first && text[0] == 'P' && all_digits(text + 1)) {
+        snprintf(out, size, "process %s", text + 1);
+        *kind = CT_PROCESS;
+        return 0;
+    }
+    if (text[0] == 'T' && (colon = strchr(text, ':')) != NULL && all_digits(colon + 1)) {
+        snprintf(out, size, "thread %s", colon + 1); /* austin: T<interpreter>:<tid> */
+        *kind = CT_THREAD;
+        return 0;
+    }
+    if (strncmp(text, "tid:", 4) == 0 && all_digits(text + 4)) {
+        snprintf(out, size, "thread %s", text + 4);
+        *kind = CT_THREAD;
+        return 0;
+    }
+    if (strncmp(text, "<task>:", 7) == 0 && (colon = strrchr(text, ':')) > text + 7) {
+        snprintf(out, size, "task %.*s", (int)(colon - text - 7), text + 7);
+        *kind = CT_TASK;
+        return 0;
+    }
+    if (strncmp(text, "process ", 8) == 0 && is_digit(text[8])) {
+        const char *p = text + 8;
+        while (is_digit(*p))
+            p++;
+        if (p[0] == ':' && p[1] == '"') { /* py-spy: process N:"command line" */
+            const char *end = strrchr(p + 2, '"');
+            int n = end ? (int)(end - p - 2) : (int)strlen(p + 2);
+            snprintf(out, size, "process %.*s (%.*s)", (int)(p - text - 8), text + 8, n, p + 2);
+            *kind = CT_PROCESS;
+            return 0;
+        }
+    }
+    if (strncmp(text, "thread (", 8) == 0 && strchr(text, ')') != NULL) {
+        snprintf(out, size, "thread %.*s", (int)(strchr(text, ')') - text - 8), text + 8);
+        *kind = CT_THREAD; /* py-spy --threads */
+        return 0;
+    }
+    return -1;
+}
+
+/* austin's and Tachyon's Python frame, "file:function:line" (the file may
+ * hold colons, the function and line do not), split in place. 0 when s
+ * has that shape. */
+static int split_file_first(char *s, const char **name, const char **file, int *line)
+{
+    char *last = strrchr(s, ':');
+    if (last == NULL || !all_digits(last + 1) || strlen(last + 1) > 9)
+        return -1;
+    *last = '\0';
+    char *mid = strrchr(s, ':');
+    if (mid == NULL || mid == s || mid[1] == '\0' || !looks_like_source(s, (size_t)(mid - s))) {
+        *last = ':';
+        return -1;
+    }
+    *mid = '\0';
+    *name = mid + 1;
+    *file = s;
+    *line = atoi(last + 1);
+    return 0;
+}
+
+/* "name (file.py)": a Python frame without its line (py-spy without line
+ * numbers, pytop by function before it wrote lines). */
+static int split_python_noline(char *s, const char **name, const char **file)
+{
+    size_t len = strlen(s);
+    char *open = len > 5 && s[len - 1] == ')' ? strrchr(s, '(') : NULL;
+    if (open == NULL || open == s || open[-1] != ' ' ||
+        !looks_like_source(open + 1, (size_t)(s + len - 1 - (open + 1))))
+        return -1;
+    open[-1] = '\0';
+    s[len - 1] = '\0';
+    *name = s;
+    *file = open + 1;
+    return 0;
+}
+
 /* Intern the next frame of a line (ids holds the ones before it). */
 static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev_kind)
 {
     const char *name = text, *file = "";
     int line = 0, kind = CT_PYTHON;
+    char root[512];
+    int leading = ids->n == 0 || *prev_kind == CT_PROCESS || *prev_kind == CT_THREAD;
     if (ids->n == 0 && is_tagged(text, "process"))
         kind = CT_PROCESS;
     else if ((ids->n == 0 || (ids->n == 1 && *prev_kind == CT_PROCESS)) &&
@@ -321,8 +427,14 @@ static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev
         kind = CT_NATIVE;
     else if (strncmp(text, "task ", 5) == 0 && text[5] != '\0')
         kind = CT_TASK; /* pytop --async: "task NAME" */
+    else if (foreign_root(text, ids->n == 0, root, sizeof root, &kind) == 0 &&
+             (leading || kind == CT_TASK))
+        name = root;
+    else if (split_file_first(text, &name, &file, &line) == 0 ||
+             split_python_noline(text, &name, &file) == 0)
+        kind = CT_PYTHON;
     else
-        name = text;
+        kind = CT_PYTHON, name = text;
     uint32_t id;
     if (calltree_frame(t, kind, name, file, line, &id) != 0 || ids_push(ids, id) != 0)
         return -1;

@@ -35,11 +35,15 @@ int collapsed_write(FILE *out, const struct calltree *t, struct pt_error *err);
  * already holds is kept). Each line is "frame;frame;... COUNT", split at
  * its last blank; a whole-number count. Blank lines and lines starting
  * with '#' are skipped. A frame "name (file:N)" (N > 0, no leading zero)
- * becomes a Python frame with that name, file and line; "process N ..."
- * first on a line a process frame, "thread N ..." first or right after a
- * process frame a thread frame; anything else a Python frame with only a
- * name (the text kept whole). So write -> read -> write gives the same
- * text. A malformed line fails with PT_E_IO and a message naming its line
+ * becomes a Python frame with that name, file and line, "name (file.py)"
+ * one without its line; "process N ..." first on a line a process frame,
+ * "thread N ..." first or right after a process frame a thread frame;
+ * anything else a Python frame with only a name (the text kept whole). So
+ * write -> read -> write gives the same text. Other tools' frames are
+ * read too: austin's "P42", "T0:7" and "file:function:line", Tachyon's
+ * "tid:7", "<task>:NAME:0" and "file:function:line", py-spy's
+ * 'process 42:"cmd"' and "thread (0x7F...)", as pytop's process, thread,
+ * task and Python frames. A malformed line fails with PT_E_IO and a message naming its line
  * number; t then holds the lines before it (free it as usual). */
 int collapsed_read(FILE *in, struct calltree *t, struct pt_error *err);
 

@@ -65,3 +65,39 @@ int filename_origin(const char *path)
         return CT_ORIGIN_STDLIB;
     return CT_ORIGIN_APP;
 }
+
+void filename_module(const char *path, char *out, size_t size)
+{
+    const char *s = after_packages(path);
+    size_t n;
+    out[0] = '\0';
+    if (size == 0)
+        return;
+    if (s == NULL)
+        s = after_stdlib(path);
+    if (s == NULL && strncmp(path, "<frozen ", 8) == 0) {
+        s = path + 8;
+        n = strcspn(s, ">");
+    } else {
+        if (s == NULL && (path[0] == '/' || path[0] == '<'))
+            return;
+        if (s == NULL)
+            s = path[0] == '.' && path[1] == '/' ? path + 2 : path;
+        n = strlen(s);
+        static const char *const exts[] = {".py", ".pyc", ".pyx", ".so"};
+        for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+            size_t e = strlen(exts[i]);
+            if (n > e && strcmp(s + n - e, exts[i]) == 0) {
+                n -= e;
+                break;
+            }
+        }
+        if (n > 9 && strncmp(s + n - 9, "/__init__", 9) == 0)
+            n -= 9;
+    }
+    if (n >= size)
+        n = size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s[i] == '/' ? '.' : s[i];
+    out[n] = '\0';
+}

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "output/flamegraph.h"
+#include "output/collapsed.h"
 #include "util.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 /* Geometry, in px. Labels use a monospace font, so their width is known. */
 #define FG_WIDTH   1200
@@ -895,6 +897,89 @@ static void write_tail(FILE *out, int height)
     fputs("]]></script>\n</svg>\n", out);
 }
 
+/* The lines of text, sorted (in place): the tree's order depends on the
+ * order its stacks came in, the file must not. */
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *sorted_lines(char *text, size_t len, size_t *out_len)
+{
+    size_t n = 0, cap = 0;
+    char **lines = NULL;
+    for (char *p = text; p < text + len;) {
+        char *nl = memchr(p, '\n', (size_t)(text + len - p));
+        if (nl != NULL)
+            *nl = '\0';
+        if (vec_reserve((void **)&lines, &cap, sizeof *lines, n + 1) != 0) {
+            free(lines);
+            return NULL;
+        }
+        lines[n++] = p;
+        p = nl ? nl + 1 : text + len;
+    }
+    if (n > 1)
+        qsort(lines, n, sizeof *lines, line_cmp);
+    char *out = malloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; out != NULL && i < n; i++) {
+        size_t l = strlen(lines[i]);
+        memcpy(out + o, lines[i], l);
+        o += l;
+        out[o++] = '\n';
+    }
+    free(lines);
+    *out_len = o;
+    return out;
+}
+
+/* The profile itself, for `pytop report` and `pytop diff` to read back:
+ * its folded stacks (output/collapsed), sorted, deflated (zlib) and in
+ * base64, in a <metadata> element whose attributes carry what the meta
+ * says. Compressed, a profile of many stacks costs the file little more:
+ * its lines repeat their callers. Browsers ignore the element. */
+static int write_profile_data(FILE *out, const struct calltree *t, const struct profile_meta *m,
+                              struct pt_error *err)
+{
+    char *text = NULL, *sorted = NULL, *b64 = NULL;
+    unsigned char *z = NULL;
+    size_t len = 0, slen = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory writing the flamegraph");
+    int rc = collapsed_write(mem, t, err);
+    if (fclose(mem) != 0 && rc == 0)
+        rc = pt_error_set(err, PT_E_NOMEM, "out of memory writing the flamegraph");
+    uLongf zlen = 0;
+    if (rc == 0 && (sorted = sorted_lines(text, len, &slen)) != NULL) {
+        zlen = compressBound((uLong)slen);
+        z = malloc(zlen);
+        if (z != NULL && compress2(z, &zlen, (const Bytef *)sorted, (uLong)slen, 6) == Z_OK)
+            b64 = malloc(base64_encoded_size(zlen, 1));
+    }
+    if (rc == 0 && b64 == NULL)
+        rc = pt_error_set(err, PT_E_NOMEM, "out of memory writing the flamegraph");
+    if (rc == 0) {
+        base64_encode(z, zlen, b64, 1);
+        fputs("<metadata id=\"pytop-profile\" data-format=\"folded+zlib+base64\"", out);
+        if (m != NULL) {
+            fputs(" data-target=\"", out);
+            xml_puts(out, m->target);
+            fputs("\" data-python=\"", out);
+            xml_puts(out, m->python);
+            fprintf(out, "\" data-started=\"%lld\" data-duration=\"%.3f\" data-rate=\"%.3f\"",
+                    (long long)m->started, m->duration, m->rate);
+        }
+        fprintf(out, " data-size=\"%zu\">\n%s</metadata>\n", slen, b64);
+    }
+    free(text);
+    free(sorted);
+    free(z);
+    free(b64);
+    return rc;
+}
+
 int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
                      struct pt_error *err)
 {
@@ -906,6 +991,10 @@ int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_m
 
     errno = 0;
     write_head(out, m, height);
+    if (write_profile_data(out, t, m, err) != 0) {
+        free(l.boxes);
+        return -1;
+    }
     fputs("<g id=\"frames\">\n", out);
     for (size_t i = 0; i < l.n && !ferror(out); i++)
         write_frame(out, t, &l.boxes[i], i, all, l.max_depth);

@@ -24,6 +24,13 @@
  * left of it), data-d (depth, root 0) and, for non-Python frames,
  * data-kind (process, thread, native); the search result is the text of
  * #matched ("Matched: 25.0%").
+ *
+ * The profile itself rides along for `pytop report` and `pytop diff`:
+ * <metadata id="pytop-profile" data-format="folded+zlib+base64"> holds its
+ * folded stacks (every stack, also those too small to draw; sorted,
+ * compressed with zlib, in base64; data-size is their length) and, as
+ * data-target, data-python, data-started, data-duration and data-rate,
+ * what the meta says.
  */
 #ifndef PYTOP_OUTPUT_FLAMEGRAPH_H
 #define PYTOP_OUTPUT_FLAMEGRAPH_H

@@ -1,0 +1,95 @@
+/*
+ * cmd_report: `pytop report PROFILE`: a saved profile (pytop's or
+ * another tool's) read, explained by category, and written as text,
+ * markdown or (later) HTML, to standard output or atomically to -o.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "input/load.h"
+#include "output/atomic.h"
+#include "report/analysis.h"
+#include "report/category.h"
+#include "report/text.h"
+
+enum report_format { REPORT_TEXT, REPORT_MARKDOWN };
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+static int choose_format(const struct options *opt, enum report_format *f, struct pt_error *err)
+{
+    const char *name = opt->format;
+    if (name == NULL) {
+        *f = opt->output != NULL &&
+                     (ends_with(opt->output, ".md") || ends_with(opt->output, ".markdown"))
+                 ? REPORT_MARKDOWN
+                 : REPORT_TEXT;
+        return 0;
+    }
+    if (strcmp(name, "text") == 0 || strcmp(name, "txt") == 0)
+        *f = REPORT_TEXT;
+    else if (strcmp(name, "markdown") == 0 || strcmp(name, "md") == 0)
+        *f = REPORT_MARKDOWN;
+    else
+        return pt_error_set(err, PT_E_USAGE,
+                            "unknown report format '%s' (report writes text or markdown)", name);
+    return 0;
+}
+
+static int write_report(FILE *out, const struct report *r, const struct loaded_profile *lp,
+                        const char *path, enum report_format f, struct pt_error *err)
+{
+    struct report_source src = {path, lp->format, &lp->meta};
+    return report_write_text(out, r, &src, f == REPORT_MARKDOWN, err);
+}
+
+int cmd_report(const struct options *opt, struct pt_error *err)
+{
+    if (opt->npositional != 1)
+        return pt_error_set(
+            err, PT_E_USAGE,
+            opt->npositional == 0
+                ? "report needs a PROFILE: pytop report [-f text|markdown] [-o OUT] PROFILE"
+                : "report reads one PROFILE (pytop diff compares two)");
+    enum report_format f = REPORT_TEXT;
+    if (choose_format(opt, &f, err) != 0)
+        return -1;
+    struct category_table *ct = category_table_new();
+    if (ct == NULL)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    if (opt->categories != NULL && category_table_load(ct, opt->categories, err) != 0) {
+        category_table_free(ct);
+        return -1;
+    }
+    const char *path = opt->positional[0];
+    struct loaded_profile lp;
+    struct report r;
+    int rc = profile_load(path, &lp, err);
+    if (rc == 0 && report_compute(&lp.tree, ct, &r) != 0)
+        rc = pt_error_set(err, PT_E_NOMEM, "out of memory analysing %s", path);
+    else if (rc == 0) {
+        if (opt->output == NULL || strcmp(opt->output, "-") == 0) {
+            rc = write_report(stdout, &r, &lp, path, f, err);
+        } else {
+            struct atomic_file af;
+            rc = atomic_open(&af, opt->output, err);
+            if (rc == 0 && write_report(af.fp, &r, &lp, path, f, err) != 0) {
+                atomic_abort(&af);
+                rc = -1;
+            } else if (rc == 0) {
+                rc = atomic_commit(&af, err);
+            }
+        }
+        report_free(&r);
+    }
+    loaded_profile_free(&lp);
+    category_table_free(ct);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * report/analysis: the figures of `pytop report`, computed once from a
+ * profile's calltree: shares by category, the hottest functions and
+ * paths, shares per process, thread and task, and the advice they call
+ * for. The writers (report/text) only format them.
+ *
+ * A sample counts in its own category once, by its innermost frame (or
+ * `waiting` when that frame is one where threads and tasks wait), and
+ * in each category it passes through once, for the total share; shares
+ * are of all the profile's samples.
+ */
+#ifndef PYTOP_REPORT_ANALYSIS_H
+#define PYTOP_REPORT_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltree.h"
+#include "funcstats.h"
+#include "report/category.h"
+
+#define REPORT_TOP       20 /* functions in each of the two tables */
+#define REPORT_PATHS     5
+#define REPORT_ADVICE    12
+#define REPORT_GROUPS    40 /* processes, threads, tasks listed */
+#define REPORT_TEXT_SIZE 600
+
+struct report_func {
+    const struct func_stat *stat; /* in report.funcs */
+    enum category cat;
+};
+
+struct report_group {
+    const char *name; /* "process 42 (...)", "thread 7 (MainThread)", "task handler" */
+    int kind;         /* CT_PROCESS, CT_THREAD or CT_TASK */
+    uint64_t total;
+};
+
+struct report_advice {
+    char text[REPORT_TEXT_SIZE]; /* one paragraph, the figure behind it first */
+};
+
+struct report {
+    const struct calltree *tree; /* borrowed */
+    uint64_t samples;
+    uint64_t own[CAT_COUNT], total[CAT_COUNT];
+    struct funcstats funcs; /* by function, Python and native frames */
+    struct report_func by_own[REPORT_TOP], by_total[REPORT_TOP];
+    int nby_own, nby_total;
+    uint32_t paths[REPORT_PATHS]; /* nodes whose stacks have the most samples of their own */
+    int npaths;
+    struct report_group groups[REPORT_GROUPS];
+    int ngroups, more_groups; /* more_groups: how many were left out */
+    struct report_advice advice[REPORT_ADVICE];
+    int nadvice;
+    uint64_t blocking_loop; /* samples in a blocking call under an event loop */
+};
+
+/* Compute r for tree t (which must outlive r) with the categories of ct.
+ * 0, or -1 when out of memory. */
+int report_compute(const struct calltree *t, const struct category_table *ct, struct report *r);
+
+void report_free(struct report *r);
+
+/* share of total as a percentage (0 when total is 0): the one place the
+ * report's percentages are computed. */
+double report_pct(uint64_t part, uint64_t total);
+
+#endif

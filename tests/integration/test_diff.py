@@ -1,0 +1,63 @@
+"""`pytop diff`: two profiles of tests/fixtures/diff_halves.py, whose
+heavy() does three times light()'s work, then half that (1.5 times):
+heavy's share goes from 75% to 60%. The diff (text and markdown) must
+show heavy's total share falling by 15 points, within 5, and light's
+rising by as much; profiles of different lengths compare by share.
+"""
+
+import re
+
+import pytest
+
+from conftest import INTERPRETERS, launch, run_pytop
+
+SCRIPT = "diff_halves.py"
+DIFF_INTERPRETERS = [i for i in INTERPRETERS if i.id in ("py3.11-debian", "py3.13-pyenv", "py3.15-sid")]
+TOLERANCE = 5.0
+
+
+def record(interp, ratio, seconds, out):
+    with launch(interp, SCRIPT, ratio) as target:
+        r = run_pytop("record", "-p", target.pid, "-r", 400, "-d", seconds, "-F", "-f", "collapsed", "-o", out, timeout=60)
+        assert r.returncode == 0, r.describe()
+
+
+def rows(markdown):
+    """{function: (total before, total after, change)} of the diff's table."""
+    out = {}
+    for m in re.finditer(r"^\| ([\d.]+)% \| ([\d.]+)% \| ([+-][\d.]+) \| [\d.]+% \| [\d.]+% \| [+-][\d.]+ \| (.+) \|$", markdown, re.M):
+        out[m.group(4).replace("\\", "").split(" (")[0]] = (float(m.group(1)), float(m.group(2)), float(m.group(3)))
+    return out
+
+
+@pytest.mark.parametrize("interp", DIFF_INTERPRETERS, ids=[i.id for i in DIFF_INTERPRETERS], indirect=True)
+def test_halved_function_loses_its_share(interp, tmp_path):
+    before, after = tmp_path / "before.txt", tmp_path / "after.txt"
+    record(interp, 3, 6, before)
+    record(interp, 1.5, 3, after)  # half as long: shares, not counts
+    r = run_pytop("diff", before, after, "-f", "markdown")
+    assert r.returncode == 0 and r.stderr == "", r.describe()
+    got = rows(r.stdout)
+    print("%s: heavy %s light %s" % (interp.id, got.get("heavy"), got.get("light")))
+    heavy, light = got["heavy"], got["light"]
+    # heavy: 3/4 of the loop's work, then 1.5/2.5.
+    assert abs(heavy[2] - (60.0 - 75.0)) <= TOLERANCE, r.stdout
+    assert abs(light[2] - (40.0 - 25.0)) <= TOLERANCE, r.stdout
+    assert list(got)[:2] in (["heavy", "light"], ["light", "heavy"]), "the largest changes first\n" + r.stdout
+    text = run_pytop("diff", before, after, "-f", "text")
+    assert text.returncode == 0 and re.search(r"^\s+[\d.]+\s+[\d.]+\s+-1\d\.\d .*heavy \(", text.stdout, re.M), text.describe()
+    assert all(len(l) <= 80 for l in text.stdout.splitlines()), text.stdout
+
+
+def test_diff_usage_and_bad_input(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("main (a.py:1) 3\n")
+    r = run_pytop("diff", good)
+    assert r.returncode == 2 and "diff compares two profiles" in r.stderr, r.describe()
+    r = run_pytop("diff", good, good)
+    assert r.returncode == 2 and "-f text or -f markdown" in r.stderr, r.describe()
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    out = tmp_path / "d.md"
+    r = run_pytop("diff", good, empty, "-o", out)
+    assert r.returncode == 1 and "an empty file" in r.stderr and not out.exists(), r.describe()
