@@ -21,13 +21,14 @@
 #include "output/collapsed.h"
 #include "output/flamegraph.h"
 #include "output/meta.h"
+#include "output/pprof.h"
 #include "output/speedscope.h"
 #include "profile.h"
 #include "sampler.h"
 #include "select.h"
 #include "util.h"
 
-enum format { FMT_FLAMEGRAPH, FMT_COLLAPSED, FMT_SPEEDSCOPE };
+enum format { FMT_FLAMEGRAPH, FMT_COLLAPSED, FMT_SPEEDSCOPE, FMT_PPROF };
 
 static volatile sig_atomic_t stop_signal;
 
@@ -52,10 +53,12 @@ static int choose_format(const struct options *opt, const char *path, enum forma
             *f = FMT_COLLAPSED;
         else if (!strcmp(opt->format, "speedscope"))
             *f = FMT_SPEEDSCOPE;
+        else if (!strcmp(opt->format, "pprof"))
+            *f = FMT_PPROF;
         else
             return pt_error_set(err, PT_E_USAGE,
-                                "unknown format '%s' (record writes flamegraph, collapsed or "
-                                "speedscope)",
+                                "unknown format '%s' (record writes flamegraph, collapsed, "
+                                "speedscope or pprof)",
                                 opt->format);
         return 0;
     }
@@ -63,6 +66,8 @@ static int choose_format(const struct options *opt, const char *path, enum forma
         *f = FMT_COLLAPSED;
     else if (ends_with(path, ".json"))
         *f = FMT_SPEEDSCOPE;
+    else if (ends_with(path, ".pb.gz"))
+        *f = FMT_PPROF;
     else
         *f = FMT_FLAMEGRAPH;
     return 0;
@@ -76,6 +81,7 @@ static int write_profile(const char *path, enum format f, const struct calltree 
         return -1;
     int rc = f == FMT_COLLAPSED    ? collapsed_write(af.fp, t, err)
              : f == FMT_SPEEDSCOPE ? speedscope_write(af.fp, t, m, err)
+             : f == FMT_PPROF      ? pprof_write(af.fp, t, m, err)
                                    : flamegraph_write(af.fp, t, m, err);
     if (rc != 0) {
         atomic_abort(&af);

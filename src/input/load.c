@@ -2,7 +2,8 @@
  * input/load: telling a saved profile's format from its bytes and
  * reading it. See load.h.
  *
- * The first bytes decide: gzip is pprof (not read yet), '{' is
+ * The first bytes decide: gzip, or a protobuf that decodes as a Profile,
+ * is pprof, '{' is
  * speedscope JSON, an XML declaration or <svg a flamegraph SVG (pytop's
  * carries its folded stacks), text of "frames COUNT" lines folded
  * stacks (pytop's, py-spy's, austin's, Tachyon's, flamegraph.pl's: the
@@ -20,6 +21,7 @@
 #include "input/speedscope.h"
 #include "input/svg.h"
 #include "output/collapsed.h"
+#include "output/pprof.h"
 #include "util.h"
 
 static int refuse(struct pt_error *err, const char *what, const char *why)
@@ -173,8 +175,13 @@ int profile_load_bytes(const char *what, const char *data, size_t size, struct l
     if (lead == size)
         return refuse(err, what, size == 0 ? "an empty file" : "only blank space, no profile");
     int rc;
-    if (d[0] == 0x1f && size > 1 && d[1] == 0x8b) {
-        rc = refuse(err, what, "a gzip file (a pprof profile?): pprof input is not read yet");
+    if (pprof_detect(data, size)) {
+        rc = pprof_read(data, size, &lp->tree, &lp->meta, err);
+        if (rc != 0) {
+            struct pt_error e = *err;
+            rc = pt_error_set(err, e.code, "%s: %s", what, e.msg);
+        }
+        snprintf(lp->format, sizeof lp->format, "pprof");
     } else if (d[lead] == '{') {
         char exporter[64];
         rc = speedscope_read(data, size, &lp->tree, &lp->meta, exporter, sizeof exporter, err);

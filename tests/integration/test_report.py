@@ -208,19 +208,20 @@ def test_missing_file_and_usage(tmp_path):
 
 
 @with_sqlalchemy
-def test_flamegraph_svg_carries_the_profile(interp, tmp_path):
-    """record's SVG holds its stacks: report reads them back, and the
-    meta (target, Python, rate) with them."""
+@pytest.mark.parametrize("name,fmt", [("profile.svg", "pytop flamegraph (SVG)"), ("profile.pb.gz", "pprof")])
+def test_flamegraph_svg_and_pprof_carry_the_profile(interp, name, fmt, tmp_path):
+    """record's SVG holds its stacks, and so does its pprof file: report
+    reads them back, and the meta (target, Python, rate) with them."""
     if not has_sqlalchemy(interp):
         pytest.skip("%s: SQLAlchemy is not installed for it" % interp.id)
-    svg = tmp_path / "profile.svg"
+    path = tmp_path / name
     with launch(interp, SCRIPT) as target:
         target.wait_until(lambda: phases(target) is not None, "the first rounds")
-        r = run_pytop("record", "-p", target.pid, "-r", 200, "-d", 2, "-o", svg, timeout=60)
+        r = run_pytop("record", "-p", target.pid, "-r", 200, "-d", 2, "-o", path, timeout=60)
         assert r.returncode == 0, r.describe()
     written = int(re.search(r": (\d+) samples in", r.stderr).group(1))
-    (cats, by_own, _), rep = report(svg)
-    assert "| Profile | pytop flamegraph (SVG) |" in rep.stdout, rep.stdout
+    (cats, by_own, _), rep = report(path)
+    assert "| Profile | %s |" % fmt in rep.stdout, rep.stdout
     assert "| Samples | %d |" % written in rep.stdout, rep.stdout
     assert "| Rate | 200 Hz |" in rep.stdout and "| Python | Python %s" % interp.version in rep.stdout, rep.stdout
     assert "PID %d" % target.pid in rep.stdout, rep.stdout
