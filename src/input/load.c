@@ -132,22 +132,25 @@ static void austin_counts_to_samples(char *text, double interval)
     *w = '\0';
 }
 
+/* data is NUL-terminated at size (see load.h): read in place, but for
+ * austin's counts, rewritten in a copy. */
 static int load_folded(const char *what, const char *data, size_t size, struct loaded_profile *lp,
                        struct pt_error *err)
 {
-    char *text = malloc(size + 1);
-    if (text == NULL)
-        return pt_error_set(err, PT_E_NOMEM, "out of memory reading %s", what);
-    memcpy(text, data, size);
-    text[size] = '\0';
+    char *copy = NULL;
     double interval;
-    int austin = austin_meta(text, &lp->meta, &interval);
-    snprintf(lp->format, sizeof lp->format, "%s", folded_dialect(text, austin));
-    if (austin && interval > 0 && strstr(text, "# mode: memory") == NULL) {
-        austin_counts_to_samples(text, interval);
-        size = strlen(text);
+    int austin = austin_meta(data, &lp->meta, &interval);
+    snprintf(lp->format, sizeof lp->format, "%s", folded_dialect(data, austin));
+    if (austin && interval > 0 && strstr(data, "# mode: memory") == NULL) {
+        if ((copy = malloc(size + 1)) == NULL)
+            return pt_error_set(err, PT_E_NOMEM, "out of memory reading %s", what);
+        memcpy(copy, data, size + 1);
+        austin_counts_to_samples(copy, interval);
+        data = copy;
+        size = strlen(copy);
     }
-    FILE *in = fmemopen(text, size, "r");
+    /* A read-only stream: fmemopen("r") never writes its buffer. */
+    FILE *in = fmemopen((char *)data, size, "r");
     int rc;
     if (in == NULL) {
         rc = pt_error_set(err, PT_E_NOMEM, "out of memory reading %s", what);
@@ -158,7 +161,7 @@ static int load_folded(const char *what, const char *data, size_t size, struct l
         if (rc != 0)
             rc = pt_error_set(err, e.code, "%s: %s", what, e.msg);
     }
-    free(text);
+    free(copy);
     return rc;
 }
 

@@ -28,7 +28,8 @@ struct loaded_profile {
  * empty, holds no samples or is no profile pytop knows. */
 int profile_load(const char *path, struct loaded_profile *lp, struct pt_error *err);
 
-/* The same from bytes in memory (tests). */
+/* The same from bytes in memory (tests). data[size] must be '\0', as
+ * read_file leaves it: folded stacks are read in place. */
 int profile_load_bytes(const char *what, const char *data, size_t size, struct loaded_profile *lp,
                        struct pt_error *err);
 
