@@ -22,47 +22,12 @@
 
 #include <cmocka.h>
 
+#include "treebuild.h"
+
 #include "calltree.h"
 #include "output/collapsed.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static uint32_t frame(struct calltree *t, int kind, const char *name, const char *file, int line)
-{
-    uint32_t id;
-    assert_int_equal(calltree_frame(t, kind, name, file, line, &id), 0);
-    return id;
-}
-
-static uint32_t py(struct calltree *t, const char *name, const char *file, int line)
-{
-    return frame(t, CT_PYTHON, name, file, line);
-}
-
-static void add(struct calltree *t, uint64_t count, int n, ...)
-{
-    uint32_t ids[64];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        ids[i] = va_arg(ap, uint32_t);
-    va_end(ap);
-    assert_int_equal(calltree_add(t, ids, n, count), 0);
-}
-
-/* The folded text of t (malloc'd). */
-static char *write_text(const struct calltree *t)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    struct pt_error err;
-    pt_error_clear(&err);
-    assert_int_equal(collapsed_write(out, t, &err), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
-}
 
 static int read_text(const char *text, struct calltree *t, struct pt_error *err)
 {
@@ -72,19 +37,6 @@ static int read_text(const char *text, struct calltree *t, struct pt_error *err)
     int rc = collapsed_read(in, t, err);
     fclose(in);
     return rc;
-}
-
-/* The frame interned as (kind, name, file, line), or CT_NONE. */
-static uint32_t find_frame(const struct calltree *t, int kind, const char *name, const char *file,
-                           int line)
-{
-    for (uint32_t i = 0; i < t->nframes; i++) {
-        const struct ct_frame *f = &t->frames[i];
-        if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
-            strcmp(f->file, file) == 0)
-            return i;
-    }
-    return CT_NONE;
 }
 
 static double now_ms(void)
@@ -117,7 +69,7 @@ static void test_write_small_tree(void **state)
     add(&t, 2, 1, module);
     add(&t, 8, 3, proc, main_, work); /* same stack again: counts add up */
 
-    char *text = write_text(&t);
+    char *text = folded_text(&t);
     assert_string_equal(text,
                         "process 42 (python3 app.py);main (app.py:10) 3\n"
                         "process 42 (python3 app.py);main (app.py:10);work (app.py:5) 50\n"
@@ -139,7 +91,7 @@ static void test_write_is_deterministic(void **state)
     add(&t, 1, 2, a, b);
     add(&t, 1, 2, c, b);
     add(&t, 1, 1, a);
-    char *first = write_text(&t), *second = write_text(&t);
+    char *first = folded_text(&t), *second = folded_text(&t);
     /* Depth first, children in the order they were first seen. */
     assert_string_equal(first, "c (m.py:3);a (m.py:1) 1\n"
                                "c (m.py:3);b (m.py:2) 1\n"
@@ -159,7 +111,7 @@ static void test_write_sanitizes_separators(void **state)
     uint32_t odd = py(&t, "a;b\nc\rd", "dir;x/f.py", 3);
     uint32_t proc = frame(&t, CT_PROCESS, "process 7 (sh -c 'a; b')", "", 0);
     add(&t, 5, 2, proc, odd);
-    char *text = write_text(&t);
+    char *text = folded_text(&t);
     assert_string_equal(text, "process 7 (sh -c 'a: b');a:b c d (dir:x/f.py:3) 5\n");
     free(text);
     calltree_free(&t);
@@ -170,13 +122,13 @@ static void test_write_empty_tree_and_root_samples(void **state)
     (void)state;
     struct calltree t;
     assert_int_equal(calltree_init(&t), 0);
-    char *text = write_text(&t);
+    char *text = folded_text(&t);
     assert_string_equal(text, "");
     free(text);
     /* Samples with no frame at all cannot be folded: no line for them. */
     assert_int_equal(calltree_add(&t, NULL, 0, 9), 0);
     add(&t, 1, 1, py(&t, "f", "a.py", 1));
-    text = write_text(&t);
+    text = folded_text(&t);
     assert_string_equal(text, "f (a.py:1) 1\n");
     free(text);
     calltree_free(&t);
@@ -269,7 +221,7 @@ static void test_read_adds_to_the_tree(void **state)
     assert_int_equal(calltree_init(&t), 0);
     assert_int_equal(read_text("a;b 1\n", &t, &err), 0);
     assert_int_equal(read_text("a;b 2\na 1", &t, &err), 0); /* no final newline */
-    char *text = write_text(&t);
+    char *text = folded_text(&t);
     assert_string_equal(text, "a 1\na;b 3\n");
     free(text);
     calltree_free(&t);
@@ -341,12 +293,12 @@ static void test_round_trip(void **state)
     add(&t, 6, 3, nofile, native, trailing);
     add(&t, 1, 2, lambda, semi);
 
-    char *first = write_text(&t);
+    char *first = folded_text(&t);
     struct calltree back;
     struct pt_error err;
     assert_int_equal(calltree_init(&back), 0);
     assert_int_equal(read_text(first, &back, &err), 0);
-    char *second = write_text(&back);
+    char *second = folded_text(&back);
     assert_string_equal(first, second);
     assert_int_equal(back.nodes[0].total, t.nodes[0].total);
 
@@ -382,7 +334,7 @@ static void test_deep_stack(void **state)
     assert_int_equal(calltree_add(&t, ids, DEPTH, 3), 0);
     assert_int_equal(calltree_add(&t, ids, DEPTH / 2, 1), 0);
 
-    char *text = write_text(&t);
+    char *text = folded_text(&t);
     /* Two lines; the deep one has DEPTH - 1 separators. */
     char *nl = strchr(text, '\n');
     assert_non_null(nl);
@@ -396,7 +348,7 @@ static void test_deep_stack(void **state)
     struct pt_error err;
     assert_int_equal(calltree_init(&back), 0);
     assert_int_equal(read_text(text, &back, &err), 0);
-    char *again = write_text(&back);
+    char *again = folded_text(&back);
     assert_string_equal(text, again);
     free(again);
     free(text);

@@ -31,6 +31,8 @@
 
 #include <cmocka.h>
 
+#include "treebuild.h"
+
 #include "calltree.h"
 #include "output/collapsed.h"
 #include "output/pprof.h"
@@ -38,42 +40,6 @@
 #include "util.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static uint32_t frame(struct calltree *t, int kind, const char *name, const char *file, int line)
-{
-    uint32_t id;
-    assert_int_equal(calltree_frame(t, kind, name, file, line, &id), 0);
-    return id;
-}
-
-static uint32_t py(struct calltree *t, const char *name, const char *file, int line)
-{
-    return frame(t, CT_PYTHON, name, file, line);
-}
-
-static void add(struct calltree *t, uint64_t count, int n, ...)
-{
-    uint32_t ids[64];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        ids[i] = va_arg(ap, uint32_t);
-    va_end(ap);
-    assert_int_equal(calltree_add(t, ids, n, count), 0);
-}
-
-/* The folded text of t (malloc'd). */
-static char *collapsed_text(const struct calltree *t)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    struct pt_error err;
-    assert_int_equal(collapsed_write(out, t, &err), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
-}
 
 /* The pprof file of t (malloc'd, *size bytes). */
 static unsigned char *write_pprof(const struct calltree *t, const struct profile_meta *m,
@@ -94,19 +60,6 @@ static int read_pprof(const void *data, size_t size, struct calltree *t, struct 
 {
     pt_error_clear(err);
     return pprof_read(data, size, t, m, err);
-}
-
-/* The frame interned as (kind, name, file, line), or CT_NONE. */
-static uint32_t find_frame(const struct calltree *t, int kind, const char *name, const char *file,
-                           int line)
-{
-    for (uint32_t i = 0; i < t->nframes; i++) {
-        const struct ct_frame *f = &t->frames[i];
-        if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
-            strcmp(f->file, file) == 0)
-            return i;
-    }
-    return CT_NONE;
 }
 
 /* zlib both ways, for building and taking apart test files. */
@@ -275,7 +228,7 @@ static void test_round_trip(void **state)
 
     assert_int_equal(calltree_init(&back), 0);
     assert_int_equal(read_pprof(data, size, &back, &got, &err), 0);
-    char *want = collapsed_text(&t), *text = collapsed_text(&back);
+    char *want = folded_text(&t), *text = folded_text(&back);
     assert_string_equal(text, want);
     assert_int_equal(back.nodes[0].total, t.nodes[0].total);
 
@@ -478,7 +431,7 @@ static void test_wall_clock_and_unknown_rate(void **state)
     assert_int_equal(read_pprof(data, size, &back, &got, &err), 0);
     assert_true(got.rate == 0);
     assert_int_equal(got.started, 0);
-    char *want = collapsed_text(&t), *text = collapsed_text(&back);
+    char *want = folded_text(&t), *text = folded_text(&back);
     assert_string_equal(text, want);
     free(want);
     free(text);
@@ -499,7 +452,7 @@ static void test_read_adds_to_the_tree(void **state)
     assert_int_equal(calltree_init(&back), 0);
     assert_int_equal(read_pprof(data, size, &back, NULL, &err), 0);
     assert_int_equal(read_pprof(data, size, &back, NULL, &err), 0);
-    char *text = collapsed_text(&back);
+    char *text = folded_text(&back);
     assert_string_equal(text, "main (app.py:1);work (app.py:2) 10\n");
     free(text);
     free(data);
@@ -673,7 +626,7 @@ static void test_read_other_tools_profile(void **state)
         struct pt_error err;
         assert_int_equal(calltree_init(&t), 0);
         assert_int_equal(read_pprof(pass ? gz : raw, pass ? gz_size : raw_size, &t, &m, &err), 0);
-        char *text = collapsed_text(&t);
+        char *text = folded_text(&t);
         assert_string_equal(text, MINI_STACKS);
         free(text);
         uint32_t work = find_frame(&t, CT_PYTHON, "main.work", "/src/lib.go", 9);
@@ -701,7 +654,7 @@ static void test_read_other_tools_profile(void **state)
     struct pt_error err;
     assert_int_equal(calltree_init(&t), 0);
     assert_int_equal(read_pprof(two, n1 + n2, &t, NULL, &err), 0);
-    char *text = collapsed_text(&t);
+    char *text = folded_text(&t);
     assert_string_equal(text, MINI_STACKS);
     free(text);
     calltree_free(&t);
@@ -915,7 +868,7 @@ static void read_anything(const unsigned char *data, size_t size)
         assert_true(err.msg[0] != '\0');
     } else {
         assert_true(t.nodes[0].total > 0);
-        free(collapsed_text(&t));
+        free(folded_text(&t));
     }
     pprof_detect(data, size);
     calltree_free(&t);

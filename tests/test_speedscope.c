@@ -23,34 +23,13 @@
 
 #include <cmocka.h>
 
+#include "treebuild.h"
+
 #include "calltree.h"
 #include "output/meta.h"
 #include "output/speedscope.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static uint32_t frame(struct calltree *t, int kind, const char *name, const char *file, int line)
-{
-    uint32_t id;
-    assert_int_equal(calltree_frame(t, kind, name, file, line, &id), 0);
-    return id;
-}
-
-static uint32_t py(struct calltree *t, const char *name, const char *file, int line)
-{
-    return frame(t, CT_PYTHON, name, file, line);
-}
-
-static void add(struct calltree *t, uint64_t count, int n, ...)
-{
-    uint32_t ids[64];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        ids[i] = va_arg(ap, uint32_t);
-    va_end(ap);
-    assert_int_equal(calltree_add(t, ids, n, count), 0);
-}
 
 static struct profile_meta meta(const char *target, double rate)
 {
