@@ -46,8 +46,8 @@ static int choose_markdown(const struct options *opt, struct pt_error *err)
 static int write_diff(FILE *out, const struct comparison *c, const struct loaded_profile lp[2],
                       const struct options *opt, int markdown, struct pt_error *err)
 {
-    struct report_source before = {opt->positional[0], lp[0].format, &lp[0].meta};
-    struct report_source after = {opt->positional[1], lp[1].format, &lp[1].meta};
+    struct report_source before = {opt->positional[0], lp[0].format, &lp[0].meta, lp[0].skipped};
+    struct report_source after = {opt->positional[1], lp[1].format, &lp[1].meta, lp[1].skipped};
     return diff_write_text(out, c, &before, &after, DIFF_ROWS, markdown, err);
 }
 

@@ -46,7 +46,7 @@ static int choose_format(const struct options *opt, enum report_format *f, struc
 static int write_report(FILE *out, const struct report *r, const struct loaded_profile *lp,
                         const char *path, enum report_format f, struct pt_error *err)
 {
-    struct report_source src = {path, lp->format, &lp->meta};
+    struct report_source src = {path, lp->format, &lp->meta, lp->skipped};
     return report_write_text(out, r, &src, f == REPORT_MARKDOWN, err);
 }
 

@@ -176,6 +176,16 @@ static void test_tachyon_and_py_spy_roots(void **state)
     assert_int_equal(f->line, 0);
     loaded_profile_free(&lp);
 
+    /* A line a tool wrote with a frame read while it changed (Tachyon
+     * has): left out and counted, the rest read. */
+    static const char damaged[] = "tid:7;a.py:main:3 5\ntid:7;<unknown file>:\xfd\x00\x04:0 1\n"
+                                  "tid:7;a.py:work:9 2\n";
+    struct pt_error err;
+    assert_int_equal(profile_load_bytes("t", damaged, sizeof damaged - 1, &lp, &err), 0);
+    assert_int_equal(lp.skipped, 1);
+    assert_int_equal(lp.tree.nodes[0].total, 7);
+    loaded_profile_free(&lp);
+
     /* flamegraph.pl's input: names only, kept whole. */
     load_ok("a;b;c:d 3\na;b 1\n", &lp);
     assert_string_equal(lp.format, "folded stacks");

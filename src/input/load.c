@@ -47,13 +47,52 @@ static const char *binary_kind(const unsigned char *d, size_t n)
            "pytop's flamegraph SVG)";
 }
 
+static int is_control(unsigned char c)
+{
+    return c < 0x20 && c != '\n' && c != '\r' && c != '\t';
+}
+
+/* Whether the first line is text: the file is then taken for folded
+ * stacks, whatever damage later lines may hold. */
 static int is_text(const unsigned char *d, size_t n)
 {
-    size_t look = n < 65536 ? n : 65536;
-    for (size_t i = 0; i < look; i++)
-        if (d[i] == 0 || (d[i] < 0x20 && d[i] != '\n' && d[i] != '\r' && d[i] != '\t'))
+    for (size_t i = 0; i < n && i < 65536 && d[i] != '\n'; i++)
+        if (is_control(d[i]))
             return 0;
     return 1;
+}
+
+/* The lines of data[0..size) holding bytes no text has (a tool that
+ * wrote a frame name it read while it changed: Tachyon has been seen
+ * to), dropped into a copy (NULL if none), counted in *skipped. */
+static char *without_damaged_lines(const char *data, size_t size, size_t *skipped)
+{
+    char *copy = NULL;
+    size_t o = 0;
+    *skipped = 0;
+    for (size_t at = 0; at < size;) {
+        const char *nl = memchr(data + at, '\n', size - at);
+        size_t end = nl ? (size_t)(nl - data) + 1 : size;
+        int bad = 0;
+        for (size_t i = at; i < end && !bad; i++)
+            bad = is_control((unsigned char)data[i]);
+        if (bad && copy == NULL) {
+            if ((copy = malloc(size + 1)) == NULL) {
+                *skipped = 1; /* NULL with lines to skip: out of memory */
+                return NULL;
+            }
+            memcpy(copy, data, at);
+            o = at;
+        }
+        if (bad)
+            (*skipped)++;
+        else if (copy != NULL)
+            memcpy(copy + o, data + at, end - at), o += end - at;
+        at = end;
+    }
+    if (copy != NULL)
+        copy[o] = '\0';
+    return copy;
 }
 
 /* austin's header ("# austin: 3.7.0", "# interval: 10000" µs, "# mode:
@@ -137,14 +176,21 @@ static void austin_counts_to_samples(char *text, double interval)
 static int load_folded(const char *what, const char *data, size_t size, struct loaded_profile *lp,
                        struct pt_error *err)
 {
-    char *copy = NULL;
+    char *copy = without_damaged_lines(data, size, &lp->skipped);
+    if (copy == NULL && lp->skipped > 0)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory reading %s", what);
+    if (copy != NULL) {
+        data = copy;
+        size = strlen(copy);
+    }
     double interval;
     int austin = austin_meta(data, &lp->meta, &interval);
     snprintf(lp->format, sizeof lp->format, "%s", folded_dialect(data, austin));
     if (austin && interval > 0 && strstr(data, "# mode: memory") == NULL) {
-        if ((copy = malloc(size + 1)) == NULL)
+        if (copy == NULL && (copy = malloc(size + 1)) == NULL)
             return pt_error_set(err, PT_E_NOMEM, "out of memory reading %s", what);
-        memcpy(copy, data, size + 1);
+        if (copy != data)
+            memcpy(copy, data, size + 1);
         austin_counts_to_samples(copy, interval);
         data = copy;
         size = strlen(copy);

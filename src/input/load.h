@@ -20,6 +20,7 @@ struct loaded_profile {
     struct calltree tree;
     struct profile_meta meta; /* what the file says; zero where it says nothing */
     char format[64];          /* "pytop folded stacks", "austin", "speedscope (py-spy)"... */
+    size_t skipped;           /* lines of folded stacks left out: bytes no text has */
 };
 
 /* Read the profile at path ("-" for standard input) into lp (whose tree

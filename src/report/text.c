@@ -111,6 +111,8 @@ static void summary(struct out *o, const struct report *r, const struct report_s
         fprintf(o->f, "| Samples | %llu |\n", (unsigned long long)r->samples);
         if (m->rate > 0)
             fprintf(o->f, "| Rate | %.0f Hz |\n", m->rate);
+        if (src->skipped > 0)
+            fprintf(o->f, "| Skipped | %zu damaged lines (bytes no text has) |\n", src->skipped);
         return;
     }
     char buf[WIDTH + 1];
@@ -129,6 +131,8 @@ static void summary(struct out *o, const struct report *r, const struct report_s
     if (m->rate > 0)
         fprintf(o->f, "   Rate: %.0f Hz", m->rate);
     fprintf(o->f, "\n");
+    if (src->skipped > 0)
+        fprintf(o->f, "Skipped:  %zu damaged lines (bytes no text has)\n", src->skipped);
 }
 
 static void categories(struct out *o, const struct report *r)

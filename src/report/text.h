@@ -19,6 +19,7 @@ struct report_source {
     const char *path;
     const char *format;
     const struct profile_meta *meta;
+    size_t skipped; /* damaged lines the reader left out */
 };
 
 /* Write r as text (markdown = 0) or markdown. 0, or -1 with PT_E_IO when
