@@ -254,7 +254,9 @@ def test_header_and_proportions(py, target):
             "heavy's %%Own is %.1f; the fixture gives it about 75%% (an approximate split, "
             "65-85 accepted after %d samples)\n%s" % (heavy.own, v.samples, v.screen)
         )
-        assert heavy.own > 2 * v.row("light").own, "heavy must take about 3x light's %%Own\n%s" % v.screen
+        # The range above accepts heavy at 65%, light then at 35%: the ratio
+        # bound follows from it (65 / 35 = 1.86), not a stricter one.
+        assert heavy.own > 1.8 * v.row("light").own, "heavy must take about 3x light's %%Own\n%s" % v.screen
         # times are sample counts turned into seconds: OwnTime ~ %Own of the elapsed sampling
         assert heavy.own_time > 0 and heavy.total_time >= heavy.own_time, v.screen
 
