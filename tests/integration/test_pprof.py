@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTOP, launch, markers
+from conftest import INTERPRETERS, PYTOP, launch, markers
 from test_record import Recording, finish_all, parse_collapsed, parse_frame, show, start_outdir
 
 BUILDDIR = Path(os.environ.get("PYTOP_BUILDDIR") or Path(PYTOP).parent)
@@ -50,6 +50,13 @@ RAW_SAMPLE_RE = re.compile(r"^\s+(\d+)\s+(\d+):((?: \d+)*)\s*$")
 RAW_LABELS_RE = re.compile(r"(\w+):\[(.*?)\](?= \w+:\[|\s*$)")
 RAW_LOCATION_RE = re.compile(r"^\s*(\d+): 0x[0-9a-f]+ M=\d+ (.*) (\S+):(\d+) s=(\d+)(?:\(.*\))?$")
 TOP_LINE_RE = re.compile(r"^\s*(\d+)\s+[\d.]+%\s+[\d.]+%\s+(\d+)\s+[\d.]+%\s+(.+?)\s*$")
+
+
+# Every version's frames are the same to the writer: four interpreters
+# (the oldest, Debian's, and the sid root's 3.13 and newest) cover it,
+# and keep the suite's time down.
+PPROF_INTERPRETERS = [i for i in INTERPRETERS if i.id in ("py3.8-pyenv", "py3.11-debian", "py3.13-sid", "py3.15-sid")]
+pytestmark = pytest.mark.parametrize("interp", PPROF_INTERPRETERS, ids=[i.id for i in PPROF_INTERPRETERS], indirect=True)
 
 
 # --------------------------------------------------------------------------
