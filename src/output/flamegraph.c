@@ -505,30 +505,32 @@ static void frame_colour(const struct ct_frame *f, char out[7])
 /* ---- The document ------------------------------------------------------- */
 
 static const char fg_style[] =
-    "text { font-family: \"DejaVu Sans\", Verdana, \"Segoe UI\", Helvetica, sans-serif; "
+    ".pytop-fg text { font-family: \"DejaVu Sans\", Verdana, \"Segoe UI\", Helvetica, sans-serif; "
     "fill: #222; }\n"
-    ".bg { fill: #fbfaf6; }\n"
-    "#title { font-size: 16px; font-weight: bold; }\n"
-    "#sub { font-size: 12px; fill: #666; }\n"
-    "#details, #matched { font: 12px \"DejaVu Sans Mono\", Menlo, Consolas, monospace; }\n"
-    "#matched { font-weight: bold; fill: #9c1aa8; }\n"
-    ".btn { cursor: pointer; }\n"
-    ".btn rect { fill: #eeece6; stroke: #b9b5ab; }\n"
-    ".btn:hover rect { fill: #e0ddd4; }\n"
-    ".btn text { font-size: 12px; }\n"
-    ".f { cursor: pointer; }\n"
-    ".f rect { stroke: #fbfaf6; stroke-width: 0.6; rx: 2px; }\n"
-    ".f text { font: 12px \"DejaVu Sans Mono\", Menlo, Consolas, monospace; fill: #1b1b1b; "
+    ".pytop-fg .bg { fill: #fbfaf6; }\n"
+    ".pytop-fg #title { font-size: 16px; font-weight: bold; }\n"
+    ".pytop-fg #sub { font-size: 12px; fill: #666; }\n"
+    ".pytop-fg #details, .pytop-fg #matched { font: 12px \"DejaVu Sans Mono\", Menlo, Consolas, "
+    "monospace; }\n"
+    ".pytop-fg #matched { font-weight: bold; fill: #9c1aa8; }\n"
+    ".pytop-fg .btn { cursor: pointer; }\n"
+    ".pytop-fg .btn rect { fill: #eeece6; stroke: #b9b5ab; }\n"
+    ".pytop-fg .btn:hover rect { fill: #e0ddd4; }\n"
+    ".pytop-fg .btn text { font-size: 12px; }\n"
+    ".pytop-fg .f { cursor: pointer; }\n"
+    ".pytop-fg .f rect { stroke: #fbfaf6; stroke-width: 0.6; rx: 2px; }\n"
+    ".pytop-fg .f text { font: 12px \"DejaVu Sans Mono\", Menlo, Consolas, monospace; fill: "
+    "#1b1b1b; "
     "pointer-events: none; }\n"
-    ".f:hover rect { stroke: #333; stroke-width: 1; }\n"
-    ".r rect { fill: #d5d2cb; }\n"
-    ".x { cursor: default; }\n"
-    ".x rect { fill: #dcdad5; }\n"
-    ".x text { fill: #555; }\n"
-    ".m rect { fill: #d84ee8; }\n"
-    ".a rect { fill-opacity: 0.45; }\n"
-    ".a text { fill-opacity: 0.6; }\n"
-    ".h { display: none; }\n";
+    ".pytop-fg .f:hover rect { stroke: #333; stroke-width: 1; }\n"
+    ".pytop-fg .r rect { fill: #d5d2cb; }\n"
+    ".pytop-fg .x { cursor: default; }\n"
+    ".pytop-fg .x rect { fill: #dcdad5; }\n"
+    ".pytop-fg .x text { fill: #555; }\n"
+    ".pytop-fg .m rect { fill: #d84ee8; }\n"
+    ".pytop-fg .a rect { fill-opacity: 0.45; }\n"
+    ".pytop-fg .a text { fill-opacity: 0.6; }\n"
+    ".pytop-fg .h { display: none; }\n";
 
 /* The viewer: zoom, search, details, keys and URL parameters. Frames are
  * read once from their data attributes; f.o/f.n/f.d are sample offset,
@@ -536,7 +538,7 @@ static const char fg_style[] =
 static const char *const fg_script[] = {
     "(function () {",
     "\"use strict\";",
-    "var svg = document.documentElement;",
+    "var svg = document.getElementById(\"frames\").ownerSVGElement;",
     "var X0 = +svg.getAttribute(\"data-x0\"), W = +svg.getAttribute(\"data-w\");",
     "var details = document.getElementById(\"details\");",
     "var matched = document.getElementById(\"matched\");",
@@ -764,14 +766,16 @@ static void write_button(FILE *out, const char *id, int hidden, int x, int width
             id, hidden ? " h" : "", x, width, x + width / 2, label);
 }
 
-static void write_head(FILE *out, const struct profile_meta *m, int height)
+static void write_head(FILE *out, const struct profile_meta *m, int height, int embedded)
 {
     char title[1024], sub[512];
-    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n", out);
-    fprintf(out,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-            "height=\"%d\" viewBox=\"0 0 %d %d\" data-x0=\"%d\" data-w=\"%d\">\n",
-            FG_WIDTH, height, FG_WIDTH, height, FG_PAD, FG_PLOT);
+    if (!embedded)
+        fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n", out);
+    fprintf(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pytop-fg\" version=\"1.1\" width=\"%d\" "
+        "height=\"%d\" viewBox=\"0 0 %d %d\" data-x0=\"%d\" data-w=\"%d\">\n",
+        FG_WIDTH, height, FG_WIDTH, height, FG_PAD, FG_PLOT);
     write_title(out, m, title, sizeof title);
     fprintf(out, "<style><![CDATA[\n%s]]></style>\n", fg_style);
     fputs("<rect class=\"bg\" x=\"0\" y=\"0\" width=\"100%\" height=\"100%\"/>\n", out);
@@ -980,8 +984,8 @@ static int write_profile_data(FILE *out, const struct calltree *t, const struct 
     return rc;
 }
 
-int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
-                     struct pt_error *err)
+static int write_doc(FILE *out, const struct calltree *t, const struct profile_meta *m,
+                     int embedded, struct pt_error *err)
 {
     struct fg_layout l;
     if (layout_build(&l, t) != 0)
@@ -990,7 +994,7 @@ int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_m
     uint64_t all = t->nodes[0].total;
 
     errno = 0;
-    write_head(out, m, height);
+    write_head(out, m, height, embedded);
     if (write_profile_data(out, t, m, err) != 0) {
         free(l.boxes);
         return -1;
@@ -1007,4 +1011,16 @@ int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_m
         return pt_error_sys(err, PT_E_IO, e, "cannot write the flamegraph: %s", strerror(e));
     }
     return 0;
+}
+
+int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
+                     struct pt_error *err)
+{
+    return write_doc(out, t, m, 0, err);
+}
+
+int flamegraph_write_embedded(FILE *out, const struct calltree *t, const struct profile_meta *m,
+                              struct pt_error *err)
+{
+    return write_doc(out, t, m, 1, err);
 }

@@ -19,6 +19,13 @@
  * (percent-encoded: "+" would be a space), ?z=ID zooms on the frame
  * <g id="fID">, e.g. profile.svg?z=f12&s=json|sqlite3.
  *
+ * The root <svg> has class "pytop-fg", and every style rule is scoped to
+ * it, so the same drawing can sit inline in an HTML page (report -f
+ * html) without restyling the page; the script finds its <svg> from
+ * #frames, not from the document. Such a page must not reuse the ids
+ * title, sub, reset, clear, search, frames, details, matched, fN and
+ * pytop-profile.
+ *
  * Every frame is a <g class="f" id="fN"> with data-name, data-file,
  * data-line, data-samples (its total), data-self, data-o (the samples
  * left of it), data-d (depth, root 0) and, for non-Python frames,
@@ -48,5 +55,10 @@
  * 0, or -1 with PT_E_IO (write failure) or PT_E_NOMEM in err. */
 int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
                      struct pt_error *err);
+
+/* The same drawing without the XML declaration, for inline use in an
+ * HTML page (one per page: the ids above are fixed). */
+int flamegraph_write_embedded(FILE *out, const struct calltree *t, const struct profile_meta *m,
+                              struct pt_error *err);
 
 #endif
