@@ -1,7 +1,7 @@
 /*
  * cmd_report: `pytop report PROFILE`: a saved profile (pytop's or
  * another tool's) read, explained by category, and written as text,
- * markdown or (later) HTML, to standard output or atomically to -o.
+ * markdown or an HTML page, to standard output or atomically to -o.
  */
 #include "config.h"
 
@@ -13,9 +13,10 @@
 #include "output/atomic.h"
 #include "report/analysis.h"
 #include "report/category.h"
+#include "report/html.h"
 #include "report/text.h"
 
-enum report_format { REPORT_TEXT, REPORT_MARKDOWN };
+enum report_format { REPORT_TEXT, REPORT_MARKDOWN, REPORT_HTML };
 
 static int ends_with(const char *s, const char *tail)
 {
@@ -27,19 +28,26 @@ static int choose_format(const struct options *opt, enum report_format *f, struc
 {
     const char *name = opt->format;
     if (name == NULL) {
-        *f = opt->output != NULL &&
-                     (ends_with(opt->output, ".md") || ends_with(opt->output, ".markdown"))
-                 ? REPORT_MARKDOWN
-                 : REPORT_TEXT;
+        /* No -f: the name of -o says, text when it says nothing. */
+        const char *o = opt->output != NULL ? opt->output : "";
+        if (ends_with(o, ".md") || ends_with(o, ".markdown"))
+            *f = REPORT_MARKDOWN;
+        else if (ends_with(o, ".html") || ends_with(o, ".htm"))
+            *f = REPORT_HTML;
+        else
+            *f = REPORT_TEXT;
         return 0;
     }
     if (strcmp(name, "text") == 0 || strcmp(name, "txt") == 0)
         *f = REPORT_TEXT;
     else if (strcmp(name, "markdown") == 0 || strcmp(name, "md") == 0)
         *f = REPORT_MARKDOWN;
+    else if (strcmp(name, "html") == 0 || strcmp(name, "htm") == 0)
+        *f = REPORT_HTML;
     else
         return pt_error_set(err, PT_E_USAGE,
-                            "unknown report format '%s' (report writes text or markdown)", name);
+                            "unknown report format '%s' (report writes text, markdown or html)",
+                            name);
     return 0;
 }
 
@@ -47,6 +55,8 @@ static int write_report(FILE *out, const struct report *r, const struct loaded_p
                         const char *path, enum report_format f, struct pt_error *err)
 {
     struct report_source src = {path, lp->format, &lp->meta, lp->skipped};
+    if (f == REPORT_HTML)
+        return report_write_html(out, r, &src, err);
     return report_write_text(out, r, &src, f == REPORT_MARKDOWN, err);
 }
 
@@ -56,7 +66,7 @@ int cmd_report(const struct options *opt, struct pt_error *err)
         return pt_error_set(
             err, PT_E_USAGE,
             opt->npositional == 0
-                ? "report needs a PROFILE: pytop report [-f text|markdown] [-o OUT] PROFILE"
+                ? "report needs a PROFILE: pytop report [-f text|markdown|html] [-o OUT] PROFILE"
                 : "report reads one PROFILE (pytop diff compares two)");
     enum report_format f = REPORT_TEXT;
     if (choose_format(opt, &f, err) != 0)
