@@ -98,6 +98,31 @@ static int rehash_frames(struct calltree *t)
     return 0;
 }
 
+/* The frame's id, or CT_NONE with *slot the empty slot it would take. */
+static uint32_t frame_probe(const struct calltree *t, int kind, const char *name, const char *file,
+                            int line, uint32_t *slot)
+{
+    uint32_t mask = t->frame_nslots - 1;
+    uint32_t h = (uint32_t)frame_hash(kind, name, file, line) & mask;
+    for (; t->frame_slots[h]; h = (h + 1) & mask) {
+        const struct ct_frame *f = &t->frames[t->frame_slots[h] - 1];
+        if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
+            strcmp(f->file, file) == 0)
+            return t->frame_slots[h] - 1;
+    }
+    *slot = h;
+    return CT_NONE;
+}
+
+uint32_t calltree_frame_find(const struct calltree *t, int kind, const char *name, const char *file,
+                             int line)
+{
+    uint32_t slot;
+    if (t->frame_nslots == 0)
+        return CT_NONE;
+    return frame_probe(t, kind, name, file ? file : "", line, &slot);
+}
+
 int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
                    uint32_t *id)
 {
@@ -105,16 +130,10 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
         file = "";
     if ((t->nframes + 1) * 2 > t->frame_nslots && rehash_frames(t) != 0)
         return -1;
-    uint32_t mask = t->frame_nslots - 1;
-    uint32_t h = (uint32_t)frame_hash(kind, name, file, line) & mask;
-    for (; t->frame_slots[h]; h = (h + 1) & mask) {
-        const struct ct_frame *f = &t->frames[t->frame_slots[h] - 1];
-        if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
-            strcmp(f->file, file) == 0) {
-            *id = t->frame_slots[h] - 1;
-            return 0;
-        }
-    }
+    uint32_t h = 0;
+    *id = frame_probe(t, kind, name, file, line, &h);
+    if (*id != CT_NONE)
+        return 0;
     if (grow((void **)&t->frames, &t->frames_cap, sizeof *t->frames, t->nframes + 1) != 0)
         return -1;
     struct ct_frame *f = &t->frames[t->nframes];

@@ -74,6 +74,11 @@ void calltree_free(struct calltree *t);
 int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
                    uint32_t *id);
 
+/* The id of the frame (kind, name, file, line), or CT_NONE when t has
+ * none such. */
+uint32_t calltree_frame_find(const struct calltree *t, int kind, const char *name, const char *file,
+                             int line);
+
 /* Record where frame id's file lives (enum ct_origin) and the first line
  * of its function (0: unknown). */
 void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line);

@@ -1,7 +1,9 @@
 /*
  * cmd_diff: `pytop diff BEFORE AFTER`: two saved profiles (any format
- * `report` reads) compared function by function, in shares of each
- * profile's samples: a table of the largest changes as text or markdown.
+ * `report` reads) compared in shares of each profile's samples: call
+ * path by call path in a differential flamegraph (report/difftree drawn
+ * by output/flamegraph), or function by function in a table of the
+ * largest changes as text or markdown.
  */
 #include "config.h"
 
@@ -11,7 +13,9 @@
 #include "commands.h"
 #include "input/load.h"
 #include "output/atomic.h"
+#include "output/flamegraph.h"
 #include "report/compare.h"
+#include "report/difftree.h"
 #include "report/text.h"
 
 #define DIFF_ROWS 30
@@ -22,66 +26,99 @@ static int ends_with(const char *s, const char *tail)
     return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
-/* 1 for markdown, 0 for text, -1 (err set) for what is not written yet. */
-static int choose_markdown(const struct options *opt, struct pt_error *err)
+enum diff_format { DIFF_FLAMEGRAPH, DIFF_TEXT, DIFF_MARKDOWN };
+
+/* -f, else -o's extension, else the flamegraph. */
+static int choose_format(const struct options *opt, enum diff_format *df, struct pt_error *err)
 {
-    const char *f = opt->format;
-    if (f == NULL && opt->output != NULL && ends_with(opt->output, ".md"))
-        return 1;
-    if (f == NULL && opt->output != NULL && ends_with(opt->output, ".txt"))
-        return 0;
-    if (f != NULL && (!strcmp(f, "markdown") || !strcmp(f, "md")))
-        return 1;
-    if (f != NULL && (!strcmp(f, "text") || !strcmp(f, "txt")))
-        return 0;
-    if (f == NULL || !strcmp(f, "flamegraph") || !strcmp(f, "svg"))
+    const char *f = opt->format, *o = opt->output;
+    if (f == NULL)
+        *df = o != NULL && (ends_with(o, ".md") || ends_with(o, ".markdown")) ? DIFF_MARKDOWN
+              : o != NULL && ends_with(o, ".txt")                             ? DIFF_TEXT
+                                                                              : DIFF_FLAMEGRAPH;
+    else if (!strcmp(f, "flamegraph") || !strcmp(f, "svg"))
+        *df = DIFF_FLAMEGRAPH;
+    else if (!strcmp(f, "markdown") || !strcmp(f, "md"))
+        *df = DIFF_MARKDOWN;
+    else if (!strcmp(f, "text") || !strcmp(f, "txt"))
+        *df = DIFF_TEXT;
+    else
         return pt_error_set(err, PT_E_USAGE,
-                            "the differential flamegraph is not available yet in pytop %s: use "
-                            "-f text or -f markdown",
-                            PACKAGE_VERSION);
-    return pt_error_set(err, PT_E_USAGE, "unknown diff format '%s' (diff writes text or markdown)",
-                        f);
+                            "unknown diff format '%s' (diff writes flamegraph, text or markdown)",
+                            f);
+    return 0;
 }
 
-static int write_diff(FILE *out, const struct comparison *c, const struct loaded_profile lp[2],
-                      const struct options *opt, int markdown, struct pt_error *err)
+/* The file name without its directories, for the flamegraph's title. */
+static const char *base_name(const char *path)
 {
+    const char *slash = strrchr(path, '/');
+    return slash != NULL && slash[1] ? slash + 1 : path;
+}
+
+static int write_diff(FILE *out, enum diff_format df, const struct loaded_profile lp[2],
+                      const struct options *opt, struct pt_error *err)
+{
+    if (df == DIFF_FLAMEGRAPH) {
+        struct difftree d;
+        if (difftree_build(&d, &lp[0].tree, &lp[1].tree) != 0)
+            return pt_error_set(err, PT_E_NOMEM, "out of memory comparing the profiles");
+        struct fg_diff fd = {&lp[0].tree,
+                             d.twin,
+                             d.gone,
+                             d.weight,
+                             d.before_unit,
+                             base_name(opt->positional[0]),
+                             base_name(opt->positional[1])};
+        int rc = flamegraph_write_diff(out, &lp[1].tree, &fd, &lp[1].meta, err);
+        difftree_free(&d);
+        return rc;
+    }
+    struct comparison c;
+    if (compare_profiles(&lp[0].tree, &lp[1].tree, &c) != 0)
+        return pt_error_set(err, PT_E_NOMEM, "out of memory comparing the profiles");
     struct report_source before = {opt->positional[0], lp[0].format, &lp[0].meta, lp[0].skipped};
     struct report_source after = {opt->positional[1], lp[1].format, &lp[1].meta, lp[1].skipped};
-    return diff_write_text(out, c, &before, &after, DIFF_ROWS, markdown, err);
+    int rc = diff_write_text(out, &c, &before, &after, DIFF_ROWS, df == DIFF_MARKDOWN, err);
+    comparison_free(&c);
+    return rc;
 }
 
 int cmd_diff(const struct options *opt, struct pt_error *err)
 {
     if (opt->npositional != 2)
         return pt_error_set(err, PT_E_USAGE,
-                            "diff compares two profiles: pytop diff [-f text|markdown] [-o OUT] "
-                            "BEFORE AFTER");
-    int markdown = choose_markdown(opt, err);
-    if (markdown < 0)
+                            "diff compares two profiles: pytop diff [-f flamegraph|text|markdown] "
+                            "[-o OUT] BEFORE AFTER");
+    enum diff_format df;
+    if (choose_format(opt, &df, err) != 0)
         return -1;
+    /* Tables go to the terminal unless -o says otherwise; an SVG does
+     * not belong there, so it goes to diff.svg (not profile.svg, which
+     * may well be one of the two inputs). */
+    const char *path = opt->output;
+    if (path == NULL && df == DIFF_FLAMEGRAPH)
+        path = "diff.svg";
     struct loaded_profile lp[2];
     memset(lp, 0, sizeof lp);
     int rc = profile_load(opt->positional[0], &lp[0], err);
     if (rc == 0)
         rc = profile_load(opt->positional[1], &lp[1], err);
-    struct comparison c;
-    if (rc == 0 && compare_profiles(&lp[0].tree, &lp[1].tree, &c) != 0)
-        rc = pt_error_set(err, PT_E_NOMEM, "out of memory comparing the profiles");
-    else if (rc == 0) {
-        if (opt->output == NULL || strcmp(opt->output, "-") == 0) {
-            rc = write_diff(stdout, &c, lp, opt, markdown, err);
-        } else {
-            struct atomic_file af;
-            rc = atomic_open(&af, opt->output, err);
-            if (rc == 0 && write_diff(af.fp, &c, lp, opt, markdown, err) != 0) {
-                atomic_abort(&af);
-                rc = -1;
-            } else if (rc == 0) {
-                rc = atomic_commit(&af, err);
-            }
+    if (rc == 0 && (path == NULL || strcmp(path, "-") == 0)) {
+        rc = write_diff(stdout, df, lp, opt, err);
+    } else if (rc == 0) {
+        struct atomic_file af;
+        rc = atomic_open(&af, path, err);
+        if (rc == 0 && write_diff(af.fp, df, lp, opt, err) != 0) {
+            atomic_abort(&af);
+            rc = -1;
+        } else if (rc == 0) {
+            rc = atomic_commit(&af, err);
         }
-        comparison_free(&c);
+        if (rc == 0 && df == DIFF_FLAMEGRAPH)
+            fprintf(stderr, "pytop: wrote %s: %s (%llu samples) against %s (%llu samples)\n", path,
+                    opt->positional[1], (unsigned long long)lp[1].tree.nodes[0].total,
+                    opt->positional[0], (unsigned long long)lp[0].tree.nodes[0].total);
     }
     loaded_profile_free(&lp[0]);
     loaded_profile_free(&lp[1]);

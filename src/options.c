@@ -75,7 +75,7 @@ void options_usage(void)
            "       pytop dump [OPTIONS] TARGET       print every thread's Python stack once\n"
            "       pytop list [--all]                list Python processes and their roles\n"
            "       pytop report [OPTIONS] PROFILE    report from a saved profile\n"
-           "       pytop diff -f text|markdown BEFORE AFTER   what changed between two profiles\n"
+           "       pytop diff [OPTIONS] BEFORE AFTER  differential flamegraph of two profiles\n"
            "\n"
            "TARGET: -p PID | -P PORT | -- COMMAND [ARGS...]\n"
            "        (none: the live view opens the process picker)\n"

@@ -37,10 +37,21 @@
 
 /* ---- Boxes ------------------------------------------------------------ */
 
+/* What one document draws: a profile, or AFTER of a diff (see
+ * flamegraph_write_diff), with the paths only BEFORE had. */
+struct fg_doc {
+    const struct calltree *t;
+    const struct profile_meta *m;
+    const struct fg_diff *diff; /* NULL for a plain flamegraph */
+    int embedded;
+    double delta_scale; /* diff: the change (points) drawn at full colour */
+};
+
 struct fg_box {
     uint32_t node;   /* calltree node, CT_NONE for merged small frames */
     uint32_t merged; /* how many nodes a merged box stands for */
     int depth;       /* root 0 */
+    int old;         /* a diff's path only BEFORE had: node is BEFORE's */
     uint64_t offset; /* samples left of the box */
     uint64_t samples;
 };
@@ -54,8 +65,25 @@ struct fg_layout {
 struct fg_kid {
     const struct ct_frame *frame;
     uint32_t node;
+    int old;
     uint64_t total;
 };
+
+/* The tree a box's node is in. */
+static const struct calltree *box_tree(const struct fg_doc *doc, int old)
+{
+    return old ? doc->diff->before : doc->t;
+}
+
+/* How wide a node is drawn. */
+static uint64_t node_weight(const struct fg_doc *doc, uint32_t node, int old)
+{
+    if (doc->diff == NULL)
+        return doc->t->nodes[node].total;
+    if (old)
+        return doc->diff->before->nodes[node].total * doc->diff->before_unit;
+    return doc->diff->weight[node];
+}
 
 /* Children in name order (natural order for the digits of "thread 12"),
  * then file, line and kind, so the order never depends on insertion. */
@@ -73,22 +101,56 @@ static int kid_cmp(const void *a, const void *b)
     return c;
 }
 
-/* Lay out the boxes of t. Each drawn node's children wide enough to draw
- * follow it in name order; the narrower ones, if together wide enough,
- * become one merged box after them. 0 or -1 (out of memory). */
-static int layout_build(struct fg_layout *l, const struct calltree *t)
+/* The children of one box wide enough to draw, and the narrow ones
+ * together. */
+struct fg_kids {
+    struct fg_kid *v;
+    size_t n, cap;
+    uint64_t small;
+    uint32_t nsmall;
+};
+
+/* Add the children of node (of the tree old says) to k; with only_gone,
+ * only those AFTER has no path to (a diff's BEFORE twin of an AFTER
+ * node). 0 or -1 (out of memory). */
+static int kids_add(struct fg_kids *k, const struct fg_doc *doc, uint32_t node, int old,
+                    int only_gone, uint64_t min)
 {
-    uint64_t all = t->nodes[0].total;
+    const struct calltree *t = box_tree(doc, old);
+    for (uint32_t c = t->nodes[node].child; c != CT_NONE; c = t->nodes[c].sibling) {
+        if (only_gone && !doc->diff->gone[c])
+            continue;
+        uint64_t total = node_weight(doc, c, old);
+        if (total >= min) {
+            if (vec_reserve((void **)&k->v, &k->cap, sizeof *k->v, k->n + 1) != 0)
+                return -1;
+            k->v[k->n++] = (struct fg_kid){&t->frames[t->nodes[c].frame], c, old, total};
+        } else if (total > 0) {
+            k->small += total;
+            k->nsmall++;
+        }
+    }
+    return 0;
+}
+
+/* Lay out the boxes of doc. Each drawn node's children wide enough to
+ * draw follow it in name order; the narrower ones, if together wide
+ * enough, become one merged box after them. In a diff, the children of
+ * an AFTER node are its own and the paths only BEFORE had under its
+ * twin; below those, everything is BEFORE's. 0 or -1 (out of memory). */
+static int layout_build(struct fg_layout *l, const struct fg_doc *doc)
+{
+    uint64_t all = node_weight(doc, 0, 0);
     uint64_t min = all / FG_MIN_PER ? all / FG_MIN_PER : 1;
     struct fg_box *stack = NULL;
-    struct fg_kid *kids = NULL;
-    size_t nstack = 0, stack_cap = 0, kids_cap = 0;
+    struct fg_kids k = {0};
+    size_t nstack = 0, stack_cap = 0;
     int rc = -1;
 
     memset(l, 0, sizeof *l);
     if (vec_reserve((void **)&stack, &stack_cap, sizeof *stack, 1) != 0)
         goto out;
-    stack[nstack++] = (struct fg_box){0, 0, 0, 0, all};
+    stack[nstack++] = (struct fg_box){0, 0, 0, 0, 0, all};
     while (nstack > 0) {
         struct fg_box box = stack[--nstack];
         if (vec_reserve((void **)&l->boxes, &l->cap, sizeof *l->boxes, l->n + 1) != 0)
@@ -99,40 +161,34 @@ static int layout_build(struct fg_layout *l, const struct calltree *t)
         if (box.node == CT_NONE || all == 0)
             continue;
 
-        size_t nkids = 0;
-        uint64_t small = 0;
-        uint32_t nsmall = 0;
-        for (uint32_t c = t->nodes[box.node].child; c != CT_NONE; c = t->nodes[c].sibling) {
-            uint64_t total = t->nodes[c].total;
-            if (total >= min) {
-                if (vec_reserve((void **)&kids, &kids_cap, sizeof *kids, nkids + 1) != 0)
-                    goto out;
-                kids[nkids++] = (struct fg_kid){&t->frames[t->nodes[c].frame], c, total};
-            } else if (total > 0) {
-                small += total;
-                nsmall++;
-            }
-        }
-        qsort(kids, nkids, sizeof *kids, kid_cmp);
+        k.n = 0, k.small = 0, k.nsmall = 0;
+        if (kids_add(&k, doc, box.node, box.old, 0, min) != 0)
+            goto out;
+        if (doc->diff != NULL && !box.old && doc->diff->twin[box.node] != CT_NONE &&
+            kids_add(&k, doc, doc->diff->twin[box.node], 1, 1, min) != 0)
+            goto out;
+        qsort(k.v, k.n, sizeof *k.v, kid_cmp);
 
         /* Push in reverse so that they come out left to right. */
-        size_t push = nkids + (small >= min);
-        if (vec_reserve((void **)&stack, &stack_cap, sizeof *stack, nstack + push) != 0)
+        int big_small = k.small >= min;
+        if (vec_reserve((void **)&stack, &stack_cap, sizeof *stack,
+                        nstack + k.n + (size_t)big_small) != 0)
             goto out;
         uint64_t end = box.offset;
-        for (size_t i = 0; i < nkids; i++)
-            end += kids[i].total;
-        if (small >= min)
-            stack[nstack++] = (struct fg_box){CT_NONE, nsmall, box.depth + 1, end, small};
-        for (size_t i = nkids; i-- > 0;) {
-            end -= kids[i].total;
-            stack[nstack++] = (struct fg_box){kids[i].node, 0, box.depth + 1, end, kids[i].total};
+        for (size_t i = 0; i < k.n; i++)
+            end += k.v[i].total;
+        if (big_small)
+            stack[nstack++] = (struct fg_box){CT_NONE, k.nsmall, box.depth + 1, 0, end, k.small};
+        for (size_t i = k.n; i-- > 0;) {
+            end -= k.v[i].total;
+            stack[nstack++] =
+                (struct fg_box){k.v[i].node, 0, box.depth + 1, k.v[i].old, end, k.v[i].total};
         }
     }
     rc = 0;
 out:
     free(stack);
-    free(kids);
+    free(k.v);
     if (rc != 0)
         free(l->boxes);
     return rc;
@@ -502,6 +558,46 @@ static void frame_colour(const struct ct_frame *f, char out[7])
     }
 }
 
+/* How much of all samples (in points) a node's path gained since BEFORE:
+ * shares, not counts, so profiles of different lengths compare. */
+static uint64_t box_after(const struct fg_doc *doc, const struct fg_box *b)
+{
+    return b->old ? 0 : doc->t->nodes[b->node].total;
+}
+
+static uint64_t box_before(const struct fg_doc *doc, const struct fg_box *b)
+{
+    const struct fg_diff *d = doc->diff;
+    uint32_t twin = b->old ? b->node : d->twin[b->node];
+    return twin == CT_NONE ? 0 : d->before->nodes[twin].total;
+}
+
+/* A box's share of all samples after and before, in percent. */
+static void box_shares(const struct fg_doc *doc, const struct fg_box *b, double *after,
+                       double *before)
+{
+    uint64_t a_all = doc->t->nodes[0].total, b_all = doc->diff->before->nodes[0].total;
+    *after = a_all ? 100.0 * (double)box_after(doc, b) / (double)a_all : 0.0;
+    *before = b_all ? 100.0 * (double)box_before(doc, b) / (double)b_all : 0.0;
+}
+
+static double box_delta(const struct fg_doc *doc, const struct fg_box *b)
+{
+    double after, before;
+    box_shares(doc, b, &after, &before);
+    return after - before;
+}
+
+/* Red for a frame that grew, blue for one that shrank, deeper as the
+ * change nears scale; nearly white when nothing changed. */
+static void delta_colour(double delta, double scale, char out[7])
+{
+    double i = scale > 0 ? fabs(delta) / scale : 0;
+    if (i > 1)
+        i = 1;
+    hsl_hex(delta >= 0 ? 2 : 218, 0.20 + 0.62 * i, 0.95 - 0.33 * i, out);
+}
+
 /* ---- The document ------------------------------------------------------- */
 
 static const char fg_style[] =
@@ -527,6 +623,7 @@ static const char fg_style[] =
     ".pytop-fg .x { cursor: default; }\n"
     ".pytop-fg .x rect { fill: #dcdad5; }\n"
     ".pytop-fg .x text { fill: #555; }\n"
+    ".pytop-fg .g rect { stroke: #1d3f8a; stroke-width: 1; stroke-dasharray: 3 2; }\n"
     ".pytop-fg .m rect { fill: #d84ee8; }\n"
     ".pytop-fg .a rect { fill-opacity: 0.45; }\n"
     ".pytop-fg .a text { fill-opacity: 0.6; }\n"
@@ -540,6 +637,12 @@ static const char *const fg_script[] = {
     "\"use strict\";",
     "var svg = document.getElementById(\"frames\").ownerSVGElement;",
     "var X0 = +svg.getAttribute(\"data-x0\"), W = +svg.getAttribute(\"data-w\");",
+    "/* A diff (pytop diff): widths are data-samples, shares come from",
+    " * data-after and data-before against the two profiles' totals. */",
+    "var diff = svg.hasAttribute(\"data-diff\");",
+    "/* Inline in a page (report -f html), Ctrl-F stays the browser's find. */",
+    "var standalone = svg === document.documentElement;",
+    "var A = +svg.getAttribute(\"data-after-all\"), B = +svg.getAttribute(\"data-before-all\");",
     "var details = document.getElementById(\"details\");",
     "var matched = document.getElementById(\"matched\");",
     "var hint = details.textContent;",
@@ -551,8 +654,11 @@ static const char *const fg_script[] = {
     "    o: +g.getAttribute(\"data-o\"), n: +g.getAttribute(\"data-samples\"),",
     "    self: g.getAttribute(\"data-self\"), d: +g.getAttribute(\"data-d\"),",
     "    root: g.classList.contains(\"r\"), merged: g.classList.contains(\"x\"),",
+    "    a: +g.getAttribute(\"data-after\"), b: +g.getAttribute(\"data-before\"),",
     "    full: full };",
-    "  f.label = f.root ? \"all (\" + count(f.n) + \" samples)\"",
+    "  f.label = f.root ? (diff ? \"all (\" + count(A) + \" samples after, \" + count(B) + \" "
+    "before)\"",
+    "    : \"all (\" + count(f.n) + \" samples)\")",
     "    : g.hasAttribute(\"data-kind\") ? name : full;",
     "  f.chars = Array.from(f.label);",
     "  return f;",
@@ -563,6 +669,12 @@ static const char *const fg_script[] = {
     "function count(n) { return String(n).replace(/\\B(?=(\\d{3})+(?!\\d))/g, \",\"); }",
     "function pct(a, b) { return (b > 0 ? 100 * a / b : 0).toFixed(2) + \"%\"; }",
     "function toggle(id, on) { document.getElementById(id).classList.toggle(\"h\", !on); }",
+    "/* \"before 40.00% \u2192 after 20.00% (-20.00 points)\": a and b in samples. */",
+    "function change(a, b) {",
+    "  var pa = A > 0 ? 100 * a / A : 0, pb = B > 0 ? 100 * b / B : 0, d = pa - pb;",
+    "  return \"before \" + pb.toFixed(2) + \"% \\u2192 after \" + pa.toFixed(2) + \"% (\" +",
+    "    (d < 0 ? \"-\" : \"+\") + Math.abs(d).toFixed(2) + \" points)\";",
+    "}",
     "",
     "/* The advance of one label character in the font the browser chose. */",
     "function measure() {",
@@ -623,12 +735,17 @@ static const char *const fg_script[] = {
     "    f.g.classList.toggle(\"m\", hit);",
     "    if (hit) hits.push(f);",
     "  });",
-    "  hits.sort(function (a, b) { return a.o - b.o; });",
+    "  hits.sort(function (a, b) { return a.o - b.o || a.d - b.d; });",
+    "  var sa = 0, sb = 0;",
     "  hits.forEach(function (f) {",
     "    var from = Math.max(f.o, end), to = f.o + f.n;",
+    "    /* Boxes nest or are apart: one that starts past the end so far",
+    "     * is outermost, and its before and after count once. */",
+    "    if (f.o >= end) { sa += f.a; sb += f.b; }",
     "    if (to > from) { covered += to - from; end = to; }",
     "  });",
     "  matched.textContent = re === null ? \"\"",
+    "    : diff ? \"Matched: \" + change(sa, sb)",
     "    : \"Matched: \" + (root.n > 0 ? 100 * covered / root.n : 0).toFixed(1) + \"%\";",
     "  toggle(\"clear\", re !== null);",
     "}",
@@ -651,9 +768,13 @@ static const char *const fg_script[] = {
     "",
     "function describe(f) {",
     "  var s = f.root ? \"all\" : f.full;",
-    "  s += \" \\u2014 \" + count(f.n) + \" samples (\" + pct(f.n, root.n) + \")\";",
-    "  if (f.self !== null) s += \", self \" + count(+f.self);",
-    "  if (zoomed !== root && f.d >= zoomed.d && f.o >= zoomed.o && f.o + f.n <= zoomed.o + "
+    "  if (diff && f.merged) s += \" \\u2014 together \" + pct(f.n, root.n) + \" of the width\";",
+    "  else if (diff) s += \" \\u2014 \" + change(f.a, f.b) + (f.a === 0 ? \", only before\" : f.b "
+    "=== 0 ? \", new\" : \"\");",
+    "  else s += \" \\u2014 \" + count(f.n) + \" samples (\" + pct(f.n, root.n) + \")\";",
+    "  if (f.self !== null && !diff) s += \", self \" + count(+f.self);",
+    "  if (!diff && zoomed !== root && f.d >= zoomed.d && f.o >= zoomed.o && f.o + f.n <= zoomed.o "
+    "+ "
     "zoomed.n)",
     "    s += \", \" + pct(f.n, zoomed.n) + \" of the zoomed frame\";",
     "  var chars = Array.from(s), max = Math.floor((W - 150) / charW);",
@@ -683,7 +804,8 @@ static const char *const fg_script[] = {
     "document.addEventListener(\"keydown\", function (e) {",
     "  if (e.key === \"Escape\") {",
     "    if (zoomed !== root) zoom(root); else search(null);",
-    "  } else if ((e.key === \"f\" && (e.ctrlKey || e.metaKey)) || e.key === \"/\") {",
+    "  } else if ((e.key === \"f\" && (e.ctrlKey || e.metaKey) && standalone) || e.key === \"/\") "
+    "{",
     "    e.preventDefault();",
     "    ask();",
     "  }",
@@ -714,19 +836,29 @@ appendf(char *buf, size_t size, size_t *n, const char *fmt, ...)
 
 /* "pytop — TARGET — PYTHON — 30.0 s, 3000 samples at 100 Hz", leaving
  * out what m does not say; also the document's <title>. */
-static void write_title(FILE *out, const struct profile_meta *m, char *buf, size_t size)
+static void write_title(FILE *out, const struct fg_doc *doc, char *buf, size_t size)
 {
+    const struct profile_meta *m = doc->m;
     size_t n = 0;
     appendf(buf, size, &n, "pytop");
-    if (m == NULL) {
+    if (doc->diff != NULL) {
+        appendf(buf, size, &n, " diff \u2014 %s \u2192 %s", doc->diff->before_name,
+                doc->diff->after_name);
+    } else if (m == NULL) {
         appendf(buf, size, &n, " profile");
     } else {
         if (m->target[0])
             appendf(buf, size, &n, " \u2014 %s", m->target);
         if (m->python[0])
             appendf(buf, size, &n, " \u2014 %s", m->python);
-        appendf(buf, size, &n, " \u2014 %.1f s, %" PRIu64 " samples at %g Hz", m->duration,
-                m->samples, m->rate);
+        /* Other tools' files may not say how long or how fast. */
+        if (m->duration > 0)
+            appendf(buf, size, &n, " \u2014 %.1f s,", m->duration);
+        else
+            appendf(buf, size, &n, " \u2014");
+        appendf(buf, size, &n, " %" PRIu64 " samples", m->samples);
+        if (m->rate > 0)
+            appendf(buf, size, &n, " at %g Hz", m->rate);
     }
     fputs("<title>", out);
     xml_puts(out, buf);
@@ -734,10 +866,18 @@ static void write_title(FILE *out, const struct profile_meta *m, char *buf, size
 }
 
 /* How the profile was taken, beyond the title: start, losses, settings. */
-static void subtitle(const struct profile_meta *m, char *buf, size_t size)
+static void subtitle(const struct fg_doc *doc, char *buf, size_t size)
 {
+    const struct profile_meta *m = doc->m;
     size_t n = 0;
     buf[0] = '\0';
+    if (doc->diff != NULL) {
+        appendf(buf, size, &n,
+                "colour: change of share since before, red grew, blue shrank (full at "
+                "%.1f points) \u00b7 width: after, dashed: only before",
+                doc->delta_scale);
+        return;
+    }
     if (m == NULL)
         return;
     if (m->started != 0) {
@@ -766,23 +906,28 @@ static void write_button(FILE *out, const char *id, int hidden, int x, int width
             id, hidden ? " h" : "", x, width, x + width / 2, label);
 }
 
-static void write_head(FILE *out, const struct profile_meta *m, int height, int embedded)
+static void write_head(FILE *out, const struct fg_doc *doc, int height)
 {
     char title[1024], sub[512];
-    if (!embedded)
+    if (!doc->embedded)
         fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n", out);
     fprintf(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pytop-fg\" version=\"1.1\" width=\"%d\" "
-        "height=\"%d\" viewBox=\"0 0 %d %d\" data-x0=\"%d\" data-w=\"%d\">\n",
+        "height=\"%d\" viewBox=\"0 0 %d %d\" data-x0=\"%d\" data-w=\"%d\"",
         FG_WIDTH, height, FG_WIDTH, height, FG_PAD, FG_PLOT);
-    write_title(out, m, title, sizeof title);
+    if (doc->diff != NULL)
+        fprintf(out,
+                " data-diff=\"1\" data-after-all=\"%" PRIu64 "\" data-before-all=\"%" PRIu64 "\"",
+                doc->t->nodes[0].total, doc->diff->before->nodes[0].total);
+    fputs(">\n", out);
+    write_title(out, doc, title, sizeof title);
     fprintf(out, "<style><![CDATA[\n%s]]></style>\n", fg_style);
     fputs("<rect class=\"bg\" x=\"0\" y=\"0\" width=\"100%\" height=\"100%\"/>\n", out);
     fprintf(out, "<text id=\"title\" x=\"%d\" y=\"24\" text-anchor=\"middle\">", FG_WIDTH / 2);
     put_fitted(out, title, label_room(FG_PLOT * 0.75)); /* bold sans: ~9.6 px a character */
     fputs("</text>\n", out);
-    subtitle(m, sub, sizeof sub);
+    subtitle(doc, sub, sizeof sub);
     fprintf(out, "<text id=\"sub\" x=\"%d\" y=\"50\" text-anchor=\"middle\">", FG_WIDTH / 2);
     put_fitted(out, sub, label_room((FG_PLOT - 300) * 1.05));
     fputs("</text>\n", out);
@@ -798,29 +943,41 @@ struct fg_words {
     char colour[7];
 };
 
-static void box_words(const struct calltree *t, const struct fg_box *b, struct fg_words *w)
+static void box_words(const struct fg_doc *doc, const struct fg_box *b, struct fg_words *w)
 {
-    char num[32];
+    const struct calltree *t = doc->t;
+    char num[32], num2[32];
     if (b->node == CT_NONE) {
         fmt_count(b->merged, num);
         snprintf(w->label, sizeof w->label, "(%s small frames)", num);
         snprintf(w->full, sizeof w->full, "%s frames narrower than 0.1%% each", num);
         strcpy(w->colour, "dcdad5");
+    } else if (b->node == 0 && doc->diff != NULL) {
+        snprintf(w->label, sizeof w->label, "all (%s samples after, %s before)",
+                 fmt_count(t->nodes[0].total, num),
+                 fmt_count(doc->diff->before->nodes[0].total, num2));
+        strcpy(w->full, "all");
+        strcpy(w->colour, "d5d2cb");
     } else if (b->node == 0) {
         snprintf(w->label, sizeof w->label, "all (%s samples)", fmt_count(b->samples, num));
         strcpy(w->full, "all");
         strcpy(w->colour, "d5d2cb");
     } else {
-        const struct ct_frame *f = &t->frames[t->nodes[b->node].frame];
+        const struct calltree *bt = box_tree(doc, b->old);
+        const struct ct_frame *f = &bt->frames[bt->nodes[b->node].frame];
         frame_label(f, w->label, sizeof w->label);
         frame_full(f, w->full, sizeof w->full);
-        frame_colour(f, w->colour);
+        if (doc->diff != NULL)
+            delta_colour(box_delta(doc, b), doc->delta_scale, w->colour);
+        else
+            frame_colour(f, w->colour);
     }
 }
 
 /* The data attributes scripts read (see flamegraph.h). */
-static void write_data(FILE *out, const struct calltree *t, const struct fg_box *b)
+static void write_data(FILE *out, const struct fg_doc *doc, const struct fg_box *b)
 {
+    const struct calltree *t = box_tree(doc, b->old);
     static const char *const kinds[] = {"python", "process", "thread", "native", "task"};
     char num[32];
     fputs(" data-name=\"", out);
@@ -845,33 +1002,54 @@ static void write_data(FILE *out, const struct calltree *t, const struct fg_box 
             fprintf(out, " data-line=\"%d\"", f->line);
     }
     fprintf(out, " data-samples=\"%" PRIu64 "\"", b->samples);
-    if (b->node != CT_NONE)
+    if (b->node != CT_NONE && !b->old)
         fprintf(out, " data-self=\"%" PRIu64 "\"", t->nodes[b->node].self);
+    if (b->node != CT_NONE && doc->diff != NULL)
+        fprintf(out, " data-after=\"%" PRIu64 "\" data-before=\"%" PRIu64 "\"", box_after(doc, b),
+                box_before(doc, b));
     fprintf(out, " data-o=\"%" PRIu64 "\" data-d=\"%d\"", b->offset, b->depth);
 }
 
+/* The tooltip's second line: samples and share, or for a diff the share
+ * before and after. */
+static void write_tip(FILE *out, const struct fg_doc *doc, const struct fg_box *b, uint64_t all)
+{
+    char num[32];
+    if (doc->diff != NULL && b->node != CT_NONE) {
+        double after, before;
+        box_shares(doc, b, &after, &before);
+        fprintf(out, "\nbefore %.2f%% \u2192 after %.2f%% (%+.2f points)%s", before, after,
+                after - before,
+                b->old                    ? ", only before"
+                : box_before(doc, b) == 0 ? ", new"
+                                          : "");
+        return;
+    }
+    fprintf(out, "\n%s samples (%.2f%%)", fmt_count(b->samples, num),
+            all ? 100.0 * (double)b->samples / (double)all : 0.0);
+    if (b->node != CT_NONE)
+        fprintf(out, ", self %s", fmt_count(doc->t->nodes[b->node].self, num));
+}
+
 /* One frame: <g> with its data, tooltip, box and (if it fits) label. */
-static void write_frame(FILE *out, const struct calltree *t, const struct fg_box *b, size_t id,
+static void write_frame(FILE *out, const struct fg_doc *doc, const struct fg_box *b, size_t id,
                         uint64_t all, int max_depth)
 {
     struct fg_words words;
-    char num[32];
     double x = FG_PAD + (all ? (double)b->offset / (double)all * FG_PLOT : 0);
     double w = all ? (double)b->samples / (double)all * FG_PLOT : FG_PLOT;
     int y = FG_TOP + (max_depth - b->depth) * FG_ROW;
 
-    box_words(t, b, &words);
+    box_words(doc, b, &words);
     fprintf(out, "<g id=\"f%zu\" class=\"f%s\"", id,
             b->node == CT_NONE ? " x"
             : b->node == 0     ? " r"
+            : b->old           ? " g"
                                : "");
-    write_data(out, t, b);
+    write_data(out, doc, b);
     fputs("><title>", out);
     xml_puts(out, words.full);
-    fprintf(out, "\n%s samples (%.2f%%)", fmt_count(b->samples, num),
-            all ? 100.0 * (double)b->samples / (double)all : 0.0);
-    if (b->node != CT_NONE)
-        fprintf(out, ", self %s", fmt_count(t->nodes[b->node].self, num));
+    write_tip(out, doc, b, all);
     fprintf(out, "</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"#%s\"/>", x,
             y, w, FG_ROW - 1, words.colour);
     /* No <text> where no label fits (most boxes of a big profile): the
@@ -984,24 +1162,42 @@ static int write_profile_data(FILE *out, const struct calltree *t, const struct 
     return rc;
 }
 
-static int write_doc(FILE *out, const struct calltree *t, const struct profile_meta *m,
-                     int embedded, struct pt_error *err)
+/* The change drawn at full colour: the largest among the boxes drawn,
+ * and at least 1 point, so that noise stays pale when nothing moved. */
+static double delta_scale(const struct fg_doc *doc, const struct fg_layout *l)
 {
+    double max = 1.0;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct fg_box *b = &l->boxes[i];
+        if (b->node != CT_NONE && b->node != 0 && fabs(box_delta(doc, b)) > max)
+            max = fabs(box_delta(doc, b));
+    }
+    return max;
+}
+
+static int write_doc(FILE *out, struct fg_doc *doc, struct pt_error *err)
+{
+    const struct calltree *t = doc->t;
     struct fg_layout l;
-    if (layout_build(&l, t) != 0)
+    if (layout_build(&l, doc) != 0)
         return pt_error_set(err, PT_E_NOMEM, "out of memory writing the flamegraph");
     int height = FG_TOP + (l.max_depth + 1) * FG_ROW + FG_BOTTOM;
-    uint64_t all = t->nodes[0].total;
+    uint64_t all = node_weight(doc, 0, 0);
+    if (doc->diff != NULL)
+        doc->delta_scale = delta_scale(doc, &l);
 
     errno = 0;
-    write_head(out, m, height, embedded);
-    if (write_profile_data(out, t, m, err) != 0) {
+    write_head(out, doc, height);
+    /* A diff is a view of two profiles, not one, and a page that embeds
+     * the drawing is not read back: neither carries the profile (for a
+     * big one, its text, sorted and compressed, costs the most). */
+    if (doc->diff == NULL && !doc->embedded && write_profile_data(out, t, doc->m, err) != 0) {
         free(l.boxes);
         return -1;
     }
     fputs("<g id=\"frames\">\n", out);
     for (size_t i = 0; i < l.n && !ferror(out); i++)
-        write_frame(out, t, &l.boxes[i], i, all, l.max_depth);
+        write_frame(out, doc, &l.boxes[i], i, all, l.max_depth);
     fputs("</g>\n", out);
     write_tail(out, height);
     free(l.boxes);
@@ -1016,11 +1212,20 @@ static int write_doc(FILE *out, const struct calltree *t, const struct profile_m
 int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
                      struct pt_error *err)
 {
-    return write_doc(out, t, m, 0, err);
+    struct fg_doc doc = {t, m, NULL, 0, 0};
+    return write_doc(out, &doc, err);
 }
 
 int flamegraph_write_embedded(FILE *out, const struct calltree *t, const struct profile_meta *m,
                               struct pt_error *err)
 {
-    return write_doc(out, t, m, 1, err);
+    struct fg_doc doc = {t, m, NULL, 1, 0};
+    return write_doc(out, &doc, err);
+}
+
+int flamegraph_write_diff(FILE *out, const struct calltree *t, const struct fg_diff *d,
+                          const struct profile_meta *m, struct pt_error *err)
+{
+    struct fg_doc doc = {t, m, d, 0, 0};
+    return write_doc(out, &doc, err);
 }

@@ -56,8 +56,37 @@
 int flamegraph_write(FILE *out, const struct calltree *t, const struct profile_meta *m,
                      struct pt_error *err);
 
-/* The same drawing without the XML declaration, for inline use in an
- * HTML page (one per page: the ids above are fixed). */
+/*
+ * A differential flamegraph (pytop diff): t is AFTER. Each of its frames
+ * is as wide as weight[node] says (its samples, and the paths below it
+ * that only BEFORE had), and coloured by how the share of all samples
+ * through its path changed since BEFORE: red grew, blue shrank, deeper
+ * with the size of the change (full at the largest change drawn, at
+ * least 1 point), nearly white when it held. The paths only BEFORE had
+ * (gone) are drawn from BEFORE's nodes, at their samples times
+ * before_unit, dashed (class "g"). The root <svg> carries data-diff,
+ * data-after-all and data-before-all (each profile's samples); a frame,
+ * data-after and data-before (samples through it in each). Hover says
+ * "before 40.00% -> after 20.00% (-20.00 points)"; search says the same
+ * of the matched frames; zoom is as in a flamegraph. A diff carries no
+ * <metadata> profile: report and diff read the profiles themselves.
+ */
+struct fg_diff {
+    const struct calltree *before;
+    const uint32_t *twin;      /* per node of t: BEFORE's node of the same path, or CT_NONE */
+    const unsigned char *gone; /* per node of before: 1 when t has no such path */
+    const uint64_t *weight;    /* per node of t: the width to draw it at */
+    uint64_t before_unit;      /* the width of one BEFORE sample on a gone path */
+    const char *before_name;   /* for the title */
+    const char *after_name;
+};
+
+int flamegraph_write_diff(FILE *out, const struct calltree *t, const struct fg_diff *d,
+                          const struct profile_meta *m, struct pt_error *err);
+
+/* The same drawing without the XML declaration and without the
+ * <metadata> profile, for inline use in an HTML page (one per page: the
+ * ids above are fixed). */
 int flamegraph_write_embedded(FILE *out, const struct calltree *t, const struct profile_meta *m,
                               struct pt_error *err);
 

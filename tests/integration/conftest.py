@@ -451,15 +451,15 @@ def require_pytop():
         pytest.fail("pytop binary not found at %s (build it, or set PYTOP)" % PYTOP)
 
 
-def run_pytop(*args, timeout=PYTOP_TIMEOUT, user=None, pytop=None):
-    """Run pytop with args (as `user` via setpriv when given); never raises on exit status."""
+def run_pytop(*args, timeout=PYTOP_TIMEOUT, user=None, pytop=None, cwd=None):
+    """Run pytop with args (as `user` via setpriv when given, in cwd when given); never raises on exit status."""
     require_pytop()
     argv = [pytop or PYTOP] + [str(a) for a in args]
     if user is not None:
         group = subprocess.run(["id", "-gn", user], capture_output=True, text=True).stdout.strip()
         argv = ["setpriv", "--reuid=" + user, "--regid=" + group, "--clear-groups", "--"] + argv
     try:
-        p = subprocess.run(argv, capture_output=True, timeout=timeout, env=pytop_env(), stdin=subprocess.DEVNULL)
+        p = subprocess.run(argv, capture_output=True, timeout=timeout, env=pytop_env(), stdin=subprocess.DEVNULL, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         pytest.fail("pytop did not finish within %ss: %s\n--- stdout so far\n%s" % (timeout, " ".join(argv), (e.stdout or b"")[-4000:]))
     try:

@@ -2,10 +2,13 @@
 heavy() does three times light()'s work, then half that (1.5 times):
 heavy's share goes from 75% to 60%. The diff (text and markdown) must
 show heavy's total share falling by 15 points, within 5, and light's
-rising by as much; profiles of different lengths compare by share.
+rising by as much; profiles of different lengths compare by share. The
+differential flamegraph (the default) must draw heavy blue and light red
+with the same changes in their data.
 """
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -48,16 +51,35 @@ def test_halved_function_loses_its_share(interp, tmp_path):
     assert text.returncode == 0 and re.search(r"^\s+[\d.]+\s+[\d.]+\s+-1\d\.\d .*heavy \(", text.stdout, re.M), text.describe()
     assert all(len(l) <= 80 for l in text.stdout.splitlines()), text.stdout
 
+    # The flamegraph, written to diff.svg when no -o is given.
+    r = run_pytop("diff", before, after, cwd=tmp_path)
+    assert r.returncode == 0 and "wrote diff.svg" in r.stderr, r.describe()
+    svg = ET.parse(tmp_path / "diff.svg").getroot()
+    after_all, before_all = int(svg.get("data-after-all")), int(svg.get("data-before-all"))
+    for name, truth, colour in (("heavy", 60.0 - 75.0, "blue"), ("light", 40.0 - 25.0, "red")):
+        frames = [g for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("data-name") == name]
+        assert len(frames) == 1, "one %s frame (line aggregation by -F)" % name
+        g = frames[0]
+        delta = 100.0 * int(g.get("data-after")) / after_all - 100.0 * int(g.get("data-before")) / before_all
+        fill = g.find("{http://www.w3.org/2000/svg}rect").get("fill")
+        red, blue = int(fill[1:3], 16), int(fill[5:7], 16)
+        print("%s: %s %+.1f points, %s" % (interp.id, name, delta, fill))
+        assert abs(delta - truth) <= TOLERANCE, (name, delta)
+        assert (blue > red + 40) if colour == "blue" else (red > blue + 40), (name, fill)
+        assert abs(delta - got[name][2]) < 0.06, "the flamegraph and the table agree"
+
 
 def test_diff_usage_and_bad_input(tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("main (a.py:1) 3\n")
     r = run_pytop("diff", good)
     assert r.returncode == 2 and "diff compares two profiles" in r.stderr, r.describe()
-    r = run_pytop("diff", good, good)
-    assert r.returncode == 2 and "-f text or -f markdown" in r.stderr, r.describe()
+    r = run_pytop("diff", good, good, "-f", "pdf")
+    assert r.returncode == 2 and "flamegraph, text or markdown" in r.stderr, r.describe()
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     out = tmp_path / "d.md"
     r = run_pytop("diff", good, empty, "-o", out)
     assert r.returncode == 1 and "an empty file" in r.stderr and not out.exists(), r.describe()
+    r = run_pytop("diff", empty, good, cwd=tmp_path)
+    assert r.returncode == 1 and "an empty file" in r.stderr and not (tmp_path / "diff.svg").exists(), r.describe()

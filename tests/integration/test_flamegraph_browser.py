@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTOP
+from conftest import PYTOP, run_pytop
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_TIMEOUT = 60
@@ -263,3 +263,63 @@ def test_zoom_labels_narrow_frames(tmp_path):
     assert rect(narrow) == (PLOT_X0, PLOT_W)
     assert narrow.find(SVG + "text").text == "narrow (app.py:7)"
     assert "h" in classes(one(root, "wide"))
+
+
+# pytop diff: heavy 75 -> 60, light 25 -> 40, gone;inner 10 -> none, new 0 -> 5.
+DIFF_BEFORE = "main (a.py:1);heavy (a.py:5) 75\nmain (a.py:1);light (a.py:9) 25\nmain (a.py:1);gone (a.py:20);inner (a.py:22) 10\n"
+DIFF_AFTER = "main (a.py:1);heavy (a.py:5) 60\nmain (a.py:1);light (a.py:9) 40\nmain (a.py:1);new (a.py:30) 5\n"
+
+DIFF_EVENTS_JS = r"""
+(function () {
+  var svg = document.documentElement, log = [];
+  function frame(name) { return document.querySelector('#frames > g[data-name="' + name + '"]'); }
+  function fire(el, type) { el.querySelector("rect").dispatchEvent(new MouseEvent(type, {bubbles: true})); }
+  ["heavy", "gone", "new", "all"].forEach(function (name) {
+    fire(frame(name), "mouseover");
+    log.push(document.getElementById("details").textContent);
+  });
+  svg.setAttribute("data-log", JSON.stringify(log));
+})();
+"""
+
+
+@pytest.fixture(scope="module")
+def diff_path():
+    d = tempfile.mkdtemp(prefix="pytop-diff-")
+    before, after = os.path.join(d, "before.txt"), os.path.join(d, "after.txt")
+    Path(before).write_text(DIFF_BEFORE)
+    Path(after).write_text(DIFF_AFTER)
+    out = os.path.join(d, "diff.svg")
+    r = run_pytop("diff", before, after, "-o", out)
+    assert r.returncode == 0, r.describe()
+    yield out
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_diff_search_zoom_and_hover(diff_path, tmp_path):
+    # Widths: AFTER's samples (22 units each) and gone at its BEFORE share
+    # (21 units a sample): 105 * 22 + 10 * 21 = 2520 units.
+    root = open_in_chromium(diff_path, s="heavy|gone")
+    assert highlighted(root) == ["gone", "heavy"]
+    # Matched frames, each sample once: heavy 75 + gone 10 of 110 before,
+    # heavy 60 of 105 after.
+    assert text_of(root, "matched") == "Matched: before 77.27% \u2192 after 57.14% (-20.13 points)"
+    assert rect(one(root, "heavy")) == pytest.approx((PLOT_X0 + 210 / 2520 * PLOT_W, 1320 / 2520 * PLOT_W), abs=0.01)
+    assert "g" in classes(one(root, "inner")) and "g" not in classes(one(root, "heavy"))
+
+    gone = one(ET.parse(diff_path).getroot(), "gone").get("id")
+    root = open_in_chromium(diff_path, z=gone)
+    assert rect(one(root, "inner")) == (PLOT_X0, PLOT_W)
+    assert "h" in classes(one(root, "heavy"))
+
+    text = Path(diff_path).read_text(encoding="utf-8")
+    events = tmp_path / "events.svg"
+    events.write_text(text.replace("</svg>", "<script><![CDATA[%s]]></script>\n</svg>" % DIFF_EVENTS_JS), encoding="utf-8")
+    log = json.loads(open_in_chromium(str(events)).get("data-log"))
+    assert log == [
+        "heavy (a.py:5) \u2014 before 68.18% \u2192 after 57.14% (-11.04 points)",
+        "gone (a.py:20) \u2014 before 9.09% \u2192 after 0.00% (-9.09 points), only before",
+        "new (a.py:30) \u2014 before 0.00% \u2192 after 4.76% (+4.76 points), new",
+        "all \u2014 before 100.00% \u2192 after 100.00% (+0.00 points)",
+    ]
+    assert one(root, "all").find(SVG + "text").text == "all (105 samples after, 110 before)"
