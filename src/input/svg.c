@@ -92,6 +92,18 @@ int svg_read(const char *data, size_t size, struct calltree *t, struct profile_m
              struct pt_error *err)
 {
     const char *open = find(data, size, OPEN_TAG);
+    /* pytop's own drawings that carry no profile (see output/flamegraph.h)
+     * get a line that says where the profile is. */
+    if (open == NULL && find(data, size, "class=\"pytop-fg\"") != NULL &&
+        find(data, size, " data-diff=\"1\"") != NULL)
+        return pt_error_set(err, PT_E_IO,
+                            "a differential flamegraph (pytop diff) holds no profile: read the "
+                            "two profiles it compares");
+    if (open == NULL && find(data, size, "<html") != NULL &&
+        find(data, size, "class=\"pytop-fg\"") != NULL)
+        return pt_error_set(err, PT_E_IO,
+                            "a pytop report page (HTML) holds no profile: read the profile it "
+                            "reports on");
     if (open == NULL)
         return pt_error_set(err, PT_E_IO,
                             "an SVG without pytop's profile data (only flamegraphs "

@@ -365,3 +365,24 @@ void report_free(struct report *r)
     funcstats_free(&r->funcs);
     memset(r, 0, sizeof *r);
 }
+
+int report_category_order(const struct report *r, int order[CAT_COUNT])
+{
+    int n = 0;
+    for (int c = 0; c < CAT_COUNT; c++)
+        if (r->total[c] > 0)
+            order[n++] = c;
+    /* Insertion sort: 14 at most, and stable. */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && r->own[order[j]] > r->own[order[j - 1]]; j--) {
+            int x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    return n;
+}
+
+const char report_nothing_stands_out[] =
+    "Nothing stands out: no category above its threshold (database 20%, serialization 15%, "
+    "logging 5%), no blocking call on an event loop, no regular expression compiled, import or "
+    "garbage collection in a hot path.";

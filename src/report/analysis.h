@@ -17,6 +17,7 @@
 
 #include "calltree.h"
 #include "funcstats.h"
+#include "output/meta.h"
 #include "report/category.h"
 
 #define REPORT_TOP       20 /* functions in each of the two tables */
@@ -56,11 +57,26 @@ struct report {
     uint64_t blocking_loop; /* samples in a blocking call under an event loop */
 };
 
+/* What the report is of: the file read, its format, what it said. */
+struct report_source {
+    const char *path;
+    const char *format;
+    const struct profile_meta *meta;
+    size_t skipped; /* damaged lines the reader left out */
+};
+
 /* Compute r for tree t (which must outlive r) with the categories of ct.
  * 0, or -1 when out of memory. */
 int report_compute(const struct calltree *t, const struct category_table *ct, struct report *r);
 
 void report_free(struct report *r);
+
+/* The categories with samples into order, by own share, the largest
+ * first, ties in the order of enum category; their number. */
+int report_category_order(const struct report *r, int order[CAT_COUNT]);
+
+/* What the advice says when it has nothing to say. */
+extern const char report_nothing_stands_out[];
 
 /* share of total as a percentage (0 when total is 0): the one place the
  * report's percentages are computed. */

@@ -257,23 +257,6 @@ static void summary(FILE *out, const struct report *r, const struct report_sourc
     fputs("</table>\n", out);
 }
 
-/* The categories with samples, by own share, the largest first; ties in
- * the order of enum category, as report/text lists them. */
-static int category_order(const struct report *r, int order[CAT_COUNT])
-{
-    int n = 0;
-    for (int c = 0; c < CAT_COUNT; c++)
-        if (r->total[c] > 0)
-            order[n++] = c;
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && r->own[order[j]] > r->own[order[j - 1]]; j--) {
-            int x = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = x;
-        }
-    return n;
-}
-
 /* One bar of the chart: the total share as a tint, the own share solid
  * over it; the data attributes carry the figures as the table prints
  * them. */
@@ -322,7 +305,7 @@ static void chart(FILE *out, const struct report *r, const int *order, int n)
 
 static void categories(FILE *out, const struct report *r)
 {
-    int order[CAT_COUNT], n = category_order(r, order);
+    int order[CAT_COUNT], n = report_category_order(r, order);
     fputs("<h2>Where the time goes, by category</h2>\n", out);
     chart(out, r, order, n);
     fputs("<p class=\"note\">own: the samples whose innermost frame is in it; total: those that "
@@ -413,11 +396,7 @@ static void advice(FILE *out, const struct report *r)
 {
     fputs("<h2>Advice</h2>\n", out);
     if (r->nadvice == 0) {
-        /* report/text's words, kept the same. */
-        fputs("<p id=\"advice\">Nothing stands out: no category above its threshold (database "
-              "20%, serialization 15%, logging 5%), no blocking call on an event loop, no regular "
-              "expression compiled, import or garbage collection in a hot path.</p>\n",
-              out);
+        fprintf(out, "<p id=\"advice\">%s</p>\n", report_nothing_stands_out);
         return;
     }
     fputs("<ul id=\"advice\" class=\"advice\">\n", out);

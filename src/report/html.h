@@ -11,7 +11,6 @@
 
 #include "error.h"
 #include "report/analysis.h"
-#include "report/text.h" /* struct report_source */
 
 /* Write r, computed from the tree of the profile src describes, as a
  * self-contained HTML page: inline style and scripts, no external URL.

@@ -138,17 +138,7 @@ static void summary(struct out *o, const struct report *r, const struct report_s
 static void categories(struct out *o, const struct report *r)
 {
     heading(o, "Where the time goes, by category");
-    int order[CAT_COUNT], n = 0;
-    for (int c = 0; c < CAT_COUNT; c++)
-        if (r->total[c] > 0)
-            order[n++] = c;
-    /* By own share, the largest first (insertion sort: 14 at most). */
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && r->own[order[j]] > r->own[order[j - 1]]; j--) {
-            int x = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = x;
-        }
+    int order[CAT_COUNT], n = report_category_order(r, order);
     if (o->md)
         fprintf(o->f, "| category | own | total |\n|---|---:|---:|\n");
     else
@@ -267,10 +257,7 @@ static void advice(struct out *o, const struct report *r)
 {
     heading(o, "Advice");
     if (r->nadvice == 0) {
-        const char *none =
-            "Nothing stands out: no category above its threshold (database 20%, serialization "
-            "15%, logging 5%), no blocking call on an event loop, no regular expression "
-            "compiled, import or garbage collection in a hot path.";
+        const char *none = report_nothing_stands_out;
         if (o->md)
             fprintf(o->f, "%s\n", none);
         else

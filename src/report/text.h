@@ -10,17 +10,8 @@
 #include <stdio.h>
 
 #include "error.h"
-#include "output/meta.h"
 #include "report/analysis.h"
 #include "report/compare.h"
-
-/* What the report is of: the file read, its format, what it said. */
-struct report_source {
-    const char *path;
-    const char *format;
-    const struct profile_meta *meta;
-    size_t skipped; /* damaged lines the reader left out */
-};
 
 /* Write r as text (markdown = 0) or markdown. 0, or -1 with PT_E_IO when
  * out cannot be written. */

@@ -83,3 +83,12 @@ def test_diff_usage_and_bad_input(tmp_path):
     assert r.returncode == 1 and "an empty file" in r.stderr and not out.exists(), r.describe()
     r = run_pytop("diff", empty, good, cwd=tmp_path)
     assert r.returncode == 1 and "an empty file" in r.stderr and not (tmp_path / "diff.svg").exists(), r.describe()
+    # pytop's drawings that hold no profile say where the profile is.
+    r = run_pytop("diff", good, good, cwd=tmp_path)
+    assert r.returncode == 0, r.describe()
+    r = run_pytop("report", tmp_path / "diff.svg")
+    assert r.returncode == 1 and "a differential flamegraph (pytop diff) holds no profile" in r.stderr, r.describe()
+    r = run_pytop("report", good, "-o", tmp_path / "r.html")
+    assert r.returncode == 0, r.describe()
+    r = run_pytop("diff", good, tmp_path / "r.html", "-o", out)
+    assert r.returncode == 1 and "a pytop report page (HTML) holds no profile" in r.stderr and not out.exists(), r.describe()
