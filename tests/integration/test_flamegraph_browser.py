@@ -9,11 +9,9 @@ Skipped when Chromium is not installed.  $CHROMIUM and $WRITE_FLAMEGRAPH
 override where the browser and the helper are.
 """
 
-import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import urllib.parse
@@ -22,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from browser import dump_dom, needs_chromium
 from conftest import PYTOP, run_pytop
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_TIMEOUT = 60
 HELPER = os.environ.get("WRITE_FLAMEGRAPH") or str(Path(PYTOP).parent / "tests" / "write_flamegraph")
 SVG = "{http://www.w3.org/2000/svg}"
 PLOT_X0, PLOT_W = 10.0, 1180.0
@@ -40,9 +37,7 @@ main (app.py:1);<lambda> (app.py:40);caf\u00e9_\U0001f40d (a&b.py:7) 10
 main (app.py:1);idle (app.py:50) 10
 """
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK), reason="chromium is not installed (%s): cannot run the SVG's script" % CHROMIUM
-)
+pytestmark = needs_chromium
 
 
 def write_svg(directory, folded, name="profile.svg"):
@@ -68,25 +63,7 @@ def open_in_chromium(path, **params):
     url = Path(path).as_uri()
     if params:
         url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
-    profile = tempfile.mkdtemp(prefix="pytop-chromium-")
-    argv = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile, "--virtual-time-budget=2000", "--dump-dom", url,
-    ]  # fmt: skip
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=CHROMIUM_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("chromium did not finish within %ss: %s" % (CHROMIUM_TIMEOUT, url))
-    finally:
-        # Its helper processes are in its own session: end them too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0, "chromium failed on %s:\n%s" % (url, err.decode(errors="replace")[-3000:])
+    out = dump_dom(url)
     try:
         return ET.fromstring(out)
     except ET.ParseError as e:

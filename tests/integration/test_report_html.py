@@ -12,28 +12,20 @@ format, and a profile that cannot be read writes no page.  Skipped when
 Chromium is missing ($CHROMIUM says where it is).
 """
 
-import contextlib
 import html.parser
-import os
 import re
-import shutil
-import signal
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from browser import dump_dom, needs_chromium
 from conftest import INTERPRETERS, launch, run_pytop
 from test_report import SCRIPT, has_sqlalchemy, phases
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_TIMEOUT = 60
 
 # One interpreter: the page's writer does not depend on the target's version.
 HTML_INTERPRETERS = [i for i in INTERPRETERS if i.id == "py3.11-debian"]
 with_target = pytest.mark.parametrize("interp", HTML_INTERPRETERS, ids=[i.id for i in HTML_INTERPRETERS], indirect=True)
-needs_chromium = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="chromium is not installed (%s): cannot run the page's scripts" % CHROMIUM)
 
 
 # --------------------------------------------------------------------------
@@ -101,27 +93,9 @@ class TreeBuilder(html.parser.HTMLParser):
 def open_in_chromium(path, query=""):
     """The DOM of the page at path + query after its scripts ran."""
     url = Path(path).as_uri() + query
-    profile = tempfile.mkdtemp(prefix="pytop-chromium-")
-    argv = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile, "--virtual-time-budget=2000", "--dump-dom", url,
-    ]  # fmt: skip
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=CHROMIUM_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("chromium did not finish within %ss: %s" % (CHROMIUM_TIMEOUT, url))
-    finally:
-        # Its helper processes are in its own session: end them too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0, "chromium failed on %s:\n%s" % (url, err.decode(errors="replace")[-3000:])
+    out = dump_dom(url)
     builder = TreeBuilder()
-    builder.feed(out.decode("utf-8"))
+    builder.feed(out)
     builder.close()
     return builder.root
 

@@ -22,29 +22,25 @@ PYTOP_BUILDDIR names the build tree (default: the directory of $PYTOP).
 """
 
 import base64
-import contextlib
 import json
 import math
 import os
 import random
 import re
 import shutil
-import signal
 import subprocess
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from browser import CHROMIUM_TIMEOUT, HAVE_CHROMIUM, dump_dom
 from conftest import PYTOP
 
 BUILDDIR = Path(os.environ.get("PYTOP_BUILDDIR") or Path(PYTOP).parent)
 HELPER = BUILDDIR / "tests" / "write_profiles"
 SCHEMA_URL = "https://www.speedscope.app/file-format-schema.json"
 OUTSIDE = "samples outside any process"  # the profile of stacks under no process
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_TIMEOUT = 60
 
 
 # --------------------------------------------------------------------------
@@ -537,27 +533,9 @@ def speedscope_dom(profile, tmp_path, view="sandwich"):
         "speedscope.loadFileFromBase64(%s, %s)" % (json.dumps("profile.json"), json.dumps(base64.b64encode(profile).decode()))
     )
     url = (DIST / "index.html").as_uri() + "#localProfilePath=%s&view=%s" % (loader, view)
-    user_dir = tempfile.mkdtemp(prefix="pytop-chromium-")
-    argv = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--allow-file-access-from-files", "--window-size=1600,3000", "--user-data-dir=" + user_dir,
-        "--virtual-time-budget=10000", "--dump-dom", url,
-    ]  # fmt: skip
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=CHROMIUM_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        # speedscope alert()s on a file it cannot read, which blocks here.
-        pytest.fail("speedscope did not load the profile within %ss (an import error?)" % CHROMIUM_TIMEOUT)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        shutil.rmtree(user_dir, ignore_errors=True)
-    assert proc.returncode == 0, err.decode(errors="replace")[-3000:]
-    dom = out.decode("utf-8")
+    # speedscope alert()s on a file it cannot read, which blocks.
+    dom = dump_dom(url, 10000, ("--allow-file-access-from-files", "--window-size=1600,3000"),
+                   stuck="speedscope did not load the profile within %ss (an import error?)" % CHROMIUM_TIMEOUT)
     assert "Something went wrong" not in dom, "speedscope could not import the profile"
     return dom
 
@@ -569,7 +547,7 @@ def ms(text):
     return float(m.group(1)) * {"ns": 1e-6, "\u00b5s": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
 
 
-needs_app = pytest.mark.skipif(DIST is None or CHROMIUM is None, reason=NO_SPEEDSCOPE if DIST is None else "chromium is not installed")
+needs_app = pytest.mark.skipif(DIST is None or not HAVE_CHROMIUM, reason=NO_SPEEDSCOPE if DIST is None else "chromium is not installed")
 
 
 @needs_app
