@@ -24,6 +24,8 @@ enum ct_kind {
     CT_THREAD = 2,  /* "thread TID (name)" */
     CT_NATIVE = 3,  /* a native (C) frame: name (library) */
     CT_TASK = 4,    /* "task NAME": an asyncio task, under the tasks awaiting it */
+    CT_REQUEST = 5, /* "request GET /users/{id}": the HTTP request served (--by-endpoint),
+                     * the outermost frame of its samples */
 };
 
 /* Where a Python frame's file lives, when the file name shown (shortened)

@@ -50,6 +50,8 @@ static const struct opt_spec specs[] = {
     {"locals", 0, OPT_FLAG, OFF(locals), "dump: show local variables"},
     {"async", 0, OPT_FLAG, OFF(async_tasks),
      "asyncio tasks: dump lists them, record and top sample each"},
+    {"by-endpoint", 0, OPT_FLAG, OFF(by_endpoint),
+     "record: a root frame per endpoint (request GET /users/{id})"},
     {"wait", 0, OPT_WAIT, OFF(wait), "wait up to SEC (30) s for the PID or port"},
     {"full-filenames", 0, OPT_FLAG, OFF(full_filenames), "show whole file paths"},
     {"all", 0, OPT_FLAG, OFF(all), "list: every process, not only Python"},

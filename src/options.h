@@ -30,6 +30,7 @@ struct options {
     int function;           /* -F */
     int locals;             /* --locals */
     int async_tasks;        /* --async */
+    int by_endpoint;        /* --by-endpoint */
     int full_filenames;     /* --full-filenames */
     int all;                /* list --all */
     double wait;            /* --wait seconds; 0 = do not wait */

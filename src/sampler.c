@@ -29,6 +29,7 @@
 #include "proc/proc.h"
 #include "python/asyncio.h"
 #include "python/objects.h"
+#include "python/request.h"
 #include "python/stack.h"
 #include "python/target.h"
 #include "remote/pause.h"
@@ -61,7 +62,8 @@ struct starget {
     uint32_t nslots, nkeys;
     struct sthread *threads;
     int nthreads, cap;
-    struct py_tasks tasks; /* --async: its asyncio tasks, read each tick */
+    struct py_tasks tasks;  /* --async: its asyncio tasks, read each tick */
+    struct pyreq_state req; /* --by-endpoint: what serves requests */
 };
 
 /* A process of the tree that is not (readable) Python, as last looked at. */
@@ -351,6 +353,7 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
 static void target_release(struct starget *tg)
 {
     py_tasks_free(&tg->tasks);
+    pyreq_free(&tg->req);
     for (int i = 0; i < tg->nthreads; i++) {
         if (tg->threads[i].stat_fd >= 0)
             close(tg->threads[i].stat_fd);
@@ -538,11 +541,38 @@ static int native_frame_of(struct sampler *s, struct starget *tg, const struct m
 
 #define STACK_CAP (PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2)
 
-/* Push the roots of a sample onto s->stack from 0: the process frame and
- * thread th's frame, as asked for (th may be NULL). The new depth. */
-static int push_roots(struct sampler *s, struct starget *tg, const struct sthread *th)
+/* The "request GET /users/{id}" frame of the request that one of the
+ * frame runs f[0..n) (innermost first) serves, then of runs g (may be
+ * NULL): CT_NONE when none serves one or --by-endpoint is off. */
+static uint32_t request_frame(struct sampler *s, struct starget *tg, const struct py_frame *f,
+                              int n, const struct py_frame *g, int m)
+{
+    const struct py_request *r = NULL;
+    uint32_t id;
+    if (!s->cfg.by_endpoint)
+        return CT_NONE;
+    int found = pyreq_find(&tg->py, &tg->req, f, n, &r);
+    if (found == 0 && g != NULL)
+        found = pyreq_find(&tg->py, &tg->req, g, m, &r);
+    if (found != 1)
+        return CT_NONE;
+    char name[2 * PYREQ_TEXT + 32];
+    size_t o = (size_t)snprintf(name, sizeof name, "request ");
+    pyreq_endpoint(&tg->req, r, name + o, sizeof name - o);
+    if (profile_frame(s->prof, CT_REQUEST, name, "", 0, CT_ORIGIN_UNKNOWN, 0, &id) != 0)
+        return CT_NONE;
+    return id;
+}
+
+/* Push the roots of a sample onto s->stack from 0: the request frame
+ * (CT_NONE for none), the process frame and thread th's frame, as asked
+ * for (th may be NULL). The new depth. */
+static int push_roots(struct sampler *s, struct starget *tg, const struct sthread *th,
+                      uint32_t request)
 {
     int n = 0;
+    if (request != CT_NONE)
+        s->stack[n++] = request;
     if (s->cfg.process_roots)
         s->stack[n++] = tg->process_frame;
     if (s->cfg.threads && th != NULL && th->frame != CT_NONE)
@@ -568,7 +598,8 @@ static int push_py_frames(struct sampler *s, struct starget *tg, const struct py
 static int thread_stack(struct sampler *s, struct starget *tg, const struct py_thread *pt,
                         const struct sthread *th)
 {
-    int n = push_roots(s, tg, th);
+    const struct py_frame *frames = &s->sample.frames[pt->first];
+    int n = push_roots(s, tg, th, request_frame(s, tg, frames, pt->nframes, NULL, 0));
     if (tg->native == NULL)
         return push_py_frames(s, tg, &s->sample.frames[pt->first], pt->nframes, n);
     struct pt_error err;
@@ -694,7 +725,12 @@ static void sample_tasks(struct sampler *s, struct starget *tg, int64_t second,
             continue;
         const struct sthread *th =
             k->thread >= 0 ? thread_of(tg, s->sample.threads[k->thread].tid) : NULL;
-        int n = push_awaiters(s, tg, (int)i, push_roots(s, tg, th));
+        /* The request: in the task's own frames, else in the task
+         * awaiting it (a request's task often awaits its handler's). */
+        const struct py_task *up = k->awaiter >= 0 ? &ts->v[k->awaiter] : NULL;
+        uint32_t request = request_frame(s, tg, &ts->frames[k->first], k->nframes,
+                                         up ? &ts->frames[up->first] : NULL, up ? up->nframes : 0);
+        int n = push_awaiters(s, tg, (int)i, push_roots(s, tg, th, request));
         int outer = k->state == PY_TASK_RUNNING ? running_frames(tg, &s->sample, k) : -1;
         if (n >= 0 && outer >= 0) {
             const struct py_thread *pt = &s->sample.threads[k->thread];
@@ -934,6 +970,7 @@ void sampler_config_init(struct sampler_config *cfg, const struct options *opt,
     *cfg = (struct sampler_config){
         .rate = opt->rate,
         .async_tasks = opt->async_tasks,
+        .by_endpoint = opt->by_endpoint,
         .idle = opt->idle,
         .gil = opt->gil,
         .blocking = opt->blocking || opt->native,

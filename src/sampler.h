@@ -38,6 +38,7 @@ struct sampler_config {
     int by_function;   /* frames by function (first line), not by current line */
     int full_filenames;
     int async_tasks;    /* asyncio tasks: each sampled, under its awaiters */
+    int by_endpoint;    /* a "request METHOD ENDPOINT" root over each request's samples */
     int subprocesses;   /* follow descendants of roots */
     const pid_t *roots; /* the chosen processes (descendants found from them) */
     int nroots;

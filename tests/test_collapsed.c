@@ -213,6 +213,31 @@ static void test_read_frames(void **state)
     calltree_free(&t);
 }
 
+/* --by-endpoint's roots: a request, then the process and thread frames;
+ * "request ..." deeper in a stack is an ordinary name. */
+static void test_read_request_roots(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "request GET /users/{user_id};process 42 (uvicorn);thread 43 (main);get_user (a.py:9) 5\n"
+        "request POST /items;thread 44 (w);h (a.py:3) 2\n"
+        "process 42 (uvicorn);request GET /late;f (a.py:1) 1\n";
+    struct calltree t;
+    struct pt_error err;
+    assert_int_equal(calltree_init(&t), 0);
+    assert_int_equal(read_text(text, &t, &err), 0);
+    uint32_t req = find_frame(&t, CT_REQUEST, "request GET /users/{user_id}", "", 0);
+    uint32_t proc = find_frame(&t, CT_PROCESS, "process 42 (uvicorn)", "", 0);
+    uint32_t thr = find_frame(&t, CT_THREAD, "thread 43 (main)", "", 0);
+    assert_int_not_equal(req, CT_NONE);
+    assert_int_not_equal(
+        calltree_child(&t, calltree_child(&t, calltree_child(&t, 0, req), proc), thr), CT_NONE);
+    assert_int_not_equal(find_frame(&t, CT_REQUEST, "request POST /items", "", 0), CT_NONE);
+    assert_int_not_equal(find_frame(&t, CT_THREAD, "thread 44 (w)", "", 0), CT_NONE);
+    assert_int_not_equal(find_frame(&t, CT_PYTHON, "request GET /late", "", 0), CT_NONE);
+    calltree_free(&t);
+}
+
 static void test_read_adds_to_the_tree(void **state)
 {
     (void)state;
@@ -456,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_write_empty_tree_and_root_samples),
         cmocka_unit_test(test_write_error_is_reported),
         cmocka_unit_test(test_read_frames),
+        cmocka_unit_test(test_read_request_roots),
         cmocka_unit_test(test_read_adds_to_the_tree),
         cmocka_unit_test(test_read_malformed),
         cmocka_unit_test(test_round_trip),

@@ -45,6 +45,8 @@ static int frame_kind(const char *name, const char *file)
         return CT_THREAD;
     if (strncmp(name, "task ", 5) == 0)
         return CT_TASK;
+    if (strncmp(name, "request ", 8) == 0)
+        return CT_REQUEST;
     return CT_PYTHON;
 }
 

@@ -415,10 +415,17 @@ static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev
     const char *name = text, *file = "";
     int line = 0, kind = CT_PYTHON;
     char root[512];
-    int leading = ids->n == 0 || *prev_kind == CT_PROCESS || *prev_kind == CT_THREAD;
-    if (ids->n == 0 && is_tagged(text, "process"))
+    /* pytop's roots: a request, then a process, then a thread, each
+     * optional. */
+    int first = ids->n == 0;
+    int after_request = ids->n == 1 && *prev_kind == CT_REQUEST;
+    int leading =
+        first || *prev_kind == CT_PROCESS || *prev_kind == CT_THREAD || *prev_kind == CT_REQUEST;
+    if (first && strncmp(text, "request ", 8) == 0 && text[8] != '\0')
+        kind = CT_REQUEST;
+    else if ((first || after_request) && is_tagged(text, "process"))
         kind = CT_PROCESS;
-    else if ((ids->n == 0 || (ids->n == 1 && *prev_kind == CT_PROCESS)) &&
+    else if ((first || after_request || *prev_kind == CT_PROCESS) && ids->n <= 2 &&
              is_tagged(text, "thread"))
         kind = CT_THREAD;
     else if (split_python(text, &name, &file, &line) == 0)

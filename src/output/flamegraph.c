@@ -532,6 +532,10 @@ static void frame_colour(const struct ct_frame *f, char out[7])
         hsl_hex(178, 0.30, 0.68 + jitter / 2, out);
         return;
     }
+    if (f->kind == CT_REQUEST) {
+        hsl_hex(140, 0.32, 0.70 + jitter / 2, out);
+        return;
+    }
     if (f->kind == CT_TASK) {
         hsl_hex(36, 0.45, 0.72 + jitter / 2, out);
         return;
@@ -978,7 +982,7 @@ static void box_words(const struct fg_doc *doc, const struct fg_box *b, struct f
 static void write_data(FILE *out, const struct fg_doc *doc, const struct fg_box *b)
 {
     const struct calltree *t = box_tree(doc, b->old);
-    static const char *const kinds[] = {"python", "process", "thread", "native", "task"};
+    static const char *const kinds[] = {"python", "process", "thread", "native", "task", "request"};
     char num[32];
     fputs(" data-name=\"", out);
     if (b->node == CT_NONE) {
@@ -992,7 +996,7 @@ static void write_data(FILE *out, const struct fg_doc *doc, const struct fg_box 
         fputc('"', out);
         if (f->kind != CT_PYTHON)
             fprintf(out, " data-kind=\"%s\"",
-                    f->kind >= 0 && f->kind <= CT_TASK ? kinds[f->kind] : "other");
+                    f->kind >= 0 && f->kind <= CT_REQUEST ? kinds[f->kind] : "other");
         if (f->kind == CT_PYTHON || f->file[0]) {
             fputs(" data-file=\"", out);
             xml_puts(out, f->file);

@@ -913,6 +913,8 @@ static int kind_of_text(const char *name)
 {
     if (strncmp(name, "task ", 5) == 0 && name[5] != '\0')
         return CT_TASK;
+    if (strncmp(name, "request ", 8) == 0 && name[8] != '\0')
+        return CT_REQUEST;
     if (strncmp(name, "process ", 8) == 0 && name[8] >= '0' && name[8] <= '9')
         return CT_PROCESS;
     if (strncmp(name, "thread ", 7) == 0 && name[7] >= '0' && name[7] <= '9')

@@ -699,6 +699,59 @@ out:
     free(values);
 }
 
+int pyobj_local_index(struct py_target *t, uint32_t code, const char *name)
+{
+    const struct py_code *c = code_cache_at(&t->codes, code);
+    if (c->nlocals <= 0 || c->nlocals > 4096 || c->varnames == 0)
+        return -1;
+    uint64_t names[256];
+    int n = c->nlocals < 256 ? c->nlocals : 256; /* a request's local comes early */
+    if (remote_read(&t->mem, c->varnames + t->lay.tuple_item, names, (size_t)n * 8) != 0)
+        return -1;
+    size_t want = strlen(name);
+    for (int i = 0; i < n; i++) {
+        char buf[64];
+        if (pystr_read(&t->mem, &t->lay, names[i], buf, sizeof buf) == 0 && strlen(buf) == want &&
+            strcmp(buf, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, uint64_t *value)
+{
+    const struct py_layout *lay = &t->lay;
+    const struct py_code *code = code_cache_at(&t->codes, f->code);
+    uint64_t raw;
+    if (i < 0 || i >= code->nlocals ||
+        rd_u64(t, f->addr + lay->fr_localsplus + 8 * (uint64_t)i, &raw) != 0)
+        return -1;
+    /* 3.14+: locals are _PyStackRefs; a tagged int is no object. */
+    uint64_t obj = raw & ~(uint64_t)lay->fr_tag_bits;
+    if (obj == 0 || (lay->fr_tag_bits && (raw & lay->fr_tag_bits) == lay->fr_tag_bits))
+        return -1;
+    if (layout_has(lay->co_localspluskinds)) { /* 3.11+: a cell holds a captured local */
+        uint8_t kind;
+        if (remote_read(&t->mem, code->kinds + lay->bytes_sval + (uint64_t)i, &kind, 1) != 0)
+            return -1;
+        if (kind & CO_FAST_CELL) {
+            uint64_t type;
+            char tname[16];
+            if (type_of(t, obj, &type) == 0 && type_name(t, type, tname, sizeof tname) == 0 &&
+                strcmp(tname, "cell") == 0 &&
+                (rd_u64(t, obj + lay->cell_ref, &obj) != 0 || obj == 0))
+                return -1;
+        }
+    }
+    *value = obj;
+    return 0;
+}
+
+int pyobj_str(struct py_target *t, uint64_t obj, char *buf, size_t size)
+{
+    return pystr_read(&t->mem, &t->lay, obj, buf, size);
+}
+
 /* --- access --- */
 
 int pyobj_type_name(struct py_target *t, uint64_t obj, char *buf, size_t size)

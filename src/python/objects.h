@@ -31,6 +31,18 @@ void pyobj_repr(struct py_target *t, uint64_t obj, char *buf, size_t size);
 void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
                         void (*cb)(void *ctx, const char *name, uint64_t value), void *ctx);
 
+/* The index among code's locals (co_varnames / co_localsplusnames) of
+ * the local variable called name, or -1 when it has none (or its names
+ * cannot be read). */
+int pyobj_local_index(struct py_target *t, uint32_t code, const char *name);
+
+/* The object local i of frame f holds (a cell's content for a cell
+ * variable). 0, or -1 when unbound or unreadable. */
+int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, uint64_t *value);
+
+/* The str object obj as UTF-8 into buf. 0, or -1 when it is no str. */
+int pyobj_str(struct py_target *t, uint64_t obj, char *buf, size_t size);
+
 /* --- Access for the other readers of python/ (asyncio). Each returns 0,
  * or -1 if the object could not be read or is not what was asked. --- */
 

@@ -75,7 +75,8 @@ static int module_is(const char *file, const char *module)
 static struct frame_info classify(const struct category_table *ct, const struct ct_frame *f)
 {
     struct frame_info fi = {(signed char)CAT_APP, 0};
-    if (f->kind == CT_PROCESS || f->kind == CT_THREAD || f->kind == CT_TASK) {
+    if (f->kind == CT_PROCESS || f->kind == CT_THREAD || f->kind == CT_TASK ||
+        f->kind == CT_REQUEST) {
         fi.cat = -1;
         fi.flags = F_ROOT;
         return fi;
@@ -211,7 +212,8 @@ static int collect_groups(struct report *r)
     int n = 0;
     for (size_t i = 0; i < all.n; i++) {
         const struct func_stat *f = &all.v[i];
-        if (f->kind != CT_PROCESS && f->kind != CT_THREAD && f->kind != CT_TASK)
+        if (f->kind != CT_PROCESS && f->kind != CT_THREAD && f->kind != CT_TASK &&
+            f->kind != CT_REQUEST)
             continue;
         /* Insert by total, the largest first; keep the first REPORT_GROUPS. */
         int at = n;

@@ -33,7 +33,7 @@ struct report_func {
 
 struct report_group {
     const char *name; /* "process 42 (...)", "thread 7 (MainThread)", "task handler" */
-    int kind;         /* CT_PROCESS, CT_THREAD or CT_TASK */
+    int kind;         /* CT_PROCESS, CT_THREAD, CT_TASK or CT_REQUEST */
     uint64_t total;
 };
 

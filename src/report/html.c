@@ -378,7 +378,7 @@ static void groups(FILE *out, const struct report *r)
 {
     if (r->ngroups == 0)
         return;
-    fputs("<h2>Processes, threads and tasks</h2>\n<table id=\"groups\">\n"
+    fputs("<h2>Processes, threads, tasks and requests</h2>\n<table id=\"groups\">\n"
           "<thead><tr><th class=\"num\">share</th><th>of</th></tr></thead>\n<tbody>\n",
           out);
     for (int i = 0; i < r->ngroups; i++) {

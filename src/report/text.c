@@ -234,7 +234,7 @@ static void groups(struct out *o, const struct report *r)
 {
     if (r->ngroups == 0)
         return;
-    heading(o, "Processes, threads and tasks");
+    heading(o, "Processes, threads, tasks and requests");
     if (o->md)
         fprintf(o->f, "| share | of |\n|---:|---|\n");
     for (int i = 0; i < r->ngroups; i++) {

@@ -1,0 +1,206 @@
+"""`record --by-endpoint` on real web services: which endpoint costs what,
+read from outside.
+
+tests/fixtures/webapp/endpoints_asgi.py (FastAPI under uvicorn, two
+workers, on Debian's 3.11 and the sid root's 3.14) and its Flask twin
+endpoints_wsgi.py (gunicorn, two sync workers, Debian's 3.11) serve
+GET /cpu (20 ms of CPU), GET /users/{id} (10 ms), GET /fast, GET /wait
+(waits 0.2 s) and GET /health, driven by a load generator on loopback.
+Each handler measures the CPU it used; GET /stats returns a worker's
+counts. pytop records the server (-s) for a few seconds: each endpoint's
+share of the samples must be within 7 points of its share of the
+workers' CPU time in the same window (the handlers' counts over the
+workers' utime + stime), every request of /users/N must count under the
+one endpoint of its route template, and samples outside requests keep
+their roots.
+"""
+
+import http.client
+import json
+import os
+import random
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import FIXTURES, INTERPRETERS, free_port, launch_argv, run_pytop
+
+WEBAPP = FIXTURES / "webapp"
+TOLERANCE = 7.0
+CLIENTS = 4
+SECONDS = 3
+
+
+def servers():
+    out = []
+    for i in INTERPRETERS:
+        if i.id in ("py3.11-debian", "py3.14-sid"):
+            out.append((i, "uvicorn"))
+        if i.id == "py3.11-debian":
+            out.append((i, "gunicorn"))
+    return out
+
+
+SERVERS = servers()
+USERS = {"uvicorn": "GET /users/{user_id}", "gunicorn": "GET /users/<int:user_id>"}
+
+
+def get(port, path, timeout=5):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def accepts(port):
+    try:
+        return get(port, "/health", 1)[0] == 200
+    except OSError:
+        return False
+
+
+class Load:
+    """CLIENTS threads asking for a mix of the endpoints until stopped."""
+
+    MIX = ["/cpu", "/users/%d", "/users/%d", "/fast", "/wait", "/health"]
+
+    def __init__(self, port):
+        self.port, self.stop, self.done = port, threading.Event(), 0
+        self.threads = [threading.Thread(target=self.run, args=(k,), daemon=True) for k in range(CLIENTS)]
+        for t in self.threads:
+            t.start()
+
+    def run(self, k):
+        rng = random.Random(k)
+        deadline = time.monotonic() + 120  # bounded, whatever happens
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            path = rng.choice(self.MIX)
+            if "%d" in path:
+                path %= rng.randrange(1, 100000)
+            try:
+                get(self.port, path)
+                self.done += 1
+            except OSError:
+                time.sleep(0.05)
+
+    def close(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+def workers(master):
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    return sorted(int(p) for p in out)
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100.0  # utime + stime, in clock ticks
+
+
+def serves(pid):
+    """Whether pid holds a socket (a worker), not a helper process."""
+    try:
+        return any(os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:") for fd in os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return False
+
+
+def stats(port, pids):
+    """{pid: {endpoint: CPU seconds}} of every worker in pids (asked until each answered)."""
+    got = {}
+    deadline = time.monotonic() + 20
+    while set(got) != set(pids) and time.monotonic() < deadline:
+        try:
+            status, body = get(port, "/stats")
+        except OSError:
+            continue
+        if status == 200:
+            s = json.loads(body)
+            got[s["pid"]] = s["spent"]
+    assert set(got) == set(pids), "no /stats from every worker: %s of %s" % (sorted(got), pids)
+    return got
+
+
+@pytest.fixture(scope="module", params=SERVERS, ids=["%s-%s" % (i.id, s) for i, s in SERVERS])
+def server(request):
+    interp, kind = request.param
+    if interp.path is None:
+        pytest.skip("%s: %s" % (interp.id, interp.missing))
+    module = "flask" if kind == "gunicorn" else "fastapi"
+    if subprocess.run([interp.path, "-c", "import %s, %s" % (kind, module)], capture_output=True).returncode != 0:
+        pytest.skip("%s: %s or %s is not installed for it" % (interp.id, kind, module))
+    port = free_port()
+    if kind == "uvicorn":
+        argv = [interp.path, "-m", "uvicorn", "endpoints_asgi:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning"]
+    else:
+        argv = [interp.path, "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:%d" % port, "endpoints_wsgi:app"]
+    with launch_argv(argv, "%s-%s" % (kind, interp.id), cwd=WEBAPP, ready=lambda t: accepts(port) and len(workers(t.pid)) >= 2) as target:
+        load = Load(port)
+        try:
+            yield interp, kind, target, port, load
+        finally:
+            load.close()
+
+
+def endpoint_samples(text):
+    """({endpoint: samples}, all samples) of a folded profile; None for samples outside requests."""
+    shares, total = {}, 0
+    for line in text.splitlines():
+        stack, count = line.rsplit(" ", 1)
+        root = stack.split(";", 1)[0]
+        key = root[len("request ") :] if root.startswith("request ") else None
+        shares[key] = shares.get(key, 0) + int(count)
+        total += int(count)
+    return shares, total
+
+
+def test_endpoint_shares_match_the_handlers_own_measure(server, tmp_path):
+    interp, kind, target, port, load = server
+    # uvicorn's supervisor has the workers as children, and also
+    # multiprocessing's resource tracker, which serves no /stats.
+    pids = [p for p in workers(target.pid) if serves(p)]
+    deadline = time.monotonic() + 10
+    while load.done < 20 and time.monotonic() < deadline:  # every worker warm
+        time.sleep(0.05)
+    before = stats(port, pids)
+    cpu0 = {p: cpu_seconds(p) for p in before}
+    out = tmp_path / "by-endpoint.txt"
+    r = run_pytop("record", "-p", target.pid, "-s", "--by-endpoint", "-r", 200, "-d", SECONDS, "-f", "collapsed", "-o", out, timeout=60)
+    assert r.returncode == 0, r.describe()
+    after = stats(port, list(before))
+    cpu = sum(cpu_seconds(p) - cpu0[p] for p in before)
+    truth = {}
+    for p in before:
+        for endpoint, seconds in after[p].items():
+            truth[endpoint] = truth.get(endpoint, 0.0) + seconds - before[p].get(endpoint, 0.0)
+    got, total = endpoint_samples(out.read_text())
+    assert total > 0 and cpu > 0, r.describe()
+    print("%s-%s: %d requests; pytop %s of %d samples; handlers %s of %.2f s CPU" % (interp.id, kind, load.done, got, total, {k: round(v, 2) for k, v in truth.items()}, cpu))
+    for endpoint in ("GET /cpu", USERS[kind]):
+        share = 100.0 * got.get(endpoint, 0) / total
+        want = 100.0 * truth.get(endpoint, 0.0) / cpu
+        assert abs(share - want) <= TOLERANCE, "%s: %.1f%% of the samples, %.1f%% of the CPU\n%s" % (endpoint, share, want, out.read_text()[:3000])
+    # /users/1 and /users/2 are one endpoint: its template's. Before the
+    # framework matched the route (in the server, in middleware) a request
+    # is named by its path with ids as {id}, until a request of the same
+    # path shows the route: that can only be the very first samples.
+    users = [e for e in got if e and e.startswith("GET /users")]
+    assert USERS[kind] in users, got
+    stray = sum(got[e] for e in users if e != USERS[kind])
+    assert stray <= 0.02 * total, "samples of /users/N outside %s: %s" % (USERS[kind], got)
+    known = ("/cpu", "/fast", "/wait", "/health", "/stats", "/users/{id}", USERS[kind].split(" ", 1)[1])
+    assert all(e is None or (e.startswith("GET ") and e[4:] in known) for e in got), got
+    # Samples outside requests (the event loop between them, gunicorn's
+    # accept) keep their roots: the process frame of -s.
+    outside = [l for l in out.read_text().splitlines() if not l.startswith("request ")]
+    assert all(l.startswith("process ") for l in outside), outside[:10]
+
+
