@@ -36,8 +36,8 @@ def rows(markdown):
 @pytest.mark.parametrize("interp", DIFF_INTERPRETERS, ids=[i.id for i in DIFF_INTERPRETERS], indirect=True)
 def test_halved_function_loses_its_share(interp, tmp_path):
     before, after = tmp_path / "before.txt", tmp_path / "after.txt"
-    record(interp, 3, 6, before)
-    record(interp, 1.5, 3, after)  # half as long: shares, not counts
+    record(interp, 3, 4, before)
+    record(interp, 1.5, 2, after)  # half as long: shares, not counts
     r = run_pytop("diff", before, after, "-f", "markdown")
     assert r.returncode == 0 and r.stderr == "", r.describe()
     got = rows(r.stdout)

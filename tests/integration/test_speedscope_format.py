@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM_TIMEOUT, HAVE_CHROMIUM, dump_dom
+from browser import CHROMIUM_TIMEOUT, dump_dom, needs_chromium
 from conftest import PYTOP
 
 BUILDDIR = Path(os.environ.get("PYTOP_BUILDDIR") or Path(PYTOP).parent)
@@ -547,10 +547,11 @@ def ms(text):
     return float(m.group(1)) * {"ns": 1e-6, "\u00b5s": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
 
 
-needs_app = pytest.mark.skipif(DIST is None or not HAVE_CHROMIUM, reason=NO_SPEEDSCOPE if DIST is None else "chromium is not installed")
+needs_app = pytest.mark.skipif(DIST is None, reason=NO_SPEEDSCOPE)
 
 
 @needs_app
+@needs_chromium
 def test_speedscope_app_shows_the_times(tmp_path):
     # One process: every function's total and self time, in the sandwich view.
     case = [
@@ -577,6 +578,7 @@ def test_speedscope_app_shows_the_times(tmp_path):
 
 
 @needs_app
+@needs_chromium
 def test_speedscope_app_lists_one_profile_per_process(tmp_path):
     dom = speedscope_dom(write_profile(folded(CASES["processes"]), "speedscope", "-r", "100", "-n", "3 processes"), tmp_path)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
