@@ -233,7 +233,11 @@ def test_live_view_n_toggles_native_frames():
         v = view_of(tui, lambda v: any(r.name == "deflate" and r.file.startswith("libz.so") for r in v.rows) and v.has("squash"),
                     "deflate (libz...) and squash in the table", timeout=15)
         unnamed = [r.name for r in native_rows(v) if r.name.startswith("0x")]
-        assert len(unnamed) <= 6, "functions without a name must make one row each, not one per address: %s" % unnamed
+        # Stripped libz alone has a dozen static functions on deflate's
+        # path (longest_match, fill_window, compress_block, send_tree,
+        # ...; 8 were seen in one CI run): a row per address would be
+        # dozens within the first second at 100 Hz.
+        assert len(unnamed) <= 16, "functions without a name must make one row each, not one per address: %s" % unnamed
         assert re.search(r"Pause \d+ µs/sample", v.header_text), v.header_text
         assert "blocking" in v.header_text, v.header_text
         tui.send("n")
