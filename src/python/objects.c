@@ -652,6 +652,27 @@ void pyobj_thread_names(struct py_target *t, const struct py_sample *s, char (*n
 
 /* --- locals --- */
 
+/* The object a local's slot holds (raw, as read from the frame): none
+ * for an empty slot or a tagged int (3.14+: locals are _PyStackRefs);
+ * for a cell variable (is_cell), the cell's content. 0 or -1. */
+static int local_object(struct py_target *t, uint64_t raw, int is_cell, uint64_t *obj)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t value = raw & ~(uint64_t)lay->fr_tag_bits;
+    if (value == 0 || (lay->fr_tag_bits && (raw & lay->fr_tag_bits) == lay->fr_tag_bits))
+        return -1;
+    if (is_cell) {
+        uint64_t type;
+        char tname[16];
+        if (type_of(t, value, &type) == 0 && type_name(t, type, tname, sizeof tname) == 0 &&
+            strcmp(tname, "cell") == 0 &&
+            (rd_u64(t, value + lay->cell_ref, &value) != 0 || value == 0))
+            return -1;
+    }
+    *obj = value;
+    return 0;
+}
+
 void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
                         void (*cb)(void *ctx, const char *name, uint64_t value), void *ctx)
 {
@@ -671,23 +692,11 @@ void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
     if (have_kinds && pybytes_read(&t->mem, lay, code->kinds, kinds, sizeof kinds, &nkinds) != 0)
         goto out;
     for (int i = 0; i < n; i++) {
-        /* 3.14+: locals are _PyStackRefs; a tagged int is no object. */
-        uint64_t value = values[i] & ~(uint64_t)lay->fr_tag_bits;
-        if (value == 0 || (lay->fr_tag_bits && (values[i] & lay->fr_tag_bits) == lay->fr_tag_bits))
+        unsigned kind = have_kinds && (size_t)i < nkinds ? kinds[i] : 0;
+        uint64_t value;
+        if ((have_kinds && !(kind & (CO_FAST_LOCAL | CO_FAST_CELL))) ||
+            local_object(t, values[i], (kind & CO_FAST_CELL) != 0, &value) != 0)
             continue;
-        if (have_kinds) {
-            unsigned kind = (size_t)i < nkinds ? kinds[i] : 0;
-            if (!(kind & (CO_FAST_LOCAL | CO_FAST_CELL)))
-                continue;
-            if (kind & CO_FAST_CELL) {
-                uint64_t type;
-                char tname[16];
-                if (type_of(t, value, &type) == 0 && type_name(t, type, tname, sizeof tname) == 0 &&
-                    strcmp(tname, "cell") == 0 &&
-                    (rd_u64(t, value + lay->cell_ref, &value) != 0 || value == 0))
-                    continue;
-            }
-        }
         uint64_t name_obj;
         char name[128];
         if (rd_u64(t, code->varnames + lay->tuple_item + 8 * (uint64_t)i, &name_obj) != 0 ||
@@ -699,7 +708,7 @@ out:
     free(values);
 }
 
-int pyobj_local_index(struct py_target *t, uint32_t code, const char *name)
+int pyobj_local_index(struct py_target *t, uint32_t code, const char *name, int *is_cell)
 {
     const struct py_code *c = code_cache_at(&t->codes, code);
     if (c->nlocals <= 0 || c->nlocals > 4096 || c->varnames == 0)
@@ -711,40 +720,27 @@ int pyobj_local_index(struct py_target *t, uint32_t code, const char *name)
     size_t want = strlen(name);
     for (int i = 0; i < n; i++) {
         char buf[64];
-        if (pystr_read(&t->mem, &t->lay, names[i], buf, sizeof buf) == 0 && strlen(buf) == want &&
-            strcmp(buf, name) == 0)
-            return i;
+        if (pystr_read(&t->mem, &t->lay, names[i], buf, sizeof buf) != 0 || strlen(buf) != want ||
+            strcmp(buf, name) != 0)
+            continue;
+        uint8_t kind = 0; /* 3.11+: a captured local lives in a cell */
+        if (layout_has(t->lay.co_localspluskinds) &&
+            remote_read(&t->mem, c->kinds + t->lay.bytes_sval + (uint64_t)i, &kind, 1) != 0)
+            return -1;
+        *is_cell = (kind & CO_FAST_CELL) != 0;
+        return i;
     }
     return -1;
 }
 
-int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, uint64_t *value)
+int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, int is_cell,
+                      uint64_t *value)
 {
-    const struct py_layout *lay = &t->lay;
-    const struct py_code *code = code_cache_at(&t->codes, f->code);
     uint64_t raw;
-    if (i < 0 || i >= code->nlocals ||
-        rd_u64(t, f->addr + lay->fr_localsplus + 8 * (uint64_t)i, &raw) != 0)
+    if (i < 0 || i >= code_cache_at(&t->codes, f->code)->nlocals ||
+        rd_u64(t, f->addr + t->lay.fr_localsplus + 8 * (uint64_t)i, &raw) != 0)
         return -1;
-    /* 3.14+: locals are _PyStackRefs; a tagged int is no object. */
-    uint64_t obj = raw & ~(uint64_t)lay->fr_tag_bits;
-    if (obj == 0 || (lay->fr_tag_bits && (raw & lay->fr_tag_bits) == lay->fr_tag_bits))
-        return -1;
-    if (layout_has(lay->co_localspluskinds)) { /* 3.11+: a cell holds a captured local */
-        uint8_t kind;
-        if (remote_read(&t->mem, code->kinds + lay->bytes_sval + (uint64_t)i, &kind, 1) != 0)
-            return -1;
-        if (kind & CO_FAST_CELL) {
-            uint64_t type;
-            char tname[16];
-            if (type_of(t, obj, &type) == 0 && type_name(t, type, tname, sizeof tname) == 0 &&
-                strcmp(tname, "cell") == 0 &&
-                (rd_u64(t, obj + lay->cell_ref, &obj) != 0 || obj == 0))
-                return -1;
-        }
-    }
-    *value = obj;
-    return 0;
+    return local_object(t, raw, is_cell, value);
 }
 
 int pyobj_str(struct py_target *t, uint64_t obj, char *buf, size_t size)

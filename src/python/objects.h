@@ -32,13 +32,15 @@ void pyobj_frame_locals(struct py_target *t, const struct py_frame *f,
                         void (*cb)(void *ctx, const char *name, uint64_t value), void *ctx);
 
 /* The index among code's locals (co_varnames / co_localsplusnames) of
- * the local variable called name, or -1 when it has none (or its names
- * cannot be read). */
-int pyobj_local_index(struct py_target *t, uint32_t code, const char *name);
+ * the local variable called name, with *is_cell set when it is a cell
+ * variable (3.11+: captured by an inner function); -1 when it has none
+ * (or its names cannot be read). */
+int pyobj_local_index(struct py_target *t, uint32_t code, const char *name, int *is_cell);
 
-/* The object local i of frame f holds (a cell's content for a cell
- * variable). 0, or -1 when unbound or unreadable. */
-int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, uint64_t *value);
+/* The object local i of frame f holds (the cell's content when is_cell,
+ * as pyobj_local_index said). 0, or -1 when unbound or unreadable. */
+int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, int is_cell,
+                      uint64_t *value);
 
 /* The str object obj as UTF-8 into buf. 0, or -1 when it is no str. */
 int pyobj_str(struct py_target *t, uint64_t obj, char *buf, size_t size);

@@ -34,7 +34,8 @@ void pyreq_free(struct pyreq_state *st)
 
 /* Where code id keeps its request locals (read on first sight), or NULL
  * when out of memory. */
-static const int16_t *slots_of(struct py_target *t, struct pyreq_state *st, uint32_t code)
+static const struct pyreq_locals *slots_of(struct py_target *t, struct pyreq_state *st,
+                                           uint32_t code)
 {
     if (code >= st->nslots) {
         size_t n = (size_t)code + 1;
@@ -42,13 +43,18 @@ static const int16_t *slots_of(struct py_target *t, struct pyreq_state *st, uint
             return NULL;
         for (size_t i = st->nslots; i < n; i++)
             for (int k = 0; k < NLOCALS; k++)
-                st->slots[i][k] = SLOT_UNKNOWN;
+                st->slots[i].slot[k] = SLOT_UNKNOWN;
         st->nslots = n;
     }
-    int16_t *s = st->slots[code];
-    if (s[0] == SLOT_UNKNOWN)
-        for (int k = 0; k < NLOCALS; k++)
-            s[k] = (int16_t)pyobj_local_index(t, code, local_names[k]);
+    struct pyreq_locals *s = &st->slots[code];
+    if (s->slot[0] == SLOT_UNKNOWN) {
+        s->cells = 0;
+        for (int k = 0; k < NLOCALS; k++) {
+            int cell = 0;
+            s->slot[k] = (int16_t)pyobj_local_index(t, code, local_names[k], &cell);
+            s->cells |= (uint8_t)(cell << k);
+        }
+    }
     return s;
 }
 
@@ -88,15 +94,15 @@ static int request_path(struct py_target *t, int k, uint64_t obj, char *buf, siz
 
 /* The route the framework matched, "" while it has matched none. */
 static void request_route(struct py_target *t, int k, uint64_t obj, const struct py_frame *f,
-                          const int16_t *slots, char *buf, size_t size)
+                          const struct pyreq_locals *slots, char *buf, size_t size)
 {
     uint64_t v;
     buf[0] = '\0';
     if (k == L_SCOPE && pyobj_dict_get(t, obj, "route", &v) == 0) {
         if (attr_str(t, v, "path", buf, size) != 0) /* Starlette's and FastAPI's routes */
             buf[0] = '\0';
-    } else if ((k == L_ENVIRON && slots[L_CTX] >= 0 &&
-                pyobj_frame_local(t, f, slots[L_CTX], &v) == 0 &&
+    } else if ((k == L_ENVIRON && slots->slot[L_CTX] >= 0 &&
+                pyobj_frame_local(t, f, slots->slot[L_CTX], slots->cells >> L_CTX & 1, &v) == 0 &&
                 pyobj_getattr(t, v, "request", &v) == 0 &&
                 pyobj_getattr(t, v, "url_rule", &v) == 0) ||
                (k == L_REQ && pyobj_getattr(t, obj, "url_rule", &v) == 0)) {
@@ -207,13 +213,14 @@ int pyreq_find(struct py_target *t, struct pyreq_state *st, const struct py_fram
                const struct py_request **out)
 {
     for (int i = 0; i < n; i++) {
-        const int16_t *slots = slots_of(t, st, f[i].code);
+        const struct pyreq_locals *slots = slots_of(t, st, f[i].code);
         if (slots == NULL)
             return -1;
         for (int k = L_SCOPE; k <= L_REQ; k++) {
             uint64_t obj;
             char path[PYREQ_TEXT];
-            if (slots[k] < 0 || pyobj_frame_local(t, &f[i], slots[k], &obj) != 0 ||
+            if (slots->slot[k] < 0 ||
+                pyobj_frame_local(t, &f[i], slots->slot[k], slots->cells >> k & 1, &obj) != 0 ||
                 request_path(t, k, obj, path, sizeof path) != 0)
                 continue;
             /* The same request as when last read (an object's address

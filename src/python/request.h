@@ -55,10 +55,17 @@ struct pyreq_route {
     char route[PYREQ_TEXT]; /* the route template it matched */
 };
 
+/* Where a code object keeps its request locals: scope, environ, req and
+ * ctx, each an index or -1 (none), and which are cells (bit k). */
+struct pyreq_locals {
+    int16_t slot[4];
+    uint8_t cells;
+};
+
 /* What request.c remembers of one target: per code object, where its
  * request locals are; the requests last read; the routes seen. */
 struct pyreq_state {
-    int16_t (*slots)[4]; /* per code id: scope, environ, req, ctx; -1 none */
+    struct pyreq_locals *slots; /* per code id */
     size_t nslots, cap;
     struct pyreq_memo memo[PYREQ_MEMO];
     struct pyreq_route routes[PYREQ_ROUTES];
