@@ -388,3 +388,17 @@ const char report_nothing_stands_out[] =
     "Nothing stands out: no category above its threshold (database 20%, serialization 15%, "
     "logging 5%), no blocking call on an event loop, no regular expression compiled, import or "
     "garbage collection in a hot path.";
+
+int report_path(const struct report *r, int i, const struct ct_frame **frames, int max)
+{
+    const struct calltree *t = r->tree;
+    int n = 0;
+    for (uint32_t node = r->paths[i]; node != 0 && n < max; node = t->nodes[node].parent)
+        frames[n++] = &t->frames[t->nodes[node].frame];
+    for (int a = 0, b = n - 1; a < b; a++, b--) {
+        const struct ct_frame *x = frames[a];
+        frames[a] = frames[b];
+        frames[b] = x;
+    }
+    return n;
+}

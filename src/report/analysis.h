@@ -75,6 +75,11 @@ void report_free(struct report *r);
  * first, ties in the order of enum category; their number. */
 int report_category_order(const struct report *r, int order[CAT_COUNT]);
 
+/* The frames of hottest path i (0 <= i < r->npaths), root first, into
+ * frames (its innermost max when it is deeper); their number. */
+#define REPORT_PATH_MAX 4096
+int report_path(const struct report *r, int i, const struct ct_frame **frames, int max);
+
 /* What the advice says when it has nothing to say. */
 extern const char report_nothing_stands_out[];
 

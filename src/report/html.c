@@ -354,18 +354,16 @@ static void paths(FILE *out, const struct report *r)
     const struct calltree *t = r->tree;
     fputs("<h2>Hottest call paths</h2>\n<ol id=\"paths\" class=\"paths\">\n", out);
     for (int i = 0; i < r->npaths; i++) {
-        uint32_t chain[4096];
-        int depth = 0;
-        for (uint32_t n = r->paths[i]; n != 0 && depth < 4096; n = t->nodes[n].parent)
-            chain[depth++] = n;
+        const struct ct_frame *frames[REPORT_PATH_MAX];
+        int depth = report_path(r, i, frames, REPORT_PATH_MAX);
         double pct = report_pct(t->nodes[r->paths[i]].self, r->samples);
         fprintf(out,
                 "<li data-share=\"%.1f\"><span class=\"num\">%.1f%%</span> <span "
                 "class=\"path\">",
                 pct, pct);
-        for (int d = depth - 1; d >= 0; d--) {
-            const struct ct_frame *f = &t->frames[t->nodes[chain[d]].frame];
-            if (d != depth - 1)
+        for (int d = 0; d < depth; d++) {
+            const struct ct_frame *f = frames[d];
+            if (d > 0)
                 fputs(" <span class=\"sep\">\u2192</span> ", out);
             put_frame(out, f->kind, f->name, f->file, f->line);
         }

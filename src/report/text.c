@@ -193,23 +193,21 @@ static void paths(struct out *o, const struct report *r)
     heading(o, "Hottest call paths");
     const struct calltree *t = r->tree;
     for (int i = 0; i < r->npaths; i++) {
-        uint32_t chain[4096];
-        int depth = 0;
-        for (uint32_t n = r->paths[i]; n != 0 && depth < 4096; n = t->nodes[n].parent)
-            chain[depth++] = n;
+        const struct ct_frame *frames[REPORT_PATH_MAX];
+        int depth = report_path(r, i, frames, REPORT_PATH_MAX);
         double pct = report_pct(t->nodes[r->paths[i]].self, r->samples);
         char line[16384] = "", frame[1200];
         size_t used = 0;
-        for (int d = depth - 1; d >= 0; d--) {
-            const struct ct_frame *f = &t->frames[t->nodes[chain[d]].frame];
+        for (int d = 0; d < depth; d++) {
+            const struct ct_frame *f = frames[d];
             describe(f->kind, f->name, f->file, f->line, frame, sizeof frame);
             char esc[2400];
             if (o->md)
                 md_escape(frame, esc, sizeof esc);
             used += (size_t)snprintf(line + used, sizeof line - used, "%s%s",
-                                     d == depth - 1 ? ""
-                                     : o->md        ? " → "
-                                                    : " > ",
+                                     d == 0  ? ""
+                                     : o->md ? " → "
+                                             : " > ",
                                      o->md ? esc : frame);
             if (used >= sizeof line)
                 break;
