@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "output/flamegraph.h"
+#include "output/markup.h"
 
 /* The chart's geometry (px): a label column, bars where 100% is BAR_W
  * wide, then the figures. */
@@ -86,85 +87,11 @@ static const char page_style[] =
     "#flamegraph svg.pytop-fg { display: block; max-width: 100%; height: auto; }\n"
     "footer { margin-top: 2em; color: #888; font-size: 0.85em; }\n";
 
-/* The length of the valid UTF-8 character at s (n bytes left), or 0 when
- * s does not start one (a stray continuation byte, an overlong form, a
- * surrogate, past U+10FFFF, cut short). */
-static size_t utf8_char(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t min;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        len = 2;
-        min = 0x80;
-    } else if ((s[0] & 0xF0) == 0xE0) {
-        len = 3;
-        min = 0x800;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    uint32_t cp = s[0] & (0x7Fu >> len); /* the lead byte's payload */
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-/* What an ASCII character becomes in HTML text or an attribute value:
- * the five that could end either escaped, line breaks and tabs a space
- * (as report/text's tables do), other control characters U+FFFD; NULL
- * for itself. */
-static const char *html_replacement(unsigned char c)
-{
-    switch (c) {
-    case '&':
-        return "&amp;";
-    case '<':
-        return "&lt;";
-    case '>':
-        return "&gt;";
-    case '"':
-        return "&quot;";
-    case '\'':
-        return "&#39;";
-    case '\t':
-    case '\n':
-    case '\r':
-        return " ";
-    default:
-        return c < 0x20 || c == 0x7F ? "\xef\xbf\xbd" : NULL;
-    }
-}
-
-/* text, escaped for HTML, with each byte that is not part of a valid
- * UTF-8 character replaced by U+FFFD. */
+/* text escaped for HTML text or an attribute value, line breaks and tabs
+ * as spaces (as report/text's tables do). */
 static void html_puts(FILE *out, const char *text)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t n = strlen(text), run = 0, i = 0;
-    while (i < n) {
-        size_t len = utf8_char(s + i, n - i);
-        const char *rep = len == 0 ? "\xef\xbf\xbd" : html_replacement(s[i]);
-        if (len == 0)
-            len = 1;
-        if (rep != NULL) {
-            fwrite(s + run, 1, i - run, out);
-            fputs(rep, out);
-            run = i + len;
-        }
-        i += len;
-    }
-    fwrite(s + run, 1, n - run, out);
+    markup_puts(out, text, MARKUP_APOS | MARKUP_FLAT);
 }
 
 /* s percent-encoded for a URL's query. With literal, each character a
