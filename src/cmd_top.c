@@ -38,6 +38,7 @@
 #include "proc/pyprocs.h"
 #include "proc/roles.h"
 #include "profile.h"
+#include "requests.h"
 #include "sampler.h"
 #include "select.h"
 #include "tui/picker.h"
@@ -55,6 +56,8 @@ struct top {
     struct sampler_config cfg;
     struct sampler *sampler; /* NULL until a process is chosen */
     struct profile *prof;
+    struct requests *rq; /* the requests the sampler saw, for e */
+    int tracking;        /* e was used: requests are tracked */
     struct proc_table *procs;
     struct calltree tree; /* the tree the view's rows borrow from */
     int have_tree;
@@ -133,7 +136,19 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
         select_result_free(sel);
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     }
-    if (profile_init(prof, err) != 0) {
+    struct requests *rq = malloc(sizeof *rq);
+    if (rq == NULL || profile_init(prof, err) != 0) {
+        if (rq == NULL)
+            pt_error_set(err, PT_E_NOMEM, "out of memory");
+        else
+            free(rq);
+        free(prof);
+        select_result_free(sel);
+        return -1;
+    }
+    if (requests_init(rq, t->opt->slow, 0, err) != 0) {
+        free(rq);
+        profile_free(prof);
         free(prof);
         select_result_free(sel);
         return -1;
@@ -145,6 +160,9 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     cfg.threads = 1; /* for `t`; taken out of the table and of saved files */
     if (t->sampler != NULL)
         cfg.async_tasks = t->cfg.async_tasks; /* A stays as it was set */
+    cfg.requests = rq;
+    cfg.track_requests = t->tracking;
+    cfg.by_endpoint = cfg.by_endpoint || t->tracking;
     if (master != 0) {
         /* Every worker of a server, and those it starts later. */
         cfg.process_roots = 1;
@@ -155,6 +173,8 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     struct sampler *sampler;
     if (sampler_start(&sampler, &cfg, prof, err) != 0) {
         t->server_master = old_master;
+        requests_free(rq);
+        free(rq);
         profile_free(prof);
         free(prof);
         select_result_free(sel);
@@ -171,6 +191,12 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
         profile_free(t->prof);
         free(t->prof);
     }
+    if (t->rq != NULL) {
+        requests_free(t->rq);
+        free(t->rq);
+    }
+    t->rq = rq;
+    t->view.endpoint[0] = '\0';
     select_result_free(&t->sel);
     t->sel = *sel;
     t->sampler = sampler;
@@ -275,6 +301,36 @@ static int top_thread_tree(const struct calltree *tree, pid_t tid, unsigned drop
     return rc;
 }
 
+/* Make *tree the samples of endpoint name only (under its request
+ * frame). 0, or -1 when out of memory. */
+static int top_endpoint_tree(struct calltree *tree, const char *name)
+{
+    char frame[RQ_NAME + 16];
+    snprintf(frame, sizeof frame, "request %s", name);
+    unsigned char *keep = calloc(tree->nframes ? tree->nframes : 1, 1);
+    if (keep == NULL)
+        return -1;
+    uint32_t id = calltree_frame_find(tree, CT_REQUEST, frame, "", 0);
+    if (id != CT_NONE)
+        keep[id] = 1;
+    struct calltree sub;
+    int rc = calltree_select(&sub, tree, keep, 0);
+    free(keep);
+    if (rc != 0)
+        return -1;
+    /* sub borrows tree's frame strings: a tree of its own replaces both. */
+    struct calltree own;
+    if (calltree_init(&own) != 0 || calltree_merge(&own, &sub) != 0) {
+        calltree_free(&own);
+        calltree_free(&sub);
+        return -1;
+    }
+    calltree_free(&sub);
+    calltree_free(tree);
+    *tree = own;
+    return 0;
+}
+
 /* A new snapshot into the view. */
 static void top_refresh(struct top *t)
 {
@@ -291,6 +347,16 @@ static void top_refresh(struct top *t)
         return;
     }
     struct calltree *tree = window ? &win : &all;
+    if (t->tracking) {
+        struct rq_table rt;
+        if (requests_table(t->rq, &rt, &err) == 0)
+            endpoints_set(&t->view.eps, &rt);
+    }
+    if (t->view.endpoint[0] && top_endpoint_tree(tree, t->view.endpoint) != 0) {
+        calltree_free(tree);
+        view_status(&t->view, "out of memory");
+        return;
+    }
     struct calltree one;
     const struct calltree *shown = tree;
     /* Several processes: a row per process (its share of the samples in
@@ -598,6 +664,8 @@ static int top_key(struct top *t, int key, int *refresh_now)
         break;
     case VIEW_RESET:
         profile_reset(t->prof);
+        if (t->rq != NULL)
+            requests_reset(t->rq);
         view_status(&t->view, "statistics reset");
         *refresh_now = 1;
         break;
@@ -642,6 +710,24 @@ static int top_key(struct top *t, int key, int *refresh_now)
             view_status(&t->view, "the target exited: nothing to sample again");
         else
             top_restart_flipped(t, &t->cfg.async_tasks, "asyncio tasks");
+        *refresh_now = 1;
+        break;
+    case VIEW_ENDPOINTS:
+        if (!t->tracking && t->sampler != NULL) {
+            t->tracking = 1;
+            t->cfg.track_requests = 1;
+            t->cfg.by_endpoint = 1;
+            sampler_set_requests(t->sampler, 1);
+            view_status(&t->view, "requests are tracked from now on: Enter shows the functions "
+                                  "of an endpoint");
+        }
+        *refresh_now = 1;
+        break;
+    case VIEW_ENDPOINT:
+        if (t->view.endpoint[0])
+            view_status(&t->view, "functions of %s only: Esc shows every sample", t->view.endpoint);
+        else
+            view_status(&t->view, "every sample");
         *refresh_now = 1;
         break;
     case VIEW_NONE:
@@ -767,6 +853,10 @@ out:
     if (t.prof != NULL) {
         profile_free(t.prof);
         free(t.prof);
+    }
+    if (t.rq != NULL) {
+        requests_free(t.rq);
+        free(t.rq);
     }
     select_result_free(&t.sel);
     if (t.picker.procs != NULL)

@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_WAIT };
+#include "util.h"
+
+enum opt_kind { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_WAIT, OPT_DURATION, OPT_LIST };
 
 struct opt_spec {
     const char *name; /* long name; PYTOP_ + upper-case with '_' for env */
@@ -35,7 +37,7 @@ static const struct opt_spec specs[] = {
     {"pid", 'p', OPT_INT, OFF(pid), "attach to process PID"},
     {"port", 'P', OPT_INT, OFF(port), "attach to the process(es) listening on TCP PORT"},
     {"rate", 'r', OPT_DOUBLE, OFF(rate), "samples per second per process (default 100)"},
-    {"duration", 'd', OPT_DOUBLE, OFF(duration), "stop after SEC seconds"},
+    {"duration", 'd', OPT_DURATION, OFF(duration), "stop after SEC seconds (or 90s, 5m, 2h)"},
     {"subprocesses", 's', OPT_FLAG, OFF(subprocesses), "also profile descendants (workers)"},
     {"idle", 'i', OPT_FLAG, OFF(idle), "keep samples of idle threads"},
     {"gil", 'g', OPT_FLAG, OFF(gil), "keep only samples of the GIL holder"},
@@ -56,6 +58,16 @@ static const struct opt_spec specs[] = {
     {"full-filenames", 0, OPT_FLAG, OFF(full_filenames), "show whole file paths"},
     {"all", 0, OPT_FLAG, OFF(all), "list: every process, not only Python"},
     {"categories", 0, OPT_STRING, OFF(categories), "report: a file of more module categories"},
+    {"slow", 0, OPT_DURATION, OFF(slow),
+     "watch, the view's endpoints: a request this long is slow (default 500ms)"},
+    {"include", 0, OPT_LIST, OFF(include), "watch: only request paths matching GLOB (repeatable)"},
+    {"exclude", 0, OPT_LIST, OFF(exclude), "watch: never request paths matching GLOB (repeatable)"},
+    {"alert-window", 0, OPT_DURATION, OFF(alert_window),
+     "watch: one alert per endpoint per DURATION (default 1d)"},
+    {"notify", 0, OPT_LIST, OFF(notify),
+     "watch: send alerts: webhook=URL, mattermost=SERVER,TOKEN,CHANNEL, "
+     "email=SMTP-URL,FROM,TO[,TO...] (repeatable)"},
+    {"ca-file", 0, OPT_STRING, OFF(ca_file), "watch: CA certificates for the notifiers' TLS"},
     {"config", 'c', OPT_STRING, OFF(config), "config file"},
     {"help", 'h', OPT_FLAG, OFF(help), "this help"},
     {"version", 'V', OPT_FLAG, OFF(version), "print the version"},
@@ -66,8 +78,8 @@ static const struct {
     const char *name;
     enum pt_command cmd;
 } commands[] = {
-    {"top", CMD_TOP},   {"record", CMD_RECORD}, {"dump", CMD_DUMP},
-    {"list", CMD_LIST}, {"report", CMD_REPORT}, {"diff", CMD_DIFF},
+    {"top", CMD_TOP},       {"record", CMD_RECORD}, {"dump", CMD_DUMP},   {"list", CMD_LIST},
+    {"report", CMD_REPORT}, {"diff", CMD_DIFF},     {"watch", CMD_WATCH},
 };
 
 void options_usage(void)
@@ -78,6 +90,8 @@ void options_usage(void)
            "       pytop list [--all]                list Python processes and their roles\n"
            "       pytop report [OPTIONS] PROFILE    report from a saved profile\n"
            "       pytop diff [OPTIONS] BEFORE AFTER  differential flamegraph of two profiles\n"
+           "       pytop watch [OPTIONS] TARGET      run as a service: capture slow requests,\n"
+           "                                         raise alerts\n"
            "\n"
            "TARGET: -p PID | -P PORT | -- COMMAND [ARGS...]\n"
            "        (none: the live view opens the process picker)\n"
@@ -86,11 +100,13 @@ void options_usage(void)
     for (size_t i = 0; i < NSPECS; i++) {
         char left[48];
         const char *arg =
-            specs[i].kind == OPT_INT      ? (specs[i].short_name == 'P' ? " PORT" : " PID")
-            : specs[i].kind == OPT_DOUBLE ? (specs[i].short_name == 'r' ? " HZ" : " SEC")
-            : specs[i].kind == OPT_STRING ? (specs[i].short_name == 'f' ? " FMT" : " FILE")
-            : specs[i].kind == OPT_WAIT   ? "[=SEC]"
-                                          : "";
+            specs[i].kind == OPT_INT        ? (specs[i].short_name == 'P' ? " PORT" : " PID")
+            : specs[i].kind == OPT_DOUBLE   ? (specs[i].short_name == 'r' ? " HZ" : " SEC")
+            : specs[i].kind == OPT_STRING   ? (specs[i].short_name == 'f' ? " FMT" : " FILE")
+            : specs[i].kind == OPT_WAIT     ? "[=SEC]"
+            : specs[i].kind == OPT_DURATION ? (specs[i].short_name == 'd' ? " SEC" : " TIME")
+            : specs[i].kind == OPT_LIST     ? (strcmp(specs[i].name, "notify") ? " GLOB" : " SPEC")
+                                            : "";
         if (specs[i].short_name)
             snprintf(left, sizeof left, "-%c, --%s%s", specs[i].short_name, specs[i].name, arg);
         else
@@ -121,6 +137,25 @@ static int parse_double(const char *s, double *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int options_parse_duration(const char *s, double *out)
+{
+    static const struct {
+        const char *unit;
+        double seconds;
+    } units[] = {{"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"", 1}};
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || !isfinite(v) || v < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].unit) == 0) {
+            *out = v * units[i].seconds;
+            return 0;
+        }
+    return -1;
 }
 
 static int parse_bool(const char *s, int *out)
@@ -187,7 +222,15 @@ static int apply(struct options *opt, const struct opt_spec *sp, const char *val
                                 from, value);
         *(double *)field = d;
         return 0;
-    case OPT_STRING: {
+    case OPT_DURATION:
+        if (options_parse_duration(value, &d) != 0)
+            return pt_error_set(err, PT_E_USAGE,
+                                "%s--%s takes a duration (500ms, 2s, 5m, 1h, 7d), not '%s'", from,
+                                sp->name, value);
+        *(double *)field = d;
+        return 0;
+    case OPT_STRING:
+    case OPT_LIST: {
         /* Config file lines are reused buffers: keep a copy. */
         if (opt->nowned == (int)(sizeof opt->owned / sizeof opt->owned[0]))
             return pt_error_set(err, PT_E_USAGE, "%stoo many string options", from);
@@ -195,7 +238,20 @@ static int apply(struct options *opt, const struct opt_spec *sp, const char *val
         if (copy == NULL)
             return pt_error_set(err, PT_E_NOMEM, "out of memory");
         opt->owned[opt->nowned++] = copy;
-        *(const char **)field = copy;
+        if (sp->kind == OPT_STRING) {
+            *(const char **)field = copy;
+            return 0;
+        }
+        struct opt_list *list = field;
+        int level = from[0] == '\0' ? 3 : strncmp(from, "PYTOP_", 6) == 0 ? 2 : 1;
+        if (level > list->level) {
+            list->n = 0;
+            list->level = level;
+        }
+        if (list->n == OPT_LIST_MAX)
+            return pt_error_set(err, PT_E_USAGE, "%s--%s: at most %d values", from, sp->name,
+                                OPT_LIST_MAX);
+        list->v[list->n++] = copy;
         return 0;
     }
     }
@@ -271,6 +327,18 @@ static int load_environment(struct options *opt, struct pt_error *err)
             specs[i].short_name == 'c')
             continue;
         snprintf(from, sizeof from, "%s: ", env);
+        if (specs[i].kind == OPT_LIST) {
+            /* Several values, separated by blanks (no URL or path glob
+             * has one unescaped). */
+            char buf[4096];
+            str_copy(buf, sizeof buf, value);
+            char *save = NULL;
+            for (char *tok = strtok_r(buf, " \t\n", &save); tok != NULL;
+                 tok = strtok_r(NULL, " \t\n", &save))
+                if (apply(opt, &specs[i], tok, from, err) != 0)
+                    return -1;
+            continue;
+        }
         if (apply(opt, &specs[i], value, from, err) != 0)
             return -1;
     }
@@ -290,6 +358,8 @@ static void set_defaults(struct options *opt)
     memset(opt, 0, sizeof *opt);
     opt->command = CMD_TOP;
     opt->rate = 100;
+    opt->slow = 0.5;
+    opt->alert_window = 86400;
 }
 
 int options_parse(int argc, char **argv, struct options *opt, struct pt_error *err)
@@ -305,7 +375,7 @@ int options_parse(int argc, char **argv, struct options *opt, struct pt_error *e
         if (i == sizeof commands / sizeof commands[0])
             return pt_error_set(err, PT_E_USAGE,
                                 "unknown command '%s' (commands: top, record, dump, list, "
-                                "report, diff; see pytop --help)",
+                                "report, diff, watch; see pytop --help)",
                                 argv[1]);
         opt->command = commands[i].cmd;
         first = 2;

@@ -10,7 +10,16 @@
 
 #include "error.h"
 
-enum pt_command { CMD_TOP, CMD_RECORD, CMD_DUMP, CMD_LIST, CMD_REPORT, CMD_DIFF };
+enum pt_command { CMD_TOP, CMD_RECORD, CMD_DUMP, CMD_LIST, CMD_REPORT, CMD_DIFF, CMD_WATCH };
+
+/* A repeatable option's values (--exclude, --notify). A source stronger
+ * than the one the values came from replaces them, as for any option. */
+#define OPT_LIST_MAX 16
+struct opt_list {
+    const char *v[OPT_LIST_MAX];
+    int n;
+    int level; /* 1 config file, 2 environment, 3 command line */
+};
 
 struct options {
     enum pt_command command;
@@ -38,10 +47,15 @@ struct options {
     const char *format;     /* -f; NULL = from the extension */
     const char *config;     /* -c */
     const char *categories; /* report --categories: a file of more categories */
-    char **positional;      /* report PROFILE / diff BEFORE AFTER */
+    double slow;            /* --slow seconds: a slow request (watch, the view's e) */
+    double alert_window;    /* --alert-window seconds: one alert per endpoint per window */
+    struct opt_list include, exclude; /* watch: URL path globs */
+    struct opt_list notify;           /* watch: notifier specs */
+    const char *ca_file;              /* watch: CA bundle for the notifiers' TLS */
+    char **positional;                /* report PROFILE / diff BEFORE AFTER */
     int npositional;
     int help, version;
-    char *owned[32]; /* strings copied from the config file etc., freed by options_free */
+    char *owned[96]; /* strings copied from the config file etc., freed by options_free */
     int nowned;
 };
 
@@ -49,6 +63,10 @@ struct options {
  * err with PT_E_USAGE and a one-line message; returns 0 or -1. Strings
  * point into argv or into storage that lives until exit. */
 int options_parse(int argc, char **argv, struct options *opt, struct pt_error *err);
+
+/* A duration: a number with ms, s, m, h or d after it, or seconds
+ * alone. 0, or -1 when it is not one. */
+int options_parse_duration(const char *s, double *out);
 
 /* Free what options_parse allocated. */
 void options_free(struct options *opt);

@@ -27,6 +27,7 @@
 #include "output/dump.h"
 #include "output/filename.h"
 #include "proc/proc.h"
+#include "requests.h"
 #include "python/asyncio.h"
 #include "python/objects.h"
 #include "python/request.h"
@@ -98,6 +99,8 @@ struct sampler {
     atomic_int stop;
     atomic_int finished;
     atomic_int async_tasks; /* --async, or the live view's A */
+    atomic_int by_endpoint; /* --by-endpoint, or the live view's e */
+    atomic_int tracking;    /* requests fed to cfg.requests */
     atomic_int ntasks;      /* tasks seen at the last tick, over every target */
     int tick_tasks;
     char why[256];
@@ -541,27 +544,41 @@ static int native_frame_of(struct sampler *s, struct starget *tg, const struct m
 
 #define STACK_CAP (PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2)
 
-/* The "request GET /users/{id}" frame of the request that one of the
- * frame runs f[0..n) (innermost first) serves, then of runs g (may be
- * NULL): CT_NONE when none serves one or --by-endpoint is off. */
-static uint32_t request_frame(struct sampler *s, struct starget *tg, const struct py_frame *f,
-                              int n, const struct py_frame *g, int m)
+/* The request one of the frame runs f[0..n) (innermost first) serves,
+ * else one of runs g (may be NULL); NULL when none does. */
+static const struct py_request *find_request(struct starget *tg, const struct py_frame *f, int n,
+                                             const struct py_frame *g, int m)
 {
     const struct py_request *r = NULL;
-    uint32_t id;
-    if (!s->cfg.by_endpoint)
-        return CT_NONE;
     int found = pyreq_find(&tg->py, &tg->req, f, n, &r);
     if (found == 0 && g != NULL)
         found = pyreq_find(&tg->py, &tg->req, g, m, &r);
-    if (found != 1)
-        return CT_NONE;
-    char name[2 * PYREQ_TEXT + 32];
-    size_t o = (size_t)snprintf(name, sizeof name, "request ");
-    pyreq_endpoint(&tg->req, r, name + o, sizeof name - o);
-    if (profile_frame(s->prof, CT_REQUEST, name, "", 0, CT_ORIGIN_UNKNOWN, 0, &id) != 0)
-        return CT_NONE;
-    return id;
+    return found == 1 ? r : NULL;
+}
+
+/* What the sampler keeps of the request a sample serves: its endpoint's
+ * name and, with --by-endpoint, its "request GET /users/{id}" frame. */
+struct sreq {
+    const struct py_request *r; /* NULL: no request (or none looked for) */
+    char endpoint[RQ_NAME];
+    uint32_t frame; /* CT_NONE without --by-endpoint */
+};
+
+/* Fill q for request r (may be NULL), as far as the sample needs it. */
+static void sreq_of(struct sampler *s, struct starget *tg, const struct py_request *r,
+                    struct sreq *q)
+{
+    q->r = r;
+    q->frame = CT_NONE;
+    if (r == NULL)
+        return;
+    pyreq_endpoint(&tg->req, r, q->endpoint, sizeof q->endpoint);
+    if (!atomic_load(&s->by_endpoint))
+        return;
+    char name[RQ_NAME + 16];
+    snprintf(name, sizeof name, "request %s", q->endpoint);
+    if (profile_frame(s->prof, CT_REQUEST, name, "", 0, CT_ORIGIN_UNKNOWN, 0, &q->frame) != 0)
+        q->frame = CT_NONE;
 }
 
 /* Push the roots of a sample onto s->stack from 0: the request frame
@@ -591,16 +608,16 @@ static int push_py_frames(struct sampler *s, struct starget *tg, const struct py
     return n;
 }
 
-/* Thread pt's stack as profile frames into s->stack (root first): the
- * process and thread frames asked for, then its Python frames, or with
- * --native its merged stack (unwound now: the process is paused). The
- * depth, or -1 when the sample is lost (counted). */
+/* Thread pt's stack as profile frames into s->stack (root first): its
+ * roots (request frame `request` included), then its Python frames, or
+ * with native (--native, when the sample is kept) its merged stack
+ * (unwound now: the process is paused). The depth, or -1 when the sample
+ * is lost (counted). */
 static int thread_stack(struct sampler *s, struct starget *tg, const struct py_thread *pt,
-                        const struct sthread *th)
+                        const struct sthread *th, uint32_t request, int native)
 {
-    const struct py_frame *frames = &s->sample.frames[pt->first];
-    int n = push_roots(s, tg, th, request_frame(s, tg, frames, pt->nframes, NULL, 0));
-    if (tg->native == NULL)
+    int n = push_roots(s, tg, th, request);
+    if (tg->native == NULL || !native)
         return push_py_frames(s, tg, &s->sample.frames[pt->first], pt->nframes, n);
     struct pt_error err;
     if (native_unwind(tg->native, pt->tid, &err) != 0) {
@@ -622,6 +639,17 @@ static int thread_stack(struct sampler *s, struct starget *tg, const struct py_t
             return -1;
     }
     return n;
+}
+
+/* Tell the request tracker of a sample of request q, whose stack is
+ * s->stack[0..n) with nroots roots first (n < 0: no stack). */
+static void track(struct sampler *s, struct starget *tg, const struct sreq *q, int running,
+                  int nroots, int n)
+{
+    if (n < 0)
+        nroots = n = 0;
+    requests_seen(s->cfg.requests, tg->py.pid, q->r, q->endpoint, running, s->stack + nroots,
+                  n - nroots);
 }
 
 /* --- asyncio tasks (--async) --- */
@@ -705,43 +733,82 @@ static int running_frames(const struct starget *tg, const struct py_sample *sm,
     return -1;
 }
 
+/* Is thread pt of tg running now? 1, 0, or -1 when it cannot be told
+ * (its stat unreadable). */
+static int thread_is_running(struct sampler *s, const struct py_thread *pt, struct sthread *th,
+                             uint64_t tick_ns)
+{
+    /* The GIL holder is not idle, whatever the kernel says of it this
+     * instant (it runs Python, or native code that keeps every other
+     * thread waiting): no stat read for it. */
+    return s->cfg.blocking && th->before != -2 ? th->before
+           : pt->gil                           ? 1
+           : s->cfg.rate > 2000                ? thread_running_at(th, tick_ns)
+                                               : thread_running(th);
+}
+
 /* One sample of every live task of tg: a task waiting in an await counts
  * where it waits; the running task counts with its thread's stack down
- * to its coroutine (*covered gets its thread, whose own sample this
- * replaces). */
-static void sample_tasks(struct sampler *s, struct starget *tg, int64_t second,
-                         unsigned char *covered)
+ * to its coroutine. add: into the profile (*covered gets the thread,
+ * whose own sample this replaces); track: for the request tracker
+ * (*tracked gets that thread). 0 when every task was read, -1 if not. */
+static int sample_tasks(struct sampler *s, struct starget *tg, int64_t second, uint64_t tick_ns,
+                        int add, int track_on, unsigned char *covered, unsigned char *tracked)
 {
     struct pt_error err;
     if (pyasync_read(&tg->py, &s->sample, &tg->tasks, &err) != 0) {
-        profile_lost(s->prof, LOST_OTHER);
-        return;
+        if (add)
+            profile_lost(s->prof, LOST_OTHER);
+        return -1;
     }
     const struct py_tasks *ts = &tg->tasks;
     s->tick_tasks += (int)ts->n;
+    int keep_stacks = track_on && s->cfg.requests->keep_stacks;
     for (size_t i = 0; i < ts->n; i++) {
         const struct py_task *k = &ts->v[i];
         if ((k->state != PY_TASK_PENDING && k->state != PY_TASK_RUNNING) || k->nframes == 0)
             continue;
-        const struct sthread *th =
+        struct sthread *th =
             k->thread >= 0 ? thread_of(tg, s->sample.threads[k->thread].tid) : NULL;
         /* The request: in the task's own frames, else in the task
          * awaiting it (a request's task often awaits its handler's). */
         const struct py_task *up = k->awaiter >= 0 ? &ts->v[k->awaiter] : NULL;
-        uint32_t request = request_frame(s, tg, &ts->frames[k->first], k->nframes,
-                                         up ? &ts->frames[up->first] : NULL, up ? up->nframes : 0);
-        int n = push_awaiters(s, tg, (int)i, push_roots(s, tg, th, request));
-        int outer = k->state == PY_TASK_RUNNING ? running_frames(tg, &s->sample, k) : -1;
-        if (n >= 0 && outer >= 0) {
-            const struct py_thread *pt = &s->sample.threads[k->thread];
-            n = push_py_frames(s, tg, &s->sample.frames[pt->first], outer + 1, n);
-            covered[k->thread] = 1;
-        } else if (n >= 0) {
-            n = push_py_frames(s, tg, &ts->frames[k->first], k->nframes, n);
+        struct sreq q = {.r = NULL, .frame = CT_NONE};
+        if (track_on || atomic_load(&s->by_endpoint))
+            sreq_of(s, tg,
+                    find_request(tg, &ts->frames[k->first], k->nframes,
+                                 up ? &ts->frames[up->first] : NULL, up ? up->nframes : 0),
+                    &q);
+        if (!add && (q.r == NULL || !track_on))
+            continue;
+        int nroots = push_roots(s, tg, th, add ? q.frame : CT_NONE);
+        int n = 0;
+        if (add || keep_stacks) {
+            n = push_awaiters(s, tg, (int)i, nroots);
+            int outer = k->state == PY_TASK_RUNNING ? running_frames(tg, &s->sample, k) : -1;
+            if (n >= 0 && outer >= 0) {
+                const struct py_thread *pt = &s->sample.threads[k->thread];
+                n = push_py_frames(s, tg, &s->sample.frames[pt->first], outer + 1, n);
+            } else if (n >= 0) {
+                n = push_py_frames(s, tg, &ts->frames[k->first], k->nframes, n);
+            }
         }
-        if (n >= 0)
+        if (k->state == PY_TASK_RUNNING && k->thread >= 0) {
+            if (add)
+                covered[k->thread] = 1;
+            tracked[k->thread] = 1;
+        }
+        if (add && n >= 0)
             profile_add(s->prof, s->stack, n, second);
+        if (track_on && q.r != NULL) {
+            /* A task runs when it is the one its thread runs and the
+             * thread is on a CPU. */
+            int running = k->state == PY_TASK_RUNNING && th != NULL &&
+                          thread_is_running(s, &s->sample.threads[k->thread], th, tick_ns) == 1;
+            track(s, tg, &q, running, nroots, keep_stacks ? n : -1);
+        }
     }
+    return 0;
 }
 
 /* Sample one target; returns 1 if some thread held the GIL. With
@@ -784,46 +851,73 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
     }
     if (s->cfg.threads)
         name_new_threads(s, tg);
-    unsigned char covered[PY_MAX_THREADS];
+    /* The request tracker sees every thread and task, running or not:
+     * a request waiting is still in flight. */
+    int track_on = s->cfg.requests != NULL && atomic_load(&s->tracking);
+    int keep_stacks = track_on && s->cfg.requests->keep_stacks;
+    int whole = 1;    /* every thread and task read whole */
+    unsigned cpu = 0; /* threads running */
+    if (track_on)
+        requests_begin(s->cfg.requests, tg->py.pid, tick_ns);
+    unsigned char covered[PY_MAX_THREADS], tracked[PY_MAX_THREADS];
     memset(covered, 0, (size_t)s->sample.nthreads);
-    if (atomic_load(&s->async_tasks))
-        sample_tasks(s, tg, second, covered);
+    memset(tracked, 0, (size_t)s->sample.nthreads);
+    int add_tasks = atomic_load(&s->async_tasks);
+    if ((add_tasks || track_on) &&
+        sample_tasks(s, tg, second, tick_ns, add_tasks, track_on, covered, tracked) != 0)
+        whole = 0;
     for (int i = 0; i < s->sample.nthreads; i++) {
         const struct py_thread *pt = &s->sample.threads[i];
         struct sthread *th = thread_of(tg, pt->tid);
-        if (th == NULL)
+        if (th == NULL) {
+            whole = 0;
             continue;
+        }
         th->seen = s->tick;
-        if (covered[i])
-            continue;
         /* A torn thread counts as lost even when not one of its frames
          * could be read. */
-        if (pt->nframes == 0 && !pt->torn)
-            continue;
         if (pt->torn) {
-            profile_lost(s->prof, LOST_TORN);
+            whole = 0;
+            if (!covered[i])
+                profile_lost(s->prof, LOST_TORN);
             continue;
         }
-        if (s->cfg.gil) {
-            if (!pt->gil)
-                continue;
-        } else if (!s->cfg.idle) {
-            /* The GIL holder is not idle, whatever the kernel says of it
-             * this instant (it runs Python, or native code that keeps
-             * every other thread waiting): no stat read for it. */
-            int running = s->cfg.blocking && th->before != -2 ? th->before
-                          : pt->gil                           ? 1
-                          : s->cfg.rate > 2000                ? thread_running_at(th, tick_ns)
-                                                              : thread_running(th);
+        if (pt->nframes == 0)
+            continue;
+        int running = -2; /* not asked */
+        int keep = !covered[i];
+        if (keep && s->cfg.gil) {
+            keep = pt->gil;
+        } else if (keep && !s->cfg.idle) {
+            running = thread_is_running(s, pt, th, tick_ns);
             if (running < 0 && th->stat_fd >= 0)
                 profile_lost(s->prof, LOST_THREAD);
-            if (running != 1)
-                continue;
+            keep = running == 1;
         }
-        int n = thread_stack(s, tg, pt, th);
-        if (n >= 0)
-            profile_add(s->prof, s->stack, n, second);
+        struct sreq q = {.r = NULL, .frame = CT_NONE};
+        if ((track_on && !tracked[i]) || (keep && atomic_load(&s->by_endpoint)))
+            sreq_of(s, tg, find_request(tg, &s->sample.frames[pt->first], pt->nframes, NULL, 0),
+                    &q);
+        int n = -1, nroots = 0;
+        if (keep) {
+            nroots = push_roots(s, tg, th, q.frame);
+            n = thread_stack(s, tg, pt, th, q.frame, 1);
+            if (n >= 0)
+                profile_add(s->prof, s->stack, n, second);
+        }
+        if (track_on && running == -2)
+            running = thread_is_running(s, pt, th, tick_ns);
+        cpu += running == 1;
+        if (q.r != NULL && track_on && !tracked[i]) {
+            if (!keep && keep_stacks) {
+                nroots = push_roots(s, tg, th, CT_NONE);
+                n = thread_stack(s, tg, pt, th, CT_NONE, 0);
+            }
+            track(s, tg, &q, running == 1, nroots, keep_stacks ? n : -1);
+        }
     }
+    if (track_on)
+        requests_end(s->cfg.requests, tg->py.pid, whole, cpu);
     if (s->cfg.blocking) {
         pause_release(&paused);
         profile_pause(s->prof, monotonic_ns() - paused_at);
@@ -904,6 +998,8 @@ static void *sampler_main(void *arg)
                 continue;
             gil += sample_target(s, tg, second,
                                  (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+            if (!tg->alive && s->cfg.requests != NULL)
+                requests_process_gone(s->cfg.requests, tg->py.pid);
             alive += tg->alive;
         }
         s->tick++;
@@ -959,6 +1055,12 @@ void sampler_set_async(struct sampler *s, int on)
     atomic_store(&s->async_tasks, on);
 }
 
+void sampler_set_requests(struct sampler *s, int on)
+{
+    atomic_store(&s->tracking, on && s->cfg.requests != NULL);
+    atomic_store(&s->by_endpoint, on || s->cfg.by_endpoint);
+}
+
 int sampler_tasks(struct sampler *s)
 {
     return atomic_load(&s->ntasks);
@@ -996,6 +1098,8 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     s->cfg = *cfg;
     atomic_store(&s->async_tasks, cfg->async_tasks);
+    atomic_store(&s->by_endpoint, cfg->by_endpoint);
+    atomic_store(&s->tracking, cfg->requests != NULL && cfg->track_requests);
     s->prof = prof;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->dump_lock, NULL);

@@ -37,10 +37,12 @@ struct sampler_config {
     int process_roots; /* a "process PID (cmd)" root frame per process */
     int by_function;   /* frames by function (first line), not by current line */
     int full_filenames;
-    int async_tasks;    /* asyncio tasks: each sampled, under its awaiters */
-    int by_endpoint;    /* a "request METHOD ENDPOINT" root over each request's samples */
-    int subprocesses;   /* follow descendants of roots */
-    const pid_t *roots; /* the chosen processes (descendants found from them) */
+    int async_tasks;           /* asyncio tasks: each sampled, under its awaiters */
+    int by_endpoint;           /* a "request METHOD ENDPOINT" root over each request's samples */
+    struct requests *requests; /* the request tracker to feed, or NULL */
+    int track_requests;        /* ... from the start (else sampler_set_requests) */
+    int subprocesses;          /* follow descendants of roots */
+    const pid_t *roots;        /* the chosen processes (descendants found from them) */
     int nroots;
     const pid_t *pids; /* every process to attach at start (roots included) */
     int npids;
@@ -92,6 +94,11 @@ void sampler_free(struct sampler *s);
 
 /* Sample asyncio tasks (--async) from the next tick on, or stop. */
 void sampler_set_async(struct sampler *s, int on);
+
+/* Feed the request tracker (cfg.requests) from the next tick on, and
+ * put a request frame over each request's samples, or stop feeding it
+ * (the frames stay if --by-endpoint asked for them). */
+void sampler_set_requests(struct sampler *s, int on);
 
 /* The asyncio tasks seen at the last tick (0 while --async is off). */
 int sampler_tasks(struct sampler *s);

@@ -34,6 +34,7 @@ void view_init(struct view *v, double rate)
     v->h.cpu_pct = v->h.gil_pct = v->h.pause_us = -1;
     v->h.rss_kib = -1;
     snprintf(v->threads, sizeof v->threads, "all");
+    endpoints_init(&v->eps, v->rate);
 }
 
 static void free_text(struct view *v)
@@ -51,6 +52,7 @@ void view_free(struct view *v)
     free(v->order);
     free(v->keys);
     free_text(v);
+    endpoints_free(&v->eps);
     memset(v, 0, sizeof *v);
 }
 
@@ -500,6 +502,10 @@ static void draw_header(struct view *v, struct screen *s, int cols)
         v->idle ? "on" : "off", v->gil_only ? " \u00b7 GIL holder only" : "",
         v->blocking ? " \u00b7 blocking" : "", v->threads,
         v->filter[0] || v->editing ? " \u00b7 filter: " : "", v->filter, v->editing ? "_" : "");
+    if (v->endpoint[0]) {
+        size_t len = strlen(line);
+        snprintf(line + len, sizeof line - len, " \u00b7 endpoint: %s", v->endpoint);
+    }
     screen_text(s, 3, 0, SA_DIM, line, cols);
     if (v->frozen)
         screen_text(s, 3, cols - 8 > 0 ? cols - 8 : 0, SA_BANNER, " FROZEN ", 8);
@@ -557,15 +563,22 @@ static void draw_table(struct view *v, struct screen *s, int first, int rows, in
     }
 }
 
-static void draw_footer(struct screen *s, int row, int cols)
+static void draw_footer(struct screen *s, int row, int cols, int endpoints)
 {
-    static const char *const keys[][2] = {
-        {"q", "Quit"},   {"?", "Help"},    {"1-5", "Sort"}, {"/", "Filter"}, {"s", "Save"},
-        {"w", "Window"}, {"l", "Lines"},   {"i", "Idle"},   {"r", "Reset"},  {"Spc", "Freeze"},
-        {"d", "Stacks"}, {"t", "Threads"}, {"p", "Pick"},
+    static const char *const table_keys[][2] = {
+        {"q", "Quit"},   {"?", "Help"},    {"1-5", "Sort"},    {"/", "Filter"}, {"s", "Save"},
+        {"w", "Window"}, {"l", "Lines"},   {"i", "Idle"},      {"r", "Reset"},  {"Spc", "Freeze"},
+        {"d", "Stacks"}, {"t", "Threads"}, {"e", "Endpoints"}, {"p", "Pick"},
     };
+    static const char *const endpoint_keys[][2] = {
+        {"q", "Quit"},  {"?", "Help"},     {"Enter", "Functions"}, {"e/Esc", "Back"},
+        {"r", "Reset"}, {"Spc", "Freeze"}, {"s", "Save"},          {"p", "Pick"},
+    };
+    const char *const(*keys)[2] = endpoints ? endpoint_keys : table_keys;
+    size_t nkeys = endpoints ? sizeof endpoint_keys / sizeof endpoint_keys[0]
+                             : sizeof table_keys / sizeof table_keys[0];
     int x = 0;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && x < cols; i++) {
+    for (size_t i = 0; i < nkeys && x < cols; i++) {
         int kw = screen_width(keys[i][0]), lw = screen_width(keys[i][1]) + 1;
         if (x + kw + lw > cols)
             break;
@@ -595,6 +608,9 @@ static const char *const help_lines[] = {
     "  t                 cycle through threads: all, then one at a time",
     "  n                 show / hide native frames (when started with -n)",
     "  A                 asyncio tasks on / off: each task sampled under the tasks awaiting it",
+    "  e                 endpoints: the HTTP requests served, per endpoint (requests, in flight,",
+    "                    shares of CPU and wall time, observed p50 / p95 / max, slow ones);",
+    "                    Enter shows the functions of one endpoint, Esc in the table all again",
     "  w                 toggle the window: all since start / last 10 seconds",
     "  r                 reset the statistics",
     "  space             freeze the display (sampling goes on)",
@@ -640,10 +656,14 @@ void view_draw(struct view *v, struct screen *s)
     int table_rows = rows - HEADER_ROWS - 2;
     if (table_rows < 2)
         table_rows = 2;
-    draw_table(v, s, HEADER_ROWS, table_rows, cols);
+    int endpoints = v->mode == VIEW_MODE_ENDPOINTS;
+    if (endpoints)
+        endpoints_draw(&v->eps, s, HEADER_ROWS, table_rows - 1, cols, HEADER_ROWS + table_rows - 1);
+    else
+        draw_table(v, s, HEADER_ROWS, table_rows, cols);
     if (rows >= HEADER_ROWS + 4) {
         screen_text(s, rows - 2, 0, SA_STATUS, v->status, cols);
-        draw_footer(s, rows - 1, cols);
+        draw_footer(s, rows - 1, cols, endpoints);
     }
     screen_refresh(s);
 }
@@ -734,6 +754,35 @@ enum view_action view_key(struct view *v, int key)
     }
     if (v->editing)
         return filter_key(v, key);
+    if (v->mode == VIEW_MODE_ENDPOINTS) {
+        long rows = v->eps.page > 0 ? v->eps.page : 1;
+        if (key == SCREEN_KEY_UP || key == SCREEN_KEY_DOWN || key == SCREEN_KEY_PPAGE ||
+            key == SCREEN_KEY_NPAGE || key == SCREEN_KEY_HOME || key == SCREEN_KEY_END) {
+            long n = v->eps.t.n;
+            endpoints_move(&v->eps, key == SCREEN_KEY_UP      ? -1
+                                    : key == SCREEN_KEY_DOWN  ? 1
+                                    : key == SCREEN_KEY_PPAGE ? -rows
+                                    : key == SCREEN_KEY_NPAGE ? rows
+                                    : key == SCREEN_KEY_HOME  ? -n
+                                                              : n);
+            return VIEW_NONE;
+        }
+        if (key == SCREEN_KEY_ENTER || key == '\n' || key == '\r') {
+            const char *name = endpoints_selected(&v->eps);
+            if (name == NULL)
+                return VIEW_NONE;
+            str_copy(v->endpoint, sizeof v->endpoint, name);
+            v->mode = VIEW_TABLE;
+            return VIEW_ENDPOINT;
+        }
+        if (key == 'e' || key == SCREEN_KEY_ESC) {
+            v->mode = VIEW_TABLE;
+            return VIEW_NONE;
+        }
+        /* Sorting and filtering are the function table's. */
+        if (key == '/' || key == '<' || key == '>' || (key >= '1' && key <= '5'))
+            return VIEW_NONE;
+    }
     long page = v->page > 0 ? v->page : 1;
     if (key == 'q' || key == SCREEN_KEY_F10)
         return VIEW_QUIT;
@@ -753,7 +802,13 @@ enum view_action view_key(struct view *v, int key)
         if (v->filter[0]) {
             v->filter[0] = '\0';
             view_update(v);
+        } else if (v->endpoint[0]) {
+            v->endpoint[0] = '\0';
+            return VIEW_ENDPOINT;
         }
+    } else if (key == 'e') {
+        v->mode = VIEW_MODE_ENDPOINTS;
+        return VIEW_ENDPOINTS;
     } else if (key == SCREEN_KEY_UP) {
         move_selection(v, -1);
     } else if (key == SCREEN_KEY_DOWN) {

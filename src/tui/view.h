@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "funcstats.h"
+#include "tui/endpoints.h"
 #include "tui/screen.h"
 
 enum view_col {
@@ -44,7 +45,7 @@ struct view_header {
     int tasks;       /* asyncio tasks at the last tick; < 0: --async is off */
 };
 
-enum view_mode { VIEW_TABLE, VIEW_HELP, VIEW_TEXT };
+enum view_mode { VIEW_TABLE, VIEW_HELP, VIEW_TEXT, VIEW_MODE_ENDPOINTS };
 
 /* What a key asks of the caller. */
 enum view_action {
@@ -58,9 +59,11 @@ enum view_action {
     VIEW_THREADS,
     VIEW_PICKER,
     VIEW_STACKS,
-    VIEW_FREEZE, /* v->frozen flipped */
-    VIEW_NATIVE, /* v->native_hidden flipped */
-    VIEW_ASYNC,  /* toggle asyncio tasks (A) */
+    VIEW_FREEZE,    /* v->frozen flipped */
+    VIEW_NATIVE,    /* v->native_hidden flipped */
+    VIEW_ASYNC,     /* toggle asyncio tasks (A) */
+    VIEW_ENDPOINTS, /* the endpoint table is shown (e): requests must be tracked */
+    VIEW_ENDPOINT,  /* v->endpoint changed: the table is of that endpoint only ("" all) */
 };
 
 struct view_layout {
@@ -97,7 +100,9 @@ struct view {
     int native_hidden;
     char threads[64]; /* "all", "thread 123" */
     struct view_header h;
-    int page; /* table rows shown by the last draw */
+    int page;               /* table rows shown by the last draw */
+    struct endpoints eps;   /* VIEW_ENDPOINTS: the endpoint table */
+    char endpoint[RQ_NAME]; /* the function table of this endpoint only; "" all */
 };
 
 void view_init(struct view *v, double rate);

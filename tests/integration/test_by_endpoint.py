@@ -19,13 +19,15 @@ import http.client
 import json
 import os
 import random
+import re
 import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import FIXTURES, INTERPRETERS, free_port, launch_argv, run_pytop
+from conftest import FIXTURES, INTERPRETERS, PYTOP, free_port, launch_argv, pytop_env, require_pytop, run_pytop
+from tuilib import Tui
 
 WEBAPP = FIXTURES / "webapp"
 TOLERANCE = 7.0
@@ -204,3 +206,84 @@ def test_endpoint_shares_match_the_handlers_own_measure(server, tmp_path):
     assert all(l.startswith("process ") for l in outside), outside[:10]
 
 
+
+
+# ---- the live view's endpoint table (e)
+
+ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+)\s+(\S.*?)\s*$")
+
+
+def table_rows(screen):
+    """{endpoint: (reqs, in flight, %cpu, %wall, p50, p95, max, slow)} of the endpoint table."""
+    rows, seen = {}, False
+    for line in screen.lines:
+        if line.split()[:2] == ["Reqs", "InFlt"]:
+            seen = True
+            continue
+        m = ROW.match(line) if seen else None
+        if m:
+            g = m.groups()
+            rows[g[8]] = (int(g[0]), int(g[1]), float(g[2]), float(g[3]), g[4], g[5], g[6], int(g[7]))
+    return rows
+
+
+def seconds(text):
+    """A duration as the table prints it ("190ms", "1.23s") in seconds."""
+    return float(text[:-2]) / 1000 if text.endswith("ms") else float(text[:-1])
+
+
+def test_live_endpoint_table(server):
+    """`e` in the live view: each endpoint's share of the CPU samples within
+    TOLERANCE of the handlers' own measure over the same window, /users/N as
+    one endpoint, the waiting endpoint holding the most wall time with its
+    observed duration near the 0.2 s it waits, and Enter showing the
+    functions of one endpoint."""
+    interp, kind, target, port, load = server
+    pids = [p for p in workers(target.pid) if serves(p)]
+    require_pytop()
+    # 400 Hz: a share of a few hundred CPU samples is within a few points.
+    with Tui([PYTOP, "-p", target.pid, "-s", "-r", "400"], name="endpoints", env=pytop_env()) as tui:
+        tui.wait_for(lambda s: "Samples" in s.text and "Elapsed" in s.text, "the live view")
+        before = stats(port, pids)
+        cpu0 = {p: cpu_seconds(p) for p in before}
+        tui.send("e")
+        want = ("GET /cpu", USERS[kind], "GET /wait")
+        screen = tui.wait_for(lambda s: all(table_rows(s).get(e, (0,))[0] >= 25 for e in want), "25 requests of each endpoint", timeout=40)
+        after = stats(port, list(before))
+        cpu = sum(cpu_seconds(p) - cpu0[p] for p in before)
+        rows = table_rows(screen)
+        truth = {}
+        for p in before:
+            for endpoint, secs in after[p].items():
+                truth[endpoint] = truth.get(endpoint, 0.0) + secs - before[p].get(endpoint, 0.0)
+        print("%s-%s: table %s; handlers %s of %.2f s CPU" % (interp.id, kind, rows, {k: round(v, 2) for k, v in truth.items()}, cpu))
+        # The table counts from e on, the handlers over a little longer
+        # (the /stats calls around it): the shares, not the seconds.
+        for endpoint in ("GET /cpu", USERS[kind]):
+            want_pct = 100.0 * truth.get(endpoint, 0.0) / cpu
+            assert abs(rows[endpoint][2] - want_pct) <= TOLERANCE, "%s: %%CPU %.1f, handlers %.1f%%\n%s" % (endpoint, rows[endpoint][2], want_pct, screen)
+        # A request seen only before the framework matched its route, and
+        # before any request of its path had, has only its path to go by.
+        stray = [e for e in rows if e.startswith("GET /users") and e != USERS[kind]]
+        assert stray in ([], ["GET /users/{id}"]) and sum(rows[e][0] + rows[e][1] for e in stray) <= 2, screen
+        # /wait holds its worker (or its task) 0.2 s for almost no CPU.
+        assert max(rows, key=lambda e: rows[e][3]) == "GET /wait", screen
+        p50 = seconds(rows["GET /wait"][4])
+        assert 0.17 <= p50 <= 0.26, "GET /wait observed p50 %.3f s for a 0.2 s wait\n%s" % (p50, screen)
+        assert sum(r[1] for r in rows.values()) <= CLIENTS, screen
+        assert "durations observed from outside" in screen.text, screen
+        # Enter on GET /cpu: its functions only, the burning loop on top.
+        # Frozen, the rows keep their order while the selection moves.
+        tui.send("Space")
+        frozen = tui.wait_for(lambda s: "FROZEN" in s.text, "the frozen display")
+        tui.send(*(["Down"] * list(table_rows(frozen)).index("GET /cpu")))
+        tui.send("Enter")
+        tui.send("Space")
+        fixture = "endpoints_wsgi.py" if kind == "gunicorn" else "endpoints_asgi.py"
+        screen = tui.wait_for(lambda s: "endpoint: GET /cpu" in s.text and re.search(r"^\s*[\d.]+\s+[\d.]+.*burn \(%s" % fixture, s.lines[6]), "burn first in GET /cpu's functions")
+        own = float(screen.lines[6].split()[0])
+        assert own >= 70, screen
+        tui.send("Escape")
+        tui.wait_for(lambda s: "endpoint:" not in s.text, "every sample again")
+        tui.send("q")
+        tui.wait_exit()
