@@ -28,6 +28,12 @@ enum ct_kind {
                      * the outermost frame of its samples */
 };
 
+/* The leaf `pytop watch` puts under a request's samples taken while its
+ * thread was not running (in time.sleep, a socket read, a lock: calls
+ * that show no Python frame of their own), so that its profile shows
+ * where it waited. A native frame of this name and no file. */
+#define CT_OFF_CPU "(off CPU)"
+
 /* Where a Python frame's file lives, when the file name shown (shortened)
  * no longer says: for colours and grouping. */
 enum ct_origin {

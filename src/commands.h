@@ -15,5 +15,6 @@ int cmd_record(const struct options *opt, struct pt_error *err);
 int cmd_top(const struct options *opt, struct pt_error *err);
 int cmd_report(const struct options *opt, struct pt_error *err);
 int cmd_diff(const struct options *opt, struct pt_error *err);
+int cmd_watch(const struct options *opt, struct pt_error *err);
 
 #endif

@@ -54,6 +54,9 @@ int main(int argc, char **argv)
     case CMD_DIFF:
         rc = cmd_diff(&opt, &err);
         break;
+    case CMD_WATCH:
+        rc = cmd_watch(&opt, &err);
+        break;
     default:
         rc = pt_error_set(
             &err, PT_E_USAGE,

@@ -68,6 +68,8 @@ static const struct opt_spec specs[] = {
      "watch: send alerts: webhook=URL, mattermost=SERVER,TOKEN,CHANNEL, "
      "email=SMTP-URL,FROM,TO[,TO...] (repeatable)"},
     {"ca-file", 0, OPT_STRING, OFF(ca_file), "watch: CA certificates for the notifiers' TLS"},
+    {"notify-retry", 0, OPT_DURATION, OFF(notify_retry),
+     "watch: retry an alert not delivered after TIME, doubling, 4 tries (default 2s)"},
     {"config", 'c', OPT_STRING, OFF(config), "config file"},
     {"help", 'h', OPT_FLAG, OFF(help), "this help"},
     {"version", 'V', OPT_FLAG, OFF(version), "print the version"},
@@ -360,6 +362,7 @@ static void set_defaults(struct options *opt)
     opt->rate = 100;
     opt->slow = 0.5;
     opt->alert_window = 86400;
+    opt->notify_retry = 2;
 }
 
 int options_parse(int argc, char **argv, struct options *opt, struct pt_error *err)
@@ -468,6 +471,8 @@ int options_parse(int argc, char **argv, struct options *opt, struct pt_error *e
             }
         }
     }
+    opt->argc = argc;
+    opt->argv = argv;
     if (opt->rate <= 0 || opt->rate > 1000000)
         return pt_error_set(err, PT_E_USAGE, "--rate must be between 1 and 1000000 Hz");
     return 0;

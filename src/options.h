@@ -52,9 +52,12 @@ struct options {
     struct opt_list include, exclude; /* watch: URL path globs */
     struct opt_list notify;           /* watch: notifier specs */
     const char *ca_file;              /* watch: CA bundle for the notifiers' TLS */
+    double notify_retry;              /* watch: first retry of an alert, seconds (doubling) */
     char **positional;                /* report PROFILE / diff BEFORE AFTER */
     int npositional;
     int help, version;
+    int argc; /* what was parsed, for a reload (watch's SIGHUP) */
+    char **argv;
     char *owned[96]; /* strings copied from the config file etc., freed by options_free */
     int nowned;
 };

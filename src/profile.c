@@ -60,6 +60,28 @@ int profile_frame(struct profile *p, int kind, const char *name, const char *fil
     return rc;
 }
 
+int profile_export(struct profile *p, const uint32_t *frames, int n, uint64_t count,
+                   struct calltree *dst)
+{
+    uint32_t ids[512];
+    if (n > (int)(sizeof ids / sizeof ids[0]))
+        n = (int)(sizeof ids / sizeof ids[0]); /* the outermost: the rest are lost */
+    int rc = 0;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < n && rc == 0; i++) {
+        const struct ct_frame *f = frames[i] < p->tree.nframes ? &p->tree.frames[frames[i]] : NULL;
+        if (f == NULL) {
+            rc = -1;
+            break;
+        }
+        rc = calltree_frame(dst, f->kind, f->name, f->file, f->line, &ids[i]);
+        if (rc == 0)
+            calltree_set_info(dst, ids[i], f->origin, f->def_line);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc == 0 ? calltree_add(dst, ids, n, count) : -1;
+}
+
 static uint32_t node_hash(uint32_t node)
 {
     node ^= node >> 16;

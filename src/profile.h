@@ -87,6 +87,14 @@ int profile_add(struct profile *p, const uint32_t *frames, int n, int64_t second
 int profile_frame(struct profile *p, int kind, const char *name, const char *file, int line,
                   int origin, int def_line, uint32_t *id);
 
+/* Add count samples of the stack frames[0..n) (frame ids of p, root
+ * first) to dst, a tree with frames of its own: each frame is interned
+ * in dst by its name, file and line. How watch turns the stacks of one
+ * request into a profile of that request alone. 0, or -1 when out of
+ * memory. */
+int profile_export(struct profile *p, const uint32_t *frames, int n, uint64_t count,
+                   struct calltree *dst);
+
 /* Count a lost sample, or a tick, with the time since start. */
 void profile_lost(struct profile *p, enum lost_reason why);
 void profile_tick(struct profile *p, double elapsed, int targets, int gil_held);

@@ -18,6 +18,7 @@ struct rq_live {
     pid_t pid;
     uint64_t key;
     uint64_t path_hash;
+    uint32_t client;
     int ep; /* index into eps */
     uint64_t first_ns, last_ns;
     uint64_t tick;     /* the pass that last saw it */
@@ -129,6 +130,8 @@ void requests_begin(struct requests *rq, pid_t pid, uint64_t now_ns)
  * request waiting sits on one stack for many samples) only counts. */
 static void keep_stack(struct rq_done *d, int running, const uint32_t *frames, int n)
 {
+    if (n > RQ_STACK_DEPTH)
+        n = RQ_STACK_DEPTH;
     if (d->last < d->nwords) {
         uint32_t *last = &d->stacks[d->last];
         if (last[0] == (uint32_t)n && memcmp(last + 3, frames, (size_t)n * sizeof *frames) == 0) {
@@ -160,7 +163,7 @@ static struct rq_live *live_of(struct requests *rq, pid_t pid, const struct py_r
     uint64_t h = text_hash(r->path);
     for (size_t i = rq->nlive; i-- > 0;) {
         struct rq_live *l = &rq->live[i];
-        if (l->key == r->key && l->pid == pid && l->path_hash == h)
+        if (l->key == r->key && l->pid == pid && l->client == r->client && l->path_hash == h)
             return l;
     }
     struct rq_done *d = calloc(1, sizeof *d);
@@ -177,6 +180,7 @@ static struct rq_live *live_of(struct requests *rq, pid_t pid, const struct py_r
     *l = (struct rq_live){.pid = pid,
                           .key = r->key,
                           .path_hash = h,
+                          .client = r->client,
                           .ep = endpoint_of(rq, endpoint),
                           .first_ns = rq->now_ns,
                           .last_ns = rq->now_ns,

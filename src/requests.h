@@ -5,9 +5,11 @@
  * stacks of its samples.
  *
  * A request is known by its process, the address of the object that
- * holds it (ASGI scope, WSGI environ, gunicorn's req) and its path: the
- * address alone would be the next request's as soon as the allocator
- * reuses it. It is in flight from the first sample that saw it to the
+ * holds it (ASGI scope, WSGI environ, gunicorn's req), its path and its
+ * client's port: the address alone would be the next request's as soon
+ * as the allocator reuses it. Two requests of one keep-alive connection
+ * to one path, back to back with no sample between them, still look
+ * like one. It is in flight from the first sample that saw it to the
  * last, and ends at the first tick of its process that read every thread
  * and task whole without seeing it. Its duration is that span, so its
  * resolution is the sampling period: a request seen once lasted 0 s as
@@ -48,6 +50,9 @@
 /* Words of stack records kept per request (4 bytes each); samples past
  * them count but their stacks are not kept. */
 #define RQ_STACK_WORDS (256u * 1024u)
+
+/* Frames kept of one sample's stack, the outermost first. */
+#define RQ_STACK_DEPTH 511
 
 struct rq_live;
 struct rq_endpoint;

@@ -113,6 +113,33 @@ static void request_route(struct py_target *t, int k, uint64_t obj, const struct
     }
 }
 
+static int second_item(void *ctx, uint64_t key, uint64_t value)
+{
+    (void)value;
+    uint64_t *items = ctx;
+    items[items[0] == 0 ? 0 : 1] = key;
+    return items[1] != 0;
+}
+
+/* The client's TCP port of the request object obj held in local k, 0
+ * when it has none (a Unix socket) or it cannot be read: ASGI's
+ * scope["client"] (host, port), WSGI's environ["REMOTE_PORT"],
+ * gunicorn's req.peer_addr. */
+static uint32_t request_client(struct py_target *t, int k, uint64_t obj)
+{
+    uint64_t v, items[2] = {0, 0}, port = 0;
+    char text[16];
+    if (k == L_ENVIRON)
+        return dict_str(t, obj, "REMOTE_PORT", text, sizeof text) == 0
+                   ? (uint32_t)strtoul(text, NULL, 10)
+                   : 0;
+    if ((k == L_SCOPE ? pyobj_dict_get(t, obj, "client", &v)
+                      : pyobj_getattr(t, obj, "peer_addr", &v)) != 0 ||
+        pyobj_each(t, v, 2, second_item, items) < 2 || pyobj_uint(t, items[1], &port) != 0)
+        return 0;
+    return (uint32_t)port;
+}
+
 /* The request's method; -1 when it is not one (a request object still
  * being filled in, or something else under a request's name). */
 static int request_method(struct py_target *t, int k, uint64_t obj, char *buf, size_t size)
@@ -227,11 +254,13 @@ int pyreq_find(struct py_target *t, struct pyreq_state *st, const struct py_fram
              * alone could be a new request's: freed objects are reused). */
             struct pyreq_memo *m = &st->memo[(obj >> 4) % PYREQ_MEMO];
             struct py_request *r = &m->req;
-            if (r->key != obj || strcmp(r->path, path) != 0) {
+            uint32_t client = request_client(t, k, obj);
+            if (r->key != obj || r->client != client || strcmp(r->path, path) != 0) {
                 r->key = 0; /* until it reads whole */
                 if (request_method(t, k, obj, r->method, sizeof r->method) != 0)
                     continue;
                 r->key = obj;
+                r->client = client;
                 str_copy(r->path, sizeof r->path, path);
                 r->route[0] = '\0';
                 m->tries = 0;

@@ -34,6 +34,9 @@ struct py_request {
     char method[16];        /* "GET" */
     char path[PYREQ_TEXT];  /* as asked, without the query */
     char route[PYREQ_TEXT]; /* the framework's template, "" when unknown */
+    uint32_t client;        /* the client's TCP port, 0 when unknown: with the
+                             * object's address, what tells one request from
+                             * the next that reuses its memory */
 };
 
 /* The requests last read, by their object's address: many threads and

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "output/filename.h"
 #include "util.h"
@@ -79,6 +80,11 @@ static struct frame_info classify(const struct category_table *ct, const struct 
         f->kind == CT_REQUEST) {
         fi.cat = -1;
         fi.flags = F_ROOT;
+        return fi;
+    }
+    if (f->kind == CT_NATIVE && f->file[0] == '\0' && strcmp(f->name, CT_OFF_CPU) == 0) {
+        fi.cat = -1; /* the frame above says where: this only says it waited */
+        fi.flags = F_WAITS;
         return fi;
     }
     fi.cat = (signed char)category_of(ct, f->kind, f->file);
@@ -400,5 +406,32 @@ int report_path(const struct report *r, int i, const struct ct_frame **frames, i
         frames[a] = frames[b];
         frames[b] = x;
     }
+    return n;
+}
+
+int report_request_rows(const struct report_request *q, char label[][16], char value[][400])
+{
+    int n = 0;
+    snprintf(label[n], 16, "Request");
+    snprintf(value[n++], 400, "%s %s", q->method, q->path);
+    snprintf(label[n], 16, "Endpoint");
+    snprintf(value[n++], 400, "%s", q->endpoint);
+    snprintf(label[n], 16, "Worker");
+    snprintf(value[n++], 400, "PID %d", q->pid);
+    time_t t = (time_t)q->started;
+    struct tm tm;
+    char when[64];
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(label[n], 16, "Started");
+    snprintf(value[n++], 400, "%s.%03d UTC (its first sample)", when,
+             (int)((q->started - (double)t) * 1000));
+    snprintf(label[n], 16, "Duration");
+    snprintf(value[n++], 400,
+             "%.0f ms, observed from outside: first to last sample (resolution %.0f ms)",
+             q->duration * 1e3, q->period * 1e3);
+    snprintf(label[n], 16, "On CPU");
+    snprintf(value[n++], 400, "%llu of its %llu samples (%llu waiting)", (unsigned long long)q->cpu,
+             (unsigned long long)q->wall, (unsigned long long)(q->wall - q->cpu));
     return n;
 }

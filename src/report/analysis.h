@@ -57,13 +57,29 @@ struct report {
     uint64_t blocking_loop; /* samples in a blocking call under an event loop */
 };
 
+/* A report of one HTTP request (pytop watch): what it was. */
+struct report_request {
+    const char *method, *path, *endpoint;
+    int pid;
+    double started;     /* wall clock, seconds since the epoch */
+    double duration;    /* observed: first to last sample */
+    double period;      /* seconds between samples: the duration's resolution */
+    uint64_t cpu, wall; /* samples running, and all */
+};
+
 /* What the report is of: the file read, its format, what it said. */
 struct report_source {
     const char *path;
     const char *format;
     const struct profile_meta *meta;
-    size_t skipped; /* damaged lines the reader left out */
+    size_t skipped;                       /* damaged lines the reader left out */
+    const struct report_request *request; /* NULL unless of one request */
 };
+
+/* The rows a report of one request adds to its summary, as (label,
+ * value) pairs into out: their number (at most REPORT_REQUEST_ROWS). */
+#define REPORT_REQUEST_ROWS 6
+int report_request_rows(const struct report_request *q, char label[][16], char value[][400]);
 
 /* Compute r for tree t (which must outlive r) with the categories of ct.
  * 0, or -1 when out of memory. */

@@ -181,6 +181,13 @@ static void summary(FILE *out, const struct report *r, const struct report_sourc
     if (src->skipped > 0)
         fprintf(out, "<tr><th>Skipped</th><td>%zu damaged lines (bytes no text has)</td></tr>\n",
                 src->skipped);
+    char label[REPORT_REQUEST_ROWS][16], value[REPORT_REQUEST_ROWS][400];
+    int n = src->request ? report_request_rows(src->request, label, value) : 0;
+    for (int i = 0; i < n; i++) {
+        fprintf(out, "<tr><th>%s</th><td>", label[i]);
+        html_puts(out, value[i]);
+        fputs("</td></tr>\n", out);
+    }
     fputs("</table>\n", out);
 }
 

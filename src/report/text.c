@@ -91,6 +91,23 @@ static void wrap(FILE *f, const char *text, const char *first, const char *rest)
     }
 }
 
+/* A report of one request: what it was, under the summary's rows. */
+static void request_rows(struct out *o, const struct report_source *src)
+{
+    char label[REPORT_REQUEST_ROWS][16], value[REPORT_REQUEST_ROWS][400], esc[1200];
+    int n = src->request ? report_request_rows(src->request, label, value) : 0;
+    for (int i = 0; i < n; i++) {
+        if (o->md) {
+            md_escape(value[i], esc, sizeof esc);
+            fprintf(o->f, "| %s | %s |\n", label[i], esc);
+        } else {
+            char fitted[WIDTH + 1];
+            fit(value[i], WIDTH - 10, fitted, sizeof fitted);
+            fprintf(o->f, "%-9s %s\n", strcat(label[i], ":"), fitted);
+        }
+    }
+}
+
 static void summary(struct out *o, const struct report *r, const struct report_source *src)
 {
     const struct profile_meta *m = src->meta;
@@ -113,6 +130,7 @@ static void summary(struct out *o, const struct report *r, const struct report_s
             fprintf(o->f, "| Rate | %.0f Hz |\n", m->rate);
         if (src->skipped > 0)
             fprintf(o->f, "| Skipped | %zu damaged lines (bytes no text has) |\n", src->skipped);
+        request_rows(o, src);
         return;
     }
     char buf[WIDTH + 1];
@@ -133,6 +151,7 @@ static void summary(struct out *o, const struct report *r, const struct report_s
     fprintf(o->f, "\n");
     if (src->skipped > 0)
         fprintf(o->f, "Skipped:  %zu damaged lines (bytes no text has)\n", src->skipped);
+    request_rows(o, src);
 }
 
 static void categories(struct out *o, const struct report *r)

@@ -131,19 +131,24 @@ def stats(port, pids):
     return got
 
 
-@pytest.fixture(scope="module", params=SERVERS, ids=["%s-%s" % (i.id, s) for i, s in SERVERS])
-def server(request):
-    interp, kind = request.param
+def server_argv(interp, kind, port):
+    """The command of a server of kind on interp, two workers on port;
+    skips the test when interp or the server is missing."""
     if interp.path is None:
         pytest.skip("%s: %s" % (interp.id, interp.missing))
     module = "flask" if kind == "gunicorn" else "fastapi"
     if subprocess.run([interp.path, "-c", "import %s, %s" % (kind, module)], capture_output=True).returncode != 0:
         pytest.skip("%s: %s or %s is not installed for it" % (interp.id, kind, module))
-    port = free_port()
     if kind == "uvicorn":
-        argv = [interp.path, "-m", "uvicorn", "endpoints_asgi:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning"]
-    else:
-        argv = [interp.path, "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:%d" % port, "endpoints_wsgi:app"]
+        return [interp.path, "-m", "uvicorn", "endpoints_asgi:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning"]
+    return [interp.path, "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:%d" % port, "endpoints_wsgi:app"]
+
+
+@pytest.fixture(scope="module", params=SERVERS, ids=["%s-%s" % (i.id, s) for i, s in SERVERS])
+def server(request):
+    interp, kind = request.param
+    port = free_port()
+    argv = server_argv(interp, kind, port)
     with launch_argv(argv, "%s-%s" % (kind, interp.id), cwd=WEBAPP, ready=lambda t: accepts(port) and len(workers(t.pid)) >= 2) as target:
         load = Load(port)
         try:
