@@ -44,6 +44,7 @@
 #define WATCH_LOG        "alerts.log"
 #define WATCH_POLL_MS    50
 #define WATCH_SEND_GRACE 10.0 /* seconds to deliver what is queued at exit */
+#define WATCH_RETRY_S    1.0  /* -P: how often to look for a server that went away */
 
 static volatile sig_atomic_t stop_signal, reload_signal;
 
@@ -423,6 +424,7 @@ static int watch_attach(struct watch *w, const struct options *opt, pid_t *launc
 static int watch_run(struct watch *w, struct options *opt, pid_t *launched, struct pt_error *err)
 {
     char why[256];
+    double next_try = 0; /* -P: when to look at the port again */
     for (;;) {
         if (reload_signal) {
             reload_signal = 0;
@@ -446,17 +448,19 @@ static int watch_run(struct watch *w, struct options *opt, pid_t *launched, stru
             }
             fprintf(stderr, "pytop: %s: waiting for a server on port %d again\n", why, opt->port);
         }
-        if (w->sampler == NULL) {
-            /* -P PORT: whatever listens there next (a restarted server). */
+        if (w->sampler == NULL && monotonic_s() >= next_try) {
+            /* -P PORT: whatever listens there next (a restarted server),
+             * looked for once a second: a look reads every process's
+             * sockets. */
             struct pt_error aerr;
-            opt->wait = 1;
+            opt->wait = 0;
+            next_try = monotonic_s() + WATCH_RETRY_S;
             if (watch_attach(w, opt, launched, &aerr) == 0) {
                 fprintf(stderr, "pytop: watching port %d again\n", opt->port);
             } else if (aerr.code != PT_E_NOPORT && aerr.code != PT_E_GONE &&
                        aerr.code != PT_E_NOTPYTHON && aerr.code != PT_E_NOPROC) {
                 return pt_error_set(err, aerr.code, "%s", aerr.msg);
             }
-            continue;
         }
         struct timespec nap = {0, WATCH_POLL_MS * 1000000L};
         nanosleep(&nap, NULL);

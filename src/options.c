@@ -297,7 +297,7 @@ static int load_config(struct options *opt, const char *path, int explicit_path,
         if (*s == '\0' || *s == '#')
             continue;
         char *eq = strchr(s, '=');
-        char where[1100];
+        char where[4200];
         snprintf(where, sizeof where, "%s:%d: ", path, lineno);
         if (eq == NULL) {
             rc = pt_error_set(err, PT_E_USAGE, "%sexpected 'name = value'", where);
@@ -405,8 +405,9 @@ int options_parse(int argc, char **argv, struct options *opt, struct pt_error *e
 
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
-            const char *config = opt->config;
-            char defpath[4096];
+            /* Copied: set_defaults below frees the strings of pass 0. */
+            char given[4096], defpath[4096];
+            const char *config = opt->config ? str_copy(given, sizeof given, opt->config) : NULL;
             int explicit_path = config != NULL;
             if (config == NULL) {
                 const char *xdg = getenv("XDG_CONFIG_HOME");

@@ -73,8 +73,10 @@ void endpoints_format_duration(double s, char *out, size_t size)
         snprintf(out, size, "%.2fs", s);
     else if (s < 3600)
         snprintf(out, size, "%.1fm", s / 60);
-    else
+    else if (s < 86400)
         snprintf(out, size, "%.1fh", s / 3600);
+    else
+        snprintf(out, size, "%.1fd", s / 86400);
 }
 
 static void right(struct screen *s, int row, int x, int width, int attr, const char *text)

@@ -39,6 +39,17 @@ SLOW = "GET /slow/{ms}"
 SLOW_FLASK = "GET /slow/<int:ms>"
 
 
+RUNNING = []
+
+
+@pytest.fixture(autouse=True)
+def no_watch_left():
+    """A test that failed midway leaves no watch running."""
+    yield
+    while RUNNING:
+        RUNNING.pop().kill()
+
+
 class Watch:
     """pytop watch running in the background; its stderr in a file."""
 
@@ -48,6 +59,7 @@ class Watch:
         self.err = open(self.err_path, "w")
         self.argv = [PYTOP, "watch"] + [str(a) for a in args]
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=self.err, env=pytop_env())
+        RUNNING.append(self)
 
     def text(self):
         return self.err_path.read_text()
@@ -59,6 +71,12 @@ class Watch:
             assert time.monotonic() < deadline, "no %s within %d s:\n%s" % (what, timeout, self.text())
             time.sleep(0.05)
 
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.err.close()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
@@ -69,10 +87,11 @@ class Watch:
         return rc
 
 
-def reports(out, endpoint_path=None):
-    """The markdown reports in out (optionally of one path), oldest first."""
+def reports(out, path_slug=None):
+    """The markdown reports in out (optionally of one path, as its file
+    names write it: slow_400), oldest first."""
     files = sorted(p for p in out.glob("*.md"))
-    return [p for p in files if endpoint_path is None or "-GET-%s-" % endpoint_path in p.name]
+    return [p for p in files if path_slug is None or "-GET-%s-" % path_slug in p.name]
 
 
 def alerts(out):
@@ -120,18 +139,30 @@ def test_slow_requests_reports_and_one_alert(server, tmp_path):
         w.wait_for(lambda: len(reports(out)) >= 4, "a 4th report after the failure")
         assert w.stop() == 0, w.text()
         text = w.text()
+        first_run = reports(out)
+        assert len(first_run) == 4, [p.name for p in out.iterdir()]
         # A restart of pytop: the window holds, nothing is alerted again.
+        # This time the configuration is a file, and SIGHUP re-reads it.
+        config = tmp_path / "config"
         with Receiver(lambda r: (200, {})) as hook2:
-            w2 = Watch(["-P", port, "--slow", "300ms", "--alert-window", "1h", "-o", out, "--notify", "webhook=%s/x" % hook2.url], tmp_path, "second")
+            config.write_text("slow = 300ms\nalert-window = 1h\nnotify = webhook=%s/x\n" % hook2.url)
+            w2 = Watch(["-c", config, "-P", port, "-o", out], tmp_path, "second")
             w2.wait_for(lambda: "pytop: watching" in w2.text(), "its start line")
             slow_requests(port, 1)
             w2.wait_for(lambda: len(reports(out)) >= 5, "a 5th report")
+            config.write_text("slow = 1s\nalert-window = 1h\n")
+            w2.proc.send_signal(signal.SIGHUP)
+            w2.wait_for(lambda: "configuration reloaded: slow 1.00s" in w2.text(), "the reload")
+            slow_requests(port, 1)  # 400 ms: no longer slow
+            slow_requests(port, 1, ms=1200)
+            w2.wait_for(lambda: reports(out, "slow_1200"), "the 1.2 s request's report")
+            assert len(reports(out)) == 6, [p.name for p in reports(out)]
             assert w2.stop() == 0, w2.text()
             assert hook2.requests == [] and "pytop: alert" not in w2.text(), w2.text()
 
     # Reports: only the slow endpoint's, three files each, written whole.
-    mds = reports(out)[:4]
-    assert len(reports(out)) == 5 and all("-GET-slow_%d-" % SLOW_MS in p.name for p in mds), [p.name for p in out.iterdir()]
+    mds = first_run
+    assert all("-GET-slow_%d-" % SLOW_MS in p.name for p in mds), [p.name for p in out.iterdir()]
     for md in mds:
         for ext in (".svg", ".html"):
             assert md.with_suffix(ext).exists(), md
