@@ -65,6 +65,7 @@ struct starget {
     int nthreads, cap;
     struct py_tasks tasks;  /* --async: its asyncio tasks, read each tick */
     struct pyreq_state req; /* --by-endpoint: what serves requests */
+    int retired;            /* exited: only the shell is left (target_retire) */
 };
 
 /* A process of the tree that is not (readable) Python, as last looked at. */
@@ -353,8 +354,16 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
     return 0;
 }
 
-static void target_release(struct starget *tg)
+/* Let go of what a target that exited held: its memory reader, code
+ * cache, thread files and caches. Its shell (PID, command line, version,
+ * process frame) stays for sampler_pids and the descriptions: a server
+ * that recycles its workers must not grow pytop by a process's caches
+ * for each worker it ever had. */
+static void target_retire(struct starget *tg)
 {
+    if (tg->retired)
+        return;
+    tg->retired = 1;
     py_tasks_free(&tg->tasks);
     pyreq_free(&tg->req);
     for (int i = 0; i < tg->nthreads; i++) {
@@ -362,10 +371,21 @@ static void target_release(struct starget *tg)
             close(tg->threads[i].stat_fd);
     }
     free(tg->threads);
+    tg->threads = NULL;
+    tg->nthreads = tg->cap = 0;
     free(tg->keys);
     free(tg->frames);
+    tg->keys = NULL;
+    tg->frames = NULL;
+    tg->nslots = tg->nkeys = 0;
     native_free(tg->native);
+    tg->native = NULL;
     pytarget_detach(&tg->py);
+}
+
+static void target_release(struct starget *tg)
+{
+    target_retire(tg);
     free(tg);
 }
 
@@ -998,8 +1018,11 @@ static void *sampler_main(void *arg)
                 continue;
             gil += sample_target(s, tg, second,
                                  (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
-            if (!tg->alive && s->cfg.requests != NULL)
-                requests_process_gone(s->cfg.requests, tg->py.pid);
+            if (!tg->alive) {
+                if (s->cfg.requests != NULL)
+                    requests_process_gone(s->cfg.requests, tg->py.pid);
+                target_retire(tg);
+            }
             alive += tg->alive;
         }
         s->tick++;

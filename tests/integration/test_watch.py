@@ -150,10 +150,11 @@ def test_slow_requests_reports_and_one_alert(server, tmp_path):
             w2.wait_for(lambda: "pytop: watching" in w2.text(), "its start line")
             slow_requests(port, 1)
             w2.wait_for(lambda: len(reports(out)) >= 5, "a 5th report")
-            config.write_text("slow = 1s\nalert-window = 1h\n")
+            config.write_text("slow = 1s\nalert-window = 1h\ninclude = /slow/*\n")
             w2.proc.send_signal(signal.SIGHUP)
-            w2.wait_for(lambda: "configuration reloaded: slow 1.00s" in w2.text(), "the reload")
+            w2.wait_for(lambda: "configuration reloaded: slow 1.00s, alert window 1.0h, 1 include" in w2.text(), "the reload")
             slow_requests(port, 1)  # 400 ms: no longer slow
+            assert get(port, "/health?wait=1.1", timeout=10)[0] == 200  # slow, not included
             slow_requests(port, 1, ms=1200)
             w2.wait_for(lambda: reports(out, "slow_1200"), "the 1.2 s request's report")
             assert len(reports(out)) == 6, [p.name for p in reports(out)]
