@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -381,6 +382,10 @@ static void target_retire(struct starget *tg)
     native_free(tg->native);
     tg->native = NULL;
     pytarget_detach(&tg->py);
+    /* Its caches were megabytes in the middle of the sampler's heap: give
+     * the pages back rather than keep them for a next target that may
+     * never come (glibc returns free pages inside an arena too). */
+    malloc_trim(0);
 }
 
 static void target_release(struct starget *tg)

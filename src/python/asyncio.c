@@ -821,6 +821,14 @@ int pyasync_read(struct py_target *t, const struct py_sample *s, struct py_tasks
         ts->memo->made_ns = now;
     }
     if (ts->mem == NULL) {
+        /* No reader of its own (its cache is a megabyte and more) until
+         * asyncio is imported: a WSGI worker, followed with --async or
+         * watched for requests, never imports it. The memo's answer
+         * holds until it is made again (MEMO_RETRY_NS). */
+        struct reader probe = {t, s, ts, ts->memo};
+        resolve(&probe);
+        if (!ts->memo->asyncio)
+            return 0;
         /* Its own reader of the target, whose replay cache learns the
          * pages of the tasks (the stack sampler's learns the stacks'). */
         if ((ts->mem = calloc(1, sizeof *ts->mem)) == NULL)
