@@ -41,6 +41,9 @@
 #include "select.h"
 #include "util.h"
 
+/* Targets that exited kept for the descriptions and sampler_pids. */
+#define SAMPLER_RETIRED 32
+
 /* A thread of a target, as the sampler knows it. */
 struct sthread {
     pid_t tid;
@@ -392,6 +395,31 @@ static void target_release(struct starget *tg)
 {
     target_retire(tg);
     free(tg);
+}
+
+/* Keep at most SAMPLER_RETIRED of the targets that exited (the oldest
+ * go): a server recycling its workers for days must not grow pytop by a
+ * shell per worker it ever had. */
+static void forget_retired(struct sampler *s)
+{
+    int retired = 0;
+    for (int i = 0; i < s->ntargets; i++)
+        retired += s->targets[i]->retired;
+    if (retired <= SAMPLER_RETIRED)
+        return;
+    pthread_mutex_lock(&s->lock);
+    int k = 0;
+    for (int i = 0; i < s->ntargets; i++) {
+        struct starget *tg = s->targets[i];
+        if (tg->retired && retired > SAMPLER_RETIRED) {
+            retired--;
+            target_release(tg);
+            continue;
+        }
+        s->targets[k++] = tg;
+    }
+    s->ntargets = k;
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Looks at a descendant that is not Python before giving up on it. */
@@ -1030,6 +1058,7 @@ static void *sampler_main(void *arg)
             }
             alive += tg->alive;
         }
+        forget_retired(s);
         s->tick++;
         atomic_store(&s->ntasks, s->tick_tasks);
         s->tick_tasks = 0;

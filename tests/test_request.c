@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -61,6 +62,8 @@ static void test_route_templates_win(void **state)
                         "POST /users/{user_id}");
     /* Nothing learned yet: the path's shape. */
     assert_string_equal(endpoint(&st, "GET", "/users/8", ""), "GET /users/{id}");
+    st.routes = calloc(PYREQ_ROUTES, sizeof *st.routes); /* pyreq_free frees it */
+    assert_non_null(st.routes);
     strcpy(st.routes[0].path, "GET /users/{id}");
     strcpy(st.routes[0].route, "/users/<int:user_id>");
     st.nroutes = 1;

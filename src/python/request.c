@@ -29,6 +29,8 @@ void pyreq_init(struct pyreq_state *st)
 void pyreq_free(struct pyreq_state *st)
 {
     free(st->slots);
+    free(st->memo);
+    free(st->routes);
     memset(st, 0, sizeof *st);
 }
 
@@ -214,6 +216,8 @@ static void learn_route(struct pyreq_state *st, const struct py_request *r)
             str_copy(st->routes[i].route, PYREQ_TEXT, r->route);
             return;
         }
+    if (st->routes == NULL && (st->routes = calloc(PYREQ_ROUTES, sizeof *st->routes)) == NULL)
+        return; /* not learnt: the path's {id} form names the endpoint */
     if (st->nroutes < PYREQ_ROUTES) {
         struct pyreq_route *e = &st->routes[st->nroutes++];
         str_copy(e->path, sizeof e->path, path);
@@ -239,6 +243,8 @@ void pyreq_endpoint(const struct pyreq_state *st, const struct py_request *r, ch
 int pyreq_find(struct py_target *t, struct pyreq_state *st, const struct py_frame *f, int n,
                const struct py_request **out)
 {
+    if (st->memo == NULL && (st->memo = calloc(PYREQ_MEMO, sizeof *st->memo)) == NULL)
+        return -1;
     for (int i = 0; i < n; i++) {
         const struct pyreq_locals *slots = slots_of(t, st, f[i].code);
         if (slots == NULL)

@@ -70,8 +70,8 @@ struct pyreq_locals {
 struct pyreq_state {
     struct pyreq_locals *slots; /* per code id */
     size_t nslots, cap;
-    struct pyreq_memo memo[PYREQ_MEMO];
-    struct pyreq_route routes[PYREQ_ROUTES];
+    struct pyreq_memo *memo;    /* PYREQ_MEMO of them, made on first use */
+    struct pyreq_route *routes; /* PYREQ_ROUTES of them, made on first use */
     int nroutes;
 };
 
