@@ -78,9 +78,9 @@ static int attr_str(struct py_target *t, uint64_t obj, const char *name, char *b
     return pyobj_getattr(t, obj, name, &v) == 0 ? pyobj_str(t, v, buf, size) : -1;
 }
 
-/* The path of the request object obj held in local k, into buf: the test
- * that obj is a request at all. */
-static int request_path(struct py_target *t, int k, uint64_t obj, char *buf, size_t size)
+/* The path of the request object obj held in local k, into buf, as it
+ * reads. */
+static int request_path_of(struct py_target *t, int k, uint64_t obj, char *buf, size_t size)
 {
     if (k == L_SCOPE) {
         char type[16];
@@ -92,6 +92,16 @@ static int request_path(struct py_target *t, int k, uint64_t obj, char *buf, siz
     if (k == L_ENVIRON)
         return is_type(t, obj, "dict") ? dict_str(t, obj, "PATH_INFO", buf, size) : -1;
     return attr_str(t, obj, "path", buf, size); /* gunicorn's and werkzeug's requests */
+}
+
+/* The path of the request object obj held in local k, into buf: the test
+ * that obj is a request at all. */
+static int request_path(struct py_target *t, int k, uint64_t obj, char *buf, size_t size)
+{
+    int rc = request_path_of(t, k, obj, buf, size);
+    /* A request's path is absolute; anything else was read from an
+     * object still being filled in. */
+    return rc == 0 && buf[0] == '/' ? 0 : -1;
 }
 
 /* The route the framework matched, "" while it has matched none. */
@@ -151,10 +161,17 @@ static int request_method(struct py_target *t, int k, uint64_t obj, char *buf, s
                               : attr_str(t, obj, "method", buf, size);
     if (rc != 0 || buf[0] == '\0')
         return -1;
-    for (const char *c = buf; *c; c++)
-        if (*c < 'A' || *c > 'Z')
-            return -1;
-    return 0;
+    /* RFC 9110's methods and WebDAV's: a header name read from a request
+     * still being parsed ("HOST") is none of them. */
+    static const char *const methods[] = {
+        "GET",   "HEAD",   "POST",     "PUT",       "DELETE", "CONNECT", "OPTIONS",
+        "TRACE", "PATCH",  "PROPFIND", "PROPPATCH", "MKCOL",  "COPY",    "MOVE",
+        "LOCK",  "UNLOCK", "REPORT",   "SEARCH",    "QUERY",
+    };
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (strcmp(buf, methods[i]) == 0)
+            return 0;
+    return -1;
 }
 
 /* Is the segment s[0..n) an id: digits, a long hexadecimal number, or a
