@@ -184,13 +184,14 @@ def test_slow_requests_reports_and_one_alert(server, tmp_path):
     pid = int(re.search(r"\| Worker \| PID (\d+) \|", body).group(1))
     assert pid in served, (pid, served)
     # It sleeps SLOW_MS/2: that many samples off the CPU (at 100 Hz, give
-    # or take 5), all of them counted as waiting.
+    # or take 5), all of them counted as waiting, and perhaps a sample or
+    # two taken on the CPU in a function that waits (entering the sleep).
     m = re.search(r"\| On CPU \| (\d+) of its (\d+) samples \((\d+) waiting\) \|", body)
     assert m, body[:1500]
     running, total, off = (int(x) for x in m.groups())
     assert running + off == total and abs(off * 10 - SLOW_MS / 2) <= 50, body[:1500]
     waiting = float(re.search(r"\| waiting \| ([\d.]+)% \|", body).group(1))
-    assert abs(waiting - 100.0 * off / total) < 0.1, body[:3000]
+    assert 100.0 * off / total - 0.1 <= waiting <= 100.0 * (off + 2) / total + 0.1, body[:3000]
     assert re.search(r"\| [\d.]+% \| [\d.]+% \| burn \(endpoints\\?_(asgi|wsgi)\.py:\d+\)", body), body[:3000]
     svg = mds[0].with_suffix(".svg").read_text()
     assert svg.startswith("<?xml") and "burn" in svg and svg.rstrip().endswith("</svg>")
