@@ -163,7 +163,11 @@ static struct rq_live *live_of(struct requests *rq, pid_t pid, const struct py_r
     uint64_t h = text_hash(r->path);
     for (size_t i = rq->nlive; i-- > 0;) {
         struct rq_live *l = &rq->live[i];
-        if (l->key == r->key && l->pid == pid && l->client == r->client && l->path_hash == h)
+        /* The client's port tells requests apart whichever object held
+         * them when sampled (gunicorn's req before the WSGI environ is
+         * made, the environ after); without one, the object's address. */
+        if (l->pid == pid && l->client == r->client && l->path_hash == h &&
+            (r->client != 0 || l->key == r->key))
             return l;
     }
     struct rq_done *d = calloc(1, sizeof *d);

@@ -4,14 +4,14 @@
  * table, and for `pytop watch` every finished slow request with the
  * stacks of its samples.
  *
- * A request is known by its process, the address of the object that
- * holds it (ASGI scope, WSGI environ, gunicorn's req), its path and its
- * client's port: the address alone would be the next request's as soon
- * as the allocator reuses it. Two requests of one keep-alive connection
- * to one path, back to back with no sample between them, still look
- * like one. It is in flight from the first sample that saw it to the
- * last, and ends at the first tick of its process that read every thread
- * and task whole without seeing it. Its duration is that span, so its
+ * A request is known by its process, its path and its client's port,
+ * else (no port: a Unix socket) the address of the object that holds it
+ * (ASGI scope, WSGI environ, gunicorn's req): an address alone would be
+ * the next request's as soon as the allocator reuses it, and one request
+ * is held by gunicorn's req, then by the environ made from it. Two requests of one keep-alive
+ * connection to one path, back to back with no sample between them, still look like one. It is in
+ * flight from the first sample that saw it to the last, and ends at the first tick of its process
+ * that read every thread and task whole without seeing it. Its duration is that span, so its
  * resolution is the sampling period: a request seen once lasted 0 s as
  * far as anyone outside can tell.
  *
