@@ -661,15 +661,13 @@ static int push_py_frames(struct sampler *s, struct starget *tg, const struct py
     return n;
 }
 
-/* Thread pt's stack as profile frames into s->stack (root first): its
- * roots (request frame `request` included), then its Python frames, or
- * with native (--native, when the sample is kept) its merged stack
- * (unwound now: the process is paused). The depth, or -1 when the sample
- * is lost (counted). */
-static int thread_stack(struct sampler *s, struct starget *tg, const struct py_thread *pt,
-                        const struct sthread *th, uint32_t request, int native)
+/* Thread pt's stack as profile frames into s->stack from n (its roots
+ * are below n): its Python frames, or with native (--native, when the
+ * sample is kept) its merged stack (unwound now: the process is paused).
+ * The depth, or -1 when the sample is lost (counted). */
+static int thread_stack(struct sampler *s, struct starget *tg, const struct py_thread *pt, int n,
+                        int native)
 {
-    int n = push_roots(s, tg, th, request);
     if (tg->native == NULL || !native)
         return push_py_frames(s, tg, &s->sample.frames[pt->first], pt->nframes, n);
     struct pt_error err;
@@ -954,7 +952,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
         int n = -1, nroots = 0;
         if (keep) {
             nroots = push_roots(s, tg, th, q.frame);
-            n = thread_stack(s, tg, pt, th, q.frame, 1);
+            n = thread_stack(s, tg, pt, nroots, 1);
             if (n >= 0)
                 profile_add(s->prof, s->stack, n, second);
         }
@@ -964,7 +962,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
         if (q.r != NULL && track_on && !tracked[i]) {
             if (!keep && keep_stacks) {
                 nroots = push_roots(s, tg, th, CT_NONE);
-                n = thread_stack(s, tg, pt, th, CT_NONE, 0);
+                n = thread_stack(s, tg, pt, nroots, 0);
             }
             track(s, tg, &q, running == 1, nroots, keep_stacks ? n : -1);
         }
