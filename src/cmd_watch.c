@@ -36,7 +36,6 @@
 #include "requests.h"
 #include "sampler.h"
 #include "select.h"
-#include "tui/endpoints.h"
 #include "util.h"
 #include "watch/alerts.h"
 
@@ -357,8 +356,8 @@ static void reload(struct watch *w)
     requests_set_slow(&w->rq, c.slow);
     w->cfg = c;
     char slow[32], window[32];
-    endpoints_format_duration(c.slow, slow, sizeof slow);
-    endpoints_format_duration(c.window, window, sizeof window);
+    rq_format_duration(c.slow, slow, sizeof slow);
+    rq_format_duration(c.window, window, sizeof window);
     fprintf(stderr,
             "pytop: configuration reloaded: slow %s, alert window %s, %d include, %d exclude, "
             "%d notifiers\n",
@@ -372,7 +371,7 @@ static void summary(struct watch *w)
     if (requests_table(&w->rq, &t, &err) != 0)
         return;
     char slow[32];
-    endpoints_format_duration(w->cfg.slow, slow, sizeof slow);
+    rq_format_duration(w->cfg.slow, slow, sizeof slow);
     fprintf(stderr,
             "pytop: watched %llu requests; %llu slow (at least %s) written to %s, %llu alerts\n",
             (unsigned long long)t.finished, (unsigned long long)w->captures, slow, w->dir,
@@ -384,9 +383,9 @@ static void summary(struct watch *w)
         const struct rq_row *r = &t.rows[i];
         const struct watch_count *c = count_of(w, r->name);
         char p50[16], p95[16], max[16];
-        endpoints_format_duration(r->p50, p50, sizeof p50);
-        endpoints_format_duration(r->p95, p95, sizeof p95);
-        endpoints_format_duration(r->max, max, sizeof max);
+        rq_format_duration(r->p50, p50, sizeof p50);
+        rq_format_duration(r->p95, p95, sizeof p95);
+        rq_format_duration(r->max, max, sizeof max);
         fprintf(stderr, "%8llu %8s %8s %8s %8llu %8llu %6llu  %s\n",
                 (unsigned long long)r->requests, p50, p95, max, (unsigned long long)r->slow,
                 (unsigned long long)(c ? c->captured : 0), (unsigned long long)(c ? c->alerted : 0),
@@ -529,8 +528,8 @@ int cmd_watch(const struct options *opt_in, struct pt_error *err)
     if (watch_attach(&w, &opt, &launched, err) != 0)
         goto out;
     char slow[32], window[32], target[512], python[64];
-    endpoints_format_duration(w.cfg.slow, slow, sizeof slow);
-    endpoints_format_duration(w.cfg.window, window, sizeof window);
+    rq_format_duration(w.cfg.slow, slow, sizeof slow);
+    rq_format_duration(w.cfg.window, window, sizeof window);
     sampler_describe(w.sampler, target, sizeof target, python, sizeof python);
     fprintf(stderr,
             "pytop: watching %s%s%s: requests of %s or more go to %s/, one alert per endpoint "

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "requests.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -379,4 +380,18 @@ int rq_done_next(const struct rq_done *d, size_t *pos, const uint32_t **frames, 
     *frames = r + 3;
     *pos += 3 + r[0];
     return 1;
+}
+
+void rq_format_duration(double s, char *out, size_t size)
+{
+    if (s < 1)
+        snprintf(out, size, "%.0fms", s * 1e3);
+    else if (s < 60)
+        snprintf(out, size, "%.2fs", s);
+    else if (s < 3600)
+        snprintf(out, size, "%.1fm", s / 60);
+    else if (s < 86400)
+        snprintf(out, size, "%.1fh", s / 3600);
+    else
+        snprintf(out, size, "%.1fd", s / 86400);
 }

@@ -164,6 +164,10 @@ void rq_done_free(struct rq_done *d);
 int rq_done_next(const struct rq_done *d, size_t *pos, const uint32_t **frames, int *n,
                  uint32_t *cpu, uint32_t *wall);
 
+/* A duration as the endpoint table and watch's summary print it:
+ * "0ms", "12ms", "1.23s", "2.5m", "1.0h", "7.0d". */
+void rq_format_duration(double seconds, char *out, size_t size);
+
 /* The percentile q (0..1) of the sorted values v[0..n): nearest rank. */
 double rq_percentile(const double *sorted, size_t n, double q);
 

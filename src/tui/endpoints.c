@@ -65,20 +65,6 @@ void endpoints_move(struct endpoints *e, long delta)
     str_copy(e->sel_name, sizeof e->sel_name, e->t.rows[sel].name);
 }
 
-void endpoints_format_duration(double s, char *out, size_t size)
-{
-    if (s < 1)
-        snprintf(out, size, "%.0fms", s * 1e3);
-    else if (s < 60)
-        snprintf(out, size, "%.2fs", s);
-    else if (s < 3600)
-        snprintf(out, size, "%.1fm", s / 60);
-    else if (s < 86400)
-        snprintf(out, size, "%.1fh", s / 3600);
-    else
-        snprintf(out, size, "%.1fd", s / 86400);
-}
-
 static void right(struct screen *s, int row, int x, int width, int attr, const char *text)
 {
     int w = screen_width(text);
@@ -150,10 +136,10 @@ void endpoints_draw(struct endpoints *e, struct screen *s, int first, int rows, 
                 if (none)
                     snprintf(buf, sizeof buf, "-");
                 else
-                    endpoints_format_duration(c == EP_COL_P50   ? w->p50
-                                              : c == EP_COL_P95 ? w->p95
-                                                                : w->max,
-                                              buf, sizeof buf);
+                    rq_format_duration(c == EP_COL_P50   ? w->p50
+                                       : c == EP_COL_P95 ? w->p95
+                                                         : w->max,
+                                       buf, sizeof buf);
                 break;
             default:
                 snprintf(buf, sizeof buf, "%llu", (unsigned long long)w->slow);
@@ -166,8 +152,8 @@ void endpoints_draw(struct endpoints *e, struct screen *s, int first, int rows, 
     }
     if (note >= 0) {
         char slow[32], res[32], line[400];
-        endpoints_format_duration(e->t.slow, slow, sizeof slow);
-        endpoints_format_duration(e->period, res, sizeof res);
+        rq_format_duration(e->t.slow, slow, sizeof slow);
+        rq_format_duration(e->period, res, sizeof res);
         snprintf(
             line, sizeof line,
             "%llu requests, %llu in flight \u00b7 %%CPU of all CPU samples, %%Wall of the "

@@ -51,7 +51,4 @@ void endpoints_move(struct endpoints *e, long delta);
  * none). */
 void endpoints_draw(struct endpoints *e, struct screen *s, int first, int rows, int cols, int note);
 
-/* A duration for the table: "0ms", "12ms", "1.23s", "2.5m". */
-void endpoints_format_duration(double seconds, char *out, size_t size);
-
 #endif
