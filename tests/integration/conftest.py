@@ -142,12 +142,6 @@ def root_path(name):
     return None, "the Debian %s root is not built (scripts/test-roots; needs root and the mirror)" % name
 
 
-def _mount_points():
-    # os.path.ismount misses a bind mount from the same file system.
-    with open("/proc/self/mounts") as f:
-        return {line.split()[1] for line in f}
-
-
 def root_python(root, name, version):
     """(wrapper, None) for ROOT's /usr/bin/pythonVERSION, else (None, why).
 
@@ -157,9 +151,14 @@ def root_python(root, name, version):
     exe = "/usr/bin/python" + version
     if not os.access(root + exe, os.X_OK):
         return None, "%s is not installed in the %s root (%s)" % (exe, name, root)
+    # Judged by what the chroot will see, not by /proc/self/mounts'
+    # strings, which differ from ROOT where a directory on its way is a
+    # symbolic link or a bind mount.
+    if not os.path.exists(root + "/proc/self/stat"):
+        return None, "/proc is not mounted in the %s root %s (scripts/test-roots mount %s)" % (name, root, TOP_SRCDIR)
     inside = root + str(TOP_SRCDIR)
-    if root + "/proc" not in _mount_points() or not (os.path.isdir(inside) and os.path.samefile(inside, TOP_SRCDIR)):
-        return None, "the %s root is not mounted (scripts/test-roots mount %s)" % (name, TOP_SRCDIR)
+    if not (os.path.isdir(inside) and os.path.samefile(inside, TOP_SRCDIR)):
+        return None, "%s is not mounted at %s (scripts/test-roots mount %s)" % (TOP_SRCDIR, inside, TOP_SRCDIR)
     wrapper = os.path.join(_WRAPPERS, "python%s-%s" % (version, name))
     with open(wrapper, "w") as f:
         f.write('#!/bin/sh\nexec chroot %s /usr/bin/env --chdir="$(pwd)" %s "$@"\n' % (root, exe))
