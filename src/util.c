@@ -93,6 +93,30 @@ double monotonic_s(void)
     return (double)monotonic_ns() / 1e9;
 }
 
+const char *addr_names_find(struct addr_names *m, uint64_t addr)
+{
+    /* The clock is asked once in a while, not for every name. */
+    if ((m->lookups++ & 1023) == 0) {
+        uint64_t now = monotonic_ns();
+        if (now - m->made_ns > ADDR_NAMES_TTL_NS) {
+            m->n = 0;
+            m->made_ns = now;
+        }
+    }
+    for (int i = 0; i < m->n; i++)
+        if (m->addr[i] == addr)
+            return m->name[i];
+    return NULL;
+}
+
+void addr_names_add(struct addr_names *m, uint64_t addr, const char *name)
+{
+    if (m->n < ADDR_NAMES_MAX && strlen(name) < ADDR_NAME_LEN) {
+        m->addr[m->n] = addr;
+        str_copy(m->name[m->n++], ADDR_NAME_LEN, name);
+    }
+}
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t base64_encoded_size(size_t n, int wrap)

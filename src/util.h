@@ -21,6 +21,29 @@ char *read_file(const char *path, size_t *len);
 
 /* CLOCK_MONOTONIC now, in nanoseconds and in seconds. */
 uint64_t monotonic_ns(void);
+
+/* Names of objects of another process, by their address: what an object
+ * there is called (a type's name, a route's template), read once. Every
+ * name is forgotten ADDR_NAMES_TTL_NS after the table began: the object
+ * may be freed and its address reused by another. */
+#define ADDR_NAMES_MAX    128
+#define ADDR_NAME_LEN     64
+#define ADDR_NAMES_TTL_NS 10000000000ull
+
+struct addr_names {
+    uint64_t addr[ADDR_NAMES_MAX];
+    char name[ADDR_NAMES_MAX][ADDR_NAME_LEN];
+    int n;
+    uint64_t made_ns; /* CLOCK_MONOTONIC ns when the table was begun */
+    uint64_t lookups;
+};
+
+/* The name known for addr, or NULL. */
+const char *addr_names_find(struct addr_names *m, uint64_t addr);
+
+/* Remember addr's name (not when the table is full or the name longer
+ * than it holds: cut, it would be another name). */
+void addr_names_add(struct addr_names *m, uint64_t addr, const char *name);
 double monotonic_s(void);
 
 /* Route SIGINT, SIGTERM and SIGHUP (the ways a user ends pytop) to

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "python/request.h"
+#include "util.h"
 
 static const char *endpoint(const struct pyreq_state *st, const char *method, const char *path,
                             const char *route)
@@ -73,11 +74,36 @@ static void test_route_templates_win(void **state)
     pyreq_free(&st);
 }
 
+/* Names by address: found once added, none for a name too long to keep
+ * whole, none past the table's size. */
+static void test_names_by_address(void **state)
+{
+    (void)state;
+    static struct addr_names m; /* large: not on the stack */
+    memset(&m, 0, sizeof m);
+    assert_null(addr_names_find(&m, 0x1000));
+    addr_names_add(&m, 0x1000, "/users/{user_id}");
+    addr_names_add(&m, 0x2000, "path");
+    assert_string_equal(addr_names_find(&m, 0x1000), "/users/{user_id}");
+    assert_string_equal(addr_names_find(&m, 0x2000), "path");
+    char longer[ADDR_NAME_LEN + 8];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    addr_names_add(&m, 0x3000, longer);
+    assert_null(addr_names_find(&m, 0x3000));
+    for (uint64_t a = 0; a < 2 * ADDR_NAMES_MAX; a++)
+        addr_names_add(&m, 0x10000 + a, "n");
+    assert_int_equal(m.n, ADDR_NAMES_MAX);
+    assert_non_null(addr_names_find(&m, 0x10000));
+    assert_null(addr_names_find(&m, 0x10000 + ADDR_NAMES_MAX));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_in_paths),
         cmocka_unit_test(test_route_templates_win),
+        cmocka_unit_test(test_names_by_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,27 +40,14 @@ static int type_of(struct py_target *t, uint64_t obj, uint64_t *type)
     return rd_u64(t, obj + t->lay.ob_type, type);
 }
 
-/* The type names met are kept for TYPE_NAMES_TTL_NS: a heap type (a
- * class) may be freed and its address reused by another. */
-#define TYPE_NAMES_TTL_NS 10000000000ull
-
 static int type_name(struct py_target *t, uint64_t type, char *buf, size_t size)
 {
-    struct type_names *tn = &t->types;
     buf[0] = '\0';
-    /* The clock is asked once in a while, not for every name. */
-    if ((tn->lookups++ & 1023) == 0) {
-        uint64_t now = monotonic_ns();
-        if (now - tn->made_ns > TYPE_NAMES_TTL_NS) {
-            tn->n = 0;
-            tn->made_ns = now;
-        }
+    const char *known = addr_names_find(&t->types, type);
+    if (known != NULL) {
+        str_copy(buf, size, known);
+        return 0;
     }
-    for (int i = 0; i < tn->n; i++)
-        if (tn->type[i] == type) {
-            str_copy(buf, size, tn->name[i]);
-            return 0;
-        }
     uint64_t name;
     if (rd_u64(t, type + t->lay.tp_name, &name) != 0 || name == 0)
         return -1;
@@ -70,16 +57,15 @@ static int type_name(struct py_target *t, uint64_t type, char *buf, size_t size)
         return -1;
     tmp[sizeof tmp - 1] = '\0';
     str_copy(buf, size, tmp);
-    /* A name longer than the table holds is not kept: cut, it would be
-     * another name. */
-    if (tn->n < TYPE_NAMES_MAX && strlen(tmp) < TYPE_NAME_LEN) {
-        tn->type[tn->n] = type;
-        str_copy(tn->name[tn->n++], TYPE_NAME_LEN, tmp);
-    }
+    addr_names_add(&t->types, type, tmp);
     return 0;
 }
 
 /* --- dicts --- */
+
+/* The first bytes of a keys object read at once: a small dict's header,
+ * indices and entries (a request's scope or environ) in one read. */
+#define KEYS_BLOCK 1024
 
 struct dict_view {
     uint64_t entries; /* first entry */
@@ -87,14 +73,26 @@ struct dict_view {
     unsigned entry_size; /* 24 (hash, key, value) or 16 (key, value) */
     unsigned key_off;    /* of the key within an entry */
     uint64_t values;     /* split: the values array, else 0 */
+    uint64_t type;       /* the dict's type (dict_view only) */
+    uint64_t keys;       /* the keys object, whose first `have` bytes are in block */
+    size_t have;
+    uint8_t block[KEYS_BLOCK];
 };
 
 static int keys_view(struct py_target *t, uint64_t keys, struct dict_view *v)
 {
     const struct py_layout *lay = &t->lay;
-    uint8_t head[48];
-    if (keys == 0 || remote_read(&t->mem, keys, head, sizeof head) != 0)
+    if (keys == 0)
         return -1;
+    /* A keys object near the end of its mapping: its header alone. */
+    v->have = sizeof v->block;
+    if (remote_read(&t->mem, keys, v->block, v->have) != 0) {
+        v->have = 48;
+        if (remote_read(&t->mem, keys, v->block, v->have) != 0)
+            return -1;
+    }
+    v->keys = keys;
+    const uint8_t *head = v->block;
     int64_t nentries;
     memcpy(&nentries, head + lay->dk_nentries, 8);
     if (nentries < 0 || nentries > DICT_ENTRIES_MAX)
@@ -122,6 +120,20 @@ static int keys_view(struct py_target *t, uint64_t keys, struct dict_view *v)
     return 0;
 }
 
+/* Entries [at, at + n) of a view into buf: from the block when it holds
+ * them, else read. */
+static int view_entries(struct py_target *t, const struct dict_view *v, int64_t at, int n,
+                        void *buf)
+{
+    uint64_t addr = v->entries + (uint64_t)at * v->entry_size;
+    size_t len = (size_t)n * v->entry_size;
+    if (addr >= v->keys && addr - v->keys <= v->have && len <= v->have - (addr - v->keys)) {
+        memcpy(buf, v->block + (addr - v->keys), len);
+        return 0;
+    }
+    return remote_read(&t->mem, addr, buf, len);
+}
+
 /* The values array of a split dict or of inline values (PyDictValues:
  * from 3.13 a header of four bytes comes first). */
 static uint64_t values_array(struct py_target *t, uint64_t values)
@@ -131,9 +143,22 @@ static uint64_t values_array(struct py_target *t, uint64_t values)
 
 static int dict_view(struct py_target *t, uint64_t dict, struct dict_view *v)
 {
+    /* ob_type, ma_keys and ma_values are neighbours: one read. */
+    const struct py_layout *lay = &t->lay;
+    uint64_t lo = lay->ob_type, hi = lay->ob_type;
+    lo = lay->dict_keys < lo ? lay->dict_keys : lo;
+    lo = lay->dict_values < lo ? lay->dict_values : lo;
+    hi = lay->dict_keys > hi ? lay->dict_keys : hi;
+    hi = lay->dict_values > hi ? lay->dict_values : hi;
+    uint8_t head[64];
     uint64_t keys, values;
-    if (rd_u64(t, dict + t->lay.dict_keys, &keys) != 0 ||
-        rd_u64(t, dict + t->lay.dict_values, &values) != 0 || keys_view(t, keys, v) != 0)
+    if (dict == 0 || hi - lo + 8 > sizeof head ||
+        remote_read(&t->mem, dict + lo, head, (size_t)(hi - lo + 8)) != 0)
+        return -1;
+    memcpy(&v->type, head + (lay->ob_type - lo), 8);
+    memcpy(&keys, head + (lay->dict_keys - lo), 8);
+    memcpy(&values, head + (lay->dict_values - lo), 8);
+    if (keys_view(t, keys, v) != 0)
         return -1;
     v->values = values ? values_array(t, values) : 0;
     return 0;
@@ -144,13 +169,38 @@ static int view_entry(struct py_target *t, const struct dict_view *v, int64_t i,
                       uint64_t *value)
 {
     uint64_t e[3];
-    if (remote_read(&t->mem, v->entries + (uint64_t)i * v->entry_size, e, v->entry_size) != 0)
+    if (view_entries(t, v, i, 1, e) != 0)
         return -1;
     *key = e[v->key_off / 8];
     if (v->values)
         return rd_u64(t, v->values + 8 * (uint64_t)i, value);
     *value = e[v->key_off / 8 + 1];
     return 0;
+}
+
+/* The text of the compact ASCII str key whose first `have` bytes are
+ * hdr, if it is interned (bits 0-1 of its state: the same place in every
+ * supported version, Include/cpython/unicodeobject.h) and short: a key
+ * worth knowing by its address. NULL otherwise. */
+static const char *interned_key(struct py_target *t, uint64_t key, const uint8_t *hdr, size_t have,
+                                char *text, size_t size)
+{
+    const struct py_layout *lay = &t->lay;
+    uint64_t data_addr, data_ptr_addr;
+    int64_t length;
+    int kind;
+    uint32_t state;
+    uint8_t header[128] = {0};
+    memcpy(header, hdr, have < sizeof header ? have : sizeof header);
+    memcpy(&state, header + lay->unicode_state, sizeof state);
+    if ((state & 3) == 0 ||
+        pystr_locate(lay, key, header, &data_addr, &data_ptr_addr, &length, &kind) != 0 ||
+        kind != 1 || data_addr < key || length < 0 || (size_t)length >= size ||
+        data_addr - key + (uint64_t)length > have)
+        return NULL;
+    memcpy(text, hdr + (data_addr - key), (size_t)length);
+    text[length] = '\0';
+    return text;
 }
 
 /* Does the str at key equal name? hdr holds its first bytes (have of
@@ -173,42 +223,75 @@ static int key_is(struct py_target *t, uint64_t key, const uint8_t *hdr, size_t 
     return pystr_read(&t->mem, &t->lay, key, text, sizeof text) == 0 && strcmp(text, name) == 0;
 }
 
-/* Find the str key `name` in a dict view: a linear scan (pytop cannot
- * hash as the target does: its str hashes are keyed per process), made
- * cheap by batches: the entries of a batch in one read, the first bytes
- * of their keys in one more, and only a key of the right length
- * looked at further. */
-static int view_get_str(struct py_target *t, const struct dict_view *v, const char *name,
-                        uint64_t *value)
+/* Find the str keys names[0..n) in a dict view: values[i] their values,
+ * 0 where absent; how many were found. A linear scan (pytop cannot hash
+ * as the target does: its str hashes are keyed per process), made cheap
+ * by batches: the entries of a batch in one read (none for a small
+ * dict: keys_view has them), a key found before known by its address
+ * when it is an interned str (t->keys), and the first bytes of the
+ * other keys in one more read, only while one of the first `need` names
+ * is still missing (the others are taken where met by address). */
+static int view_get_many(struct py_target *t, const struct dict_view *v, const char *const *names,
+                         int n, int need, uint64_t *values)
 {
     enum { BATCH = 64, KEY_BYTES = 192 };
     const struct py_layout *lay = &t->lay;
-    size_t len = strlen(name);
-    size_t want = lay->unicode_ascii_size + len + 1;
+    size_t want = lay->unicode_ascii_size + ADDR_NAME_LEN;
+    size_t longest = 0;
+    for (int j = 0; j < n; j++) {
+        values[j] = 0;
+        size_t len = strlen(names[j]);
+        longest = len > longest ? len : longest;
+    }
+    if (lay->unicode_ascii_size + longest + 1 > want)
+        want = lay->unicode_ascii_size + longest + 1;
     if (want < lay->unicode_compact_size)
         want = lay->unicode_compact_size;
     if (want > KEY_BYTES || v->entry_size > 24)
         return -1;
+    int found = 0;
     uint8_t heads[BATCH][KEY_BYTES];
     uint64_t e[BATCH * 3];
-    for (int64_t at = 0; at < v->nentries; at += BATCH) {
-        int n = v->nentries - at < BATCH ? (int)(v->nentries - at) : BATCH;
-        if (remote_read(&t->mem, v->entries + (uint64_t)at * v->entry_size, e,
-                        (size_t)n * v->entry_size) != 0)
+    for (int64_t at = 0; at < v->nentries && found < n; at += BATCH) {
+        int m = v->nentries - at < BATCH ? (int)(v->nentries - at) : BATCH;
+        if (view_entries(t, v, at, m, e) != 0)
             return -1;
         struct remote_iov iov[BATCH];
         uint64_t key[BATCH];
         int nk = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < m; i++) {
             const uint64_t *entry = (const uint64_t *)((const uint8_t *)e + i * v->entry_size);
             key[i] = entry[v->key_off / 8];
-            if (key[i] != 0)
+            if (key[i] == 0)
+                continue;
+            const char *known = addr_names_find(&t->keys, key[i]);
+            int match = -1;
+            for (int j = 0; known != NULL && j < n; j++)
+                if (values[j] == 0 && strcmp(known, names[j]) == 0)
+                    match = j;
+            if (known != NULL)
+                key[i] = 0; /* answered */
+            else
                 iov[nk++] = (struct remote_iov){key[i], heads[i], want};
+            if (match < 0)
+                continue;
+            uint64_t val = entry[v->key_off / 8 + 1];
+            if (v->values && rd_u64(t, v->values + 8 * (uint64_t)(at + i), &val) != 0)
+                return -1;
+            if (val != 0) {
+                values[match] = val;
+                found++;
+            }
         }
+        int needed = 0; /* of the first `need` names, those found */
+        for (int j = 0; j < need; j++)
+            needed += values[j] != 0;
+        if (found == n || needed == need || nk == 0)
+            continue;
         /* A key near the end of its mapping may refuse the whole batch:
          * then its keys one by one, as far as each reads. */
-        int batched = nk > 0 && remote_readv(&t->mem, iov, nk) == 0;
-        for (int i = 0; i < n; i++) {
+        int batched = remote_readv(&t->mem, iov, nk) == 0;
+        for (int i = 0; i < m && found < n; i++) {
             if (key[i] == 0)
                 continue;
             size_t have = want;
@@ -217,19 +300,34 @@ static int view_get_str(struct py_target *t, const struct dict_view *v, const ch
                 if (remote_read(&t->mem, key[i], heads[i], have) != 0)
                     continue;
             }
-            if (!key_is(t, key[i], heads[i], have, name, len))
+            int match = -1;
+            for (int j = 0; j < n && match < 0; j++)
+                if (values[j] == 0 && key_is(t, key[i], heads[i], have, names[j], strlen(names[j])))
+                    match = j;
+            if (match < 0)
                 continue;
+            /* Only the keys asked for are kept: a lookup in sys.modules
+             * would fill the table with every module's name. */
+            char text[ADDR_NAME_LEN];
+            if (interned_key(t, key[i], heads[i], have, text, sizeof text) != NULL)
+                addr_names_add(&t->keys, key[i], text);
             const uint64_t *entry = (const uint64_t *)((const uint8_t *)e + i * v->entry_size);
             uint64_t val = entry[v->key_off / 8 + 1];
             if (v->values && rd_u64(t, v->values + 8 * (uint64_t)(at + i), &val) != 0)
                 return -1;
-            if (val == 0)
-                continue;
-            *value = val;
-            return 0;
+            if (val != 0) {
+                values[match] = val;
+                found++;
+            }
         }
     }
-    return -1;
+    return found;
+}
+
+static int view_get_str(struct py_target *t, const struct dict_view *v, const char *name,
+                        uint64_t *value)
+{
+    return view_get_many(t, v, &name, 1, 1, value) == 1 ? 0 : -1;
 }
 
 static int dict_get_str(struct py_target *t, uint64_t dict, const char *name, uint64_t *value)
@@ -288,8 +386,17 @@ static int obj_getattr(struct py_target *t, uint64_t obj, const char *name, uint
 /* Digits (base 2^30) and sign of an int. Returns ndigits, or -1. */
 static int long_digits(struct py_target *t, uint64_t obj, uint32_t *digits, int max, int *neg)
 {
+    /* The tag and the first digits in one read (a small int's are all
+     * of them); near the end of a mapping, the tag alone. */
+    enum { FIRST = 3 };
+    uint8_t head[64];
     int64_t tag;
-    if (remote_read(&t->mem, obj + t->lay.long_tag, &tag, 8) != 0)
+    size_t span = (size_t)(t->lay.long_digit - t->lay.long_tag) + 4 * FIRST;
+    int have_digits = t->lay.long_digit > t->lay.long_tag && span <= sizeof head &&
+                      remote_read(&t->mem, obj + t->lay.long_tag, head, span) == 0;
+    if (have_digits)
+        memcpy(&tag, head, 8);
+    else if (remote_read(&t->mem, obj + t->lay.long_tag, &tag, 8) != 0)
         return -1;
     int64_t n;
     if (layout_has(t->lay.long_tag_shift)) {
@@ -303,6 +410,10 @@ static int long_digits(struct py_target *t, uint64_t obj, uint32_t *digits, int 
     }
     if (n > max)
         return -1;
+    if (have_digits && n <= FIRST) {
+        memcpy(digits, head + (t->lay.long_digit - t->lay.long_tag), (size_t)n * 4);
+        return (int)n;
+    }
     if (n > 0 && remote_read(&t->mem, obj + t->lay.long_digit, digits, (size_t)n * 4) != 0)
         return -1;
     return (int)n;
@@ -743,6 +854,37 @@ int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, int 
     return local_object(t, raw, is_cell, value);
 }
 
+void pyobj_frame_local_many(struct py_target *t, const struct pyobj_local_ref *refs, int n,
+                            uint64_t *values)
+{
+    enum { BATCH = 64 };
+    for (int at = 0; at < n; at += BATCH) {
+        int m = n - at < BATCH ? n - at : BATCH;
+        struct remote_iov iov[BATCH];
+        uint64_t raw[BATCH];
+        int nio = 0, slot[BATCH];
+        for (int i = 0; i < m; i++) {
+            const struct pyobj_local_ref *r = &refs[at + i];
+            raw[i] = 0;
+            slot[i] = -1;
+            if (r->index < 0 || r->index >= code_cache_at(&t->codes, r->f->code)->nlocals)
+                continue;
+            slot[i] = nio;
+            iov[nio++] = (struct remote_iov){
+                r->f->addr + t->lay.fr_localsplus + 8 * (uint64_t)r->index, &raw[i], 8};
+        }
+        /* A frame that went away refuses the whole batch: then one by one. */
+        int batched = nio > 0 && remote_readv(&t->mem, iov, nio) == 0;
+        for (int i = 0; i < m; i++) {
+            uint64_t *v = &values[at + i];
+            *v = 0;
+            if (slot[i] < 0 || (!batched && rd_u64(t, iov[slot[i]].addr, &raw[i]) != 0) ||
+                local_object(t, raw[i], refs[at + i].is_cell, v) != 0)
+                *v = 0;
+        }
+    }
+}
+
 int pyobj_str(struct py_target *t, uint64_t obj, char *buf, size_t size)
 {
     return pystr_read(&t->mem, &t->lay, obj, buf, size);
@@ -766,6 +908,17 @@ int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t 
 int pyobj_dict_get(struct py_target *t, uint64_t dict, const char *key, uint64_t *value)
 {
     return dict_get_str(t, dict, key, value);
+}
+
+int pyobj_dict_get_many(struct py_target *t, uint64_t dict, const char *const *names, int n,
+                        int need, uint64_t *values)
+{
+    struct dict_view v;
+    char tname[8];
+    if (dict_view(t, dict, &v) != 0 || type_name(t, v.type, tname, sizeof tname) != 0 ||
+        strcmp(tname, "dict") != 0)
+        return -1;
+    return view_get_many(t, &v, names, n, need, values);
 }
 
 int pyobj_module(struct py_target *t, const char *module, uint64_t *mod)
@@ -826,8 +979,30 @@ int pyobj_each(struct py_target *t, uint64_t container, int max,
 {
     const struct py_layout *lay = &t->lay;
     char tname[32];
-    if (pyobj_type_name(t, container, tname, sizeof tname) != 0)
+    /* A short tuple (a client's address) is read with its type in one
+     * read: ob_type, ob_size and the items follow each other. */
+    enum { SHORT = 4 };
+    uint64_t head[16];
+    size_t span = (size_t)(lay->tuple_item - lay->ob_type) + 8 * SHORT;
+    int have_head = lay->tuple_item > lay->var_size && lay->var_size > lay->ob_type &&
+                    span <= sizeof head &&
+                    remote_read(&t->mem, container + lay->ob_type, head, span) == 0;
+    if (have_head ? type_name(t, head[0], tname, sizeof tname) != 0
+                  : pyobj_type_name(t, container, tname, sizeof tname) != 0)
         return -1;
+    if (have_head && strcmp(tname, "tuple") == 0) {
+        int64_t n = (int64_t)head[(lay->var_size - lay->ob_type) / 8];
+        const uint64_t *items = &head[(lay->tuple_item - lay->ob_type) / 8];
+        if (n >= 0 && n <= SHORT) {
+            int calls = 0;
+            for (int64_t i = 0; i < n && calls < max; i++) {
+                calls++;
+                if (cb(ctx, items[i], 0))
+                    break;
+            }
+            return calls;
+        }
+    }
     if (strcmp(tname, "set") == 0 || strcmp(tname, "frozenset") == 0)
         return each_set(t, container, max, cb, ctx);
     if (strcmp(tname, "dict") == 0) {

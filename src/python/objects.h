@@ -42,6 +42,18 @@ int pyobj_local_index(struct py_target *t, uint32_t code, const char *name, int 
 int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, int is_cell,
                       uint64_t *value);
 
+/* One local of one frame, for pyobj_frame_local_many. */
+struct pyobj_local_ref {
+    const struct py_frame *f;
+    int index, is_cell;
+};
+
+/* Several locals at once, in one read for all of them where it can be
+ * (a call chain hands the same argument down through many frames):
+ * values[i] the object refs[i] holds, 0 where unbound or unreadable. */
+void pyobj_frame_local_many(struct py_target *t, const struct pyobj_local_ref *refs, int n,
+                            uint64_t *values);
+
 /* The str object obj as UTF-8 into buf. 0, or -1 when it is no str. */
 int pyobj_str(struct py_target *t, uint64_t obj, char *buf, size_t size);
 
@@ -57,6 +69,15 @@ int pyobj_getattr(struct py_target *t, uint64_t obj, const char *name, uint64_t 
 
 /* dict[key], for a str key. 0, or -1 if absent or unreadable. */
 int pyobj_dict_get(struct py_target *t, uint64_t dict, const char *key, uint64_t *value);
+
+/* Several str keys of a dict (of type dict itself) at once: values[i]
+ * the value of names[i], 0 where absent. Names after the first `need`
+ * may be missed where only reading every key would find them (their
+ * first lookups find them, and later ones by the key's address). How
+ * many were found, or -1 when obj is no dict or cannot be read. Costs
+ * about what one lookup does. */
+int pyobj_dict_get_many(struct py_target *t, uint64_t obj, const char *const *names, int n,
+                        int need, uint64_t *values);
 
 /* sys.modules[module] (of the first interpreter), or -1 when it is not
  * imported. Its attributes are then pyobj_getattr's. */

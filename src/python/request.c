@@ -60,59 +60,92 @@ static const struct pyreq_locals *slots_of(struct py_target *t, struct pyreq_sta
     return s;
 }
 
-static int is_type(struct py_target *t, uint64_t obj, const char *name)
-{
-    char tname[48];
-    return pyobj_type_name(t, obj, tname, sizeof tname) == 0 && strcmp(tname, name) == 0;
-}
-
-static int dict_str(struct py_target *t, uint64_t dict, const char *key, char *buf, size_t size)
-{
-    uint64_t v;
-    return pyobj_dict_get(t, dict, key, &v) == 0 ? pyobj_str(t, v, buf, size) : -1;
-}
-
 static int attr_str(struct py_target *t, uint64_t obj, const char *name, char *buf, size_t size)
 {
     uint64_t v;
     return pyobj_getattr(t, obj, name, &v) == 0 ? pyobj_str(t, v, buf, size) : -1;
 }
 
-/* The path of the request object obj held in local k, into buf, as it
- * reads. */
-static int request_path_of(struct py_target *t, int k, uint64_t obj, char *buf, size_t size)
+/* What a request object holds, as the addresses of its items (0 where
+ * absent): for scope and environ, read in one lookup of the dict. */
+struct fields {
+    uint64_t type; /* scope["type"] */
+    uint64_t path, method, client, route;
+};
+
+/* Is the scope of type "http"? The type is a str constant of the
+ * server's code: once read, known by its address. */
+static int is_http(struct py_target *t, struct pyreq_state *st, uint64_t type)
 {
-    if (k == L_SCOPE) {
-        char type[16];
-        return is_type(t, obj, "dict") && dict_str(t, obj, "type", type, sizeof type) == 0 &&
-                       strcmp(type, "http") == 0
-                   ? dict_str(t, obj, "path", buf, size)
-                   : -1;
+    char text[16];
+    if (type == st->http)
+        return 1;
+    if (type == st->not_http) /* "lifespan", held by a server's lifespan task */
+        return 0;
+    if (pyobj_str(t, type, text, sizeof text) != 0)
+        return 0;
+    if (strcmp(text, "http") != 0) {
+        st->not_http = type;
+        return 0;
     }
-    if (k == L_ENVIRON)
-        return is_type(t, obj, "dict") ? dict_str(t, obj, "PATH_INFO", buf, size) : -1;
-    return attr_str(t, obj, "path", buf, size); /* gunicorn's and werkzeug's requests */
+    st->http = type;
+    return 1;
 }
 
-/* The path of the request object obj held in local k, into buf: the test
- * that obj is a request at all. */
-static int request_path(struct py_target *t, int k, uint64_t obj, char *buf, size_t size)
+/* The items of the request object obj held in local k; -1 when it has
+ * no path (it is no request). */
+static int request_fields(struct py_target *t, struct pyreq_state *st, int k, uint64_t obj,
+                          struct fields *f)
 {
-    int rc = request_path_of(t, k, obj, buf, size);
-    /* A request's path is absolute; anything else was read from an
-     * object still being filled in. */
-    return rc == 0 && buf[0] == '/' ? 0 : -1;
+    static const char *const scope_keys[] = {"type", "path", "method", "client", "route"};
+    static const char *const environ_keys[] = {"PATH_INFO", "REQUEST_METHOD", "REMOTE_PORT"};
+    uint64_t v[5];
+    memset(f, 0, sizeof *f);
+    if (k == L_SCOPE) {
+        /* The type first: a lifespan scope has no path to look for. The
+         * route is taken where the scope has it by now. */
+        if (pyobj_dict_get_many(t, obj, scope_keys, 5, 1, v) < 0 || v[0] == 0 ||
+            !is_http(t, st, v[0]) ||
+            ((v[1] == 0 || v[2] == 0 || v[3] == 0) &&
+             pyobj_dict_get_many(t, obj, scope_keys, 5, 4, v) < 0))
+            return -1;
+        *f = (struct fields){v[0], v[1], v[2], v[3], v[4]};
+        return f->path != 0 ? 0 : -1;
+    }
+    if (k == L_ENVIRON) {
+        if (pyobj_dict_get_many(t, obj, environ_keys, 3, 3, v) < 0)
+            return -1;
+        *f = (struct fields){0, v[0], v[1], v[2], 0};
+        return f->path != 0 ? 0 : -1;
+    }
+    /* gunicorn's and werkzeug's request objects. */
+    if (pyobj_getattr(t, obj, "path", &f->path) != 0)
+        return -1;
+    if (pyobj_getattr(t, obj, "peer_addr", &f->client) != 0)
+        f->client = 0;
+    return 0;
 }
 
-/* The route the framework matched, "" while it has matched none. */
-static void request_route(struct py_target *t, int k, uint64_t obj, const struct py_frame *f,
+/* The request's path, as it reads: -1 unless absolute (anything else
+ * was read from an object still being filled in). */
+static int request_path(struct py_target *t, const struct fields *f, char *buf, size_t size)
+{
+    return pyobj_str(t, f->path, buf, size) == 0 && buf[0] == '/' ? 0 : -1;
+}
+
+/* The route the framework matched, "" while it has matched none. A
+ * route is an object of the application, made once: its template is
+ * read once (st->route_names). */
+static void request_route(struct py_target *t, struct pyreq_state *st, int k, uint64_t obj,
+                          const struct fields *fl, const struct py_frame *f,
                           const struct pyreq_locals *slots, char *buf, size_t size)
 {
-    uint64_t v;
+    uint64_t v = 0;
+    const char *attr = "rule";
     buf[0] = '\0';
-    if (k == L_SCOPE && pyobj_dict_get(t, obj, "route", &v) == 0) {
-        if (attr_str(t, v, "path", buf, size) != 0) /* Starlette's and FastAPI's routes */
-            buf[0] = '\0';
+    if (k == L_SCOPE) {
+        v = fl->route; /* Starlette's and FastAPI's routes */
+        attr = "path";
     } else if ((k == L_ENVIRON && slots->slot[L_CTX] >= 0 &&
                 pyobj_frame_local(t, f, slots->slot[L_CTX], slots->cells >> L_CTX & 1, &v) == 0 &&
                 pyobj_getattr(t, v, "request", &v) == 0 &&
@@ -120,9 +153,21 @@ static void request_route(struct py_target *t, int k, uint64_t obj, const struct
                (k == L_REQ && pyobj_getattr(t, obj, "url_rule", &v) == 0)) {
         /* Flask: its request context's request, or the request itself
          * (Flask.dispatch_request's req), holds the matched rule. */
-        if (attr_str(t, v, "rule", buf, size) != 0)
-            buf[0] = '\0';
+    } else {
+        v = 0;
     }
+    if (v == 0)
+        return;
+    const char *known = addr_names_find(&st->route_names, v);
+    if (known != NULL) {
+        str_copy(buf, size, known);
+        return;
+    }
+    if (attr_str(t, v, attr, buf, size) != 0) {
+        buf[0] = '\0';
+        return;
+    }
+    addr_names_add(&st->route_names, v, buf);
 }
 
 static int second_item(void *ctx, uint64_t key, uint64_t value)
@@ -133,33 +178,33 @@ static int second_item(void *ctx, uint64_t key, uint64_t value)
     return items[1] != 0;
 }
 
-/* The client's TCP port of the request object obj held in local k, 0
- * when it has none (a Unix socket) or it cannot be read: ASGI's
- * scope["client"] (host, port), WSGI's environ["REMOTE_PORT"],
- * gunicorn's req.peer_addr. */
-static uint32_t request_client(struct py_target *t, int k, uint64_t obj)
+/* The client's TCP port, 0 when there is none (a Unix socket) or it
+ * cannot be read: ASGI's scope["client"] (host, port), WSGI's
+ * environ["REMOTE_PORT"], gunicorn's req.peer_addr. */
+static uint32_t request_client(struct py_target *t, int k, const struct fields *f)
 {
-    uint64_t v, items[2] = {0, 0}, port = 0;
+    uint64_t items[2] = {0, 0}, port = 0;
     char text[16];
+    if (f->client == 0)
+        return 0;
     if (k == L_ENVIRON)
-        return dict_str(t, obj, "REMOTE_PORT", text, sizeof text) == 0
-                   ? (uint32_t)strtoul(text, NULL, 10)
-                   : 0;
-    if ((k == L_SCOPE ? pyobj_dict_get(t, obj, "client", &v)
-                      : pyobj_getattr(t, obj, "peer_addr", &v)) != 0 ||
-        pyobj_each(t, v, 2, second_item, items) < 2 || pyobj_uint(t, items[1], &port) != 0)
+        return pyobj_str(t, f->client, text, sizeof text) == 0 ? (uint32_t)strtoul(text, NULL, 10)
+                                                               : 0;
+    if (pyobj_each(t, f->client, 2, second_item, items) < 2 || pyobj_uint(t, items[1], &port) != 0)
         return 0;
     return (uint32_t)port;
 }
 
 /* The request's method; -1 when it is not one (a request object still
  * being filled in, or something else under a request's name). */
-static int request_method(struct py_target *t, int k, uint64_t obj, char *buf, size_t size)
+static int request_method(struct py_target *t, int k, uint64_t obj, const struct fields *f,
+                          char *buf, size_t size)
 {
-    int rc = k == L_SCOPE     ? dict_str(t, obj, "method", buf, size)
-             : k == L_ENVIRON ? dict_str(t, obj, "REQUEST_METHOD", buf, size)
-                              : attr_str(t, obj, "method", buf, size);
-    if (rc != 0 || buf[0] == '\0')
+    /* A request object's method is looked up only for a new request. */
+    uint64_t method = f->method;
+    if (k == L_REQ && pyobj_getattr(t, obj, "method", &method) != 0)
+        return -1;
+    if (method == 0 || pyobj_str(t, method, buf, size) != 0 || buf[0] == '\0')
         return -1;
     /* RFC 9110's methods and WebDAV's: a header name read from a request
      * still being parsed ("HOST") is none of them. */
@@ -257,45 +302,83 @@ void pyreq_endpoint(const struct pyreq_state *st, const struct py_request *r, ch
         }
 }
 
+/* The request object obj, held in local k of frame f, as r; 1 when it is
+ * one, 0 when not, -1 when out of memory. */
+static int request_of(struct py_target *t, struct pyreq_state *st, int k, uint64_t obj,
+                      const struct py_frame *f, const struct pyreq_locals *slots,
+                      const struct py_request **out)
+{
+    struct fields fl;
+    char path[PYREQ_TEXT];
+    if (request_fields(t, st, k, obj, &fl) != 0 || request_path(t, &fl, path, sizeof path) != 0)
+        return 0;
+    /* The same request as when last read (an object's address alone
+     * could be a new request's: freed objects are reused). */
+    struct pyreq_memo *m = &st->memo[(obj >> 4) % PYREQ_MEMO];
+    struct py_request *r = &m->req;
+    uint32_t client = request_client(t, k, &fl);
+    if (r->key != obj || r->client != client || strcmp(r->path, path) != 0) {
+        r->key = 0; /* until it reads whole */
+        if (request_method(t, k, obj, &fl, r->method, sizeof r->method) != 0)
+            return 0;
+        r->key = obj;
+        r->client = client;
+        str_copy(r->path, sizeof r->path, path);
+        r->route[0] = '\0';
+        m->tries = 0;
+    }
+    if (r->route[0] == '\0' && m->tries < ROUTE_TRIES) {
+        m->tries++;
+        request_route(t, st, k, obj, &fl, f, slots, r->route, sizeof r->route);
+        if (r->route[0])
+            learn_route(st, r);
+    }
+    *out = r;
+    return 1;
+}
+
 int pyreq_find(struct py_target *t, struct pyreq_state *st, const struct py_frame *f, int n,
                const struct py_request **out)
 {
     if (st->memo == NULL && (st->memo = calloc(PYREQ_MEMO, sizeof *st->memo)) == NULL)
         return -1;
-    for (int i = 0; i < n; i++) {
-        const struct pyreq_locals *slots = slots_of(t, st, f[i].code);
-        if (slots == NULL)
-            return -1;
-        for (int k = L_SCOPE; k <= L_REQ; k++) {
-            uint64_t obj;
-            char path[PYREQ_TEXT];
-            if (slots->slot[k] < 0 ||
-                pyobj_frame_local(t, &f[i], slots->slot[k], slots->cells >> k & 1, &obj) != 0 ||
-                request_path(t, k, obj, path, sizeof path) != 0)
+    /* The request locals of up to REFS frames read at once, innermost
+     * first; the objects found to be no request remembered, for the
+     * frames of a call chain hand the same scope down (a server's
+     * lifespan task holds one of type "lifespan" in a dozen frames). */
+    enum { REFS = 48, REJECTED_MAX = 8 };
+    struct pyobj_local_ref refs[REFS];
+    uint64_t objs[REFS], rejected[REJECTED_MAX];
+    int ks[REFS], nrejected = 0;
+    const struct pyreq_locals *of[REFS];
+    for (int i = 0; i < n;) {
+        int nrefs = 0;
+        for (; i < n && nrefs + L_REQ + 1 <= REFS; i++) {
+            const struct pyreq_locals *slots = slots_of(t, st, f[i].code);
+            if (slots == NULL)
+                return -1;
+            for (int k = L_SCOPE; k <= L_REQ; k++)
+                if (slots->slot[k] >= 0) {
+                    refs[nrefs] =
+                        (struct pyobj_local_ref){&f[i], slots->slot[k], slots->cells >> k & 1};
+                    ks[nrefs] = k;
+                    of[nrefs++] = slots;
+                }
+        }
+        if (nrefs == 0)
+            continue;
+        pyobj_frame_local_many(t, refs, nrefs, objs);
+        for (int j = 0; j < nrefs; j++) {
+            uint64_t obj = objs[j];
+            int known = obj == 0;
+            for (int x = 0; x < nrejected && x < REJECTED_MAX && !known; x++)
+                known = rejected[x] == obj;
+            if (known)
                 continue;
-            /* The same request as when last read (an object's address
-             * alone could be a new request's: freed objects are reused). */
-            struct pyreq_memo *m = &st->memo[(obj >> 4) % PYREQ_MEMO];
-            struct py_request *r = &m->req;
-            uint32_t client = request_client(t, k, obj);
-            if (r->key != obj || r->client != client || strcmp(r->path, path) != 0) {
-                r->key = 0; /* until it reads whole */
-                if (request_method(t, k, obj, r->method, sizeof r->method) != 0)
-                    continue;
-                r->key = obj;
-                r->client = client;
-                str_copy(r->path, sizeof r->path, path);
-                r->route[0] = '\0';
-                m->tries = 0;
-            }
-            if (r->route[0] == '\0' && m->tries < ROUTE_TRIES) {
-                m->tries++;
-                request_route(t, k, obj, &f[i], slots, r->route, sizeof r->route);
-                if (r->route[0])
-                    learn_route(st, r);
-            }
-            *out = r;
-            return 1;
+            int rc = request_of(t, st, ks[j], obj, refs[j].f, of[j], out);
+            if (rc != 0)
+                return rc;
+            rejected[nrejected++ % REJECTED_MAX] = obj;
         }
     }
     return 0;

@@ -14,15 +14,19 @@
  * FastAPI, Starlette, Flask and Django without knowing each in detail.
  *
  * Which local, if any, a code object names so is read once per code
- * object; a sample then costs a read of the local and of the request's
- * path for each frame that has one, and the method and route are read
- * again only when the path changed.
+ * object. A busy service has new requests at every sample, so what one
+ * costs is counted in reads: the request locals of a whole call chain
+ * in one, the dict in two (its keys known by address once met), its
+ * path and client port in three more; the method only for a request not
+ * seen before, and the route's template once per route object.
  */
 #ifndef PYTOP_PYTHON_REQUEST_H
 #define PYTOP_PYTHON_REQUEST_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util.h"
 
 struct py_target;
 struct py_frame;
@@ -73,6 +77,9 @@ struct pyreq_state {
     struct pyreq_memo *memo;    /* PYREQ_MEMO of them, made on first use */
     struct pyreq_route *routes; /* PYREQ_ROUTES of them, made on first use */
     int nroutes;
+    uint64_t http;                 /* the str "http" that scopes' type was last read as */
+    uint64_t not_http;             /* the last other type read ("lifespan") */
+    struct addr_names route_names; /* the templates of the route objects met */
 };
 
 void pyreq_init(struct pyreq_state *st);

@@ -15,6 +15,7 @@
 #include "python/code.h"
 #include "python/layout.h"
 #include "python/version.h"
+#include "util.h"
 #include "remote/mem.h"
 
 /* A loaded range of the target's frame memory (3.11+ data stack chunks). */
@@ -38,18 +39,10 @@ struct interp_entry {
 #define FRAME_PAGE_AGE  8
 #define FRAME_PAGE_SIZE 4096
 
-/* Names of the types python/objects has met (tp_name by type address),
- * so that an object's type name costs one read, of its ob_type. */
-#define TYPE_NAMES_MAX 64
-#define TYPE_NAME_LEN  48
-
-struct type_names {
-    uint64_t type[TYPE_NAMES_MAX];
-    char name[TYPE_NAMES_MAX][TYPE_NAME_LEN];
-    int n;
-    uint64_t made_ns; /* CLOCK_MONOTONIC ns when the table was begun */
-    uint64_t lookups;
-};
+/* Names python/objects has met, by address (util.h's addr_names): the
+ * types' (tp_name), so that an object's type name costs one read, of its
+ * ob_type; and the interned str keys of dicts looked up, so that a
+ * lookup compares addresses instead of reading every key. */
 
 struct py_target {
     pid_t pid;
@@ -82,7 +75,7 @@ struct py_target {
     uint64_t frame_pages[FRAME_PAGES_MAX];
     uint64_t frame_pages_seen[FRAME_PAGES_MAX];
     uint64_t samples, stack_moved;
-    struct type_names types;
+    struct addr_names types, keys;
 };
 
 /* Attach to pid: find its interpreter and version, set up the layout (with
