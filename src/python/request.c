@@ -144,7 +144,12 @@ static void request_route(struct py_target *t, struct pyreq_state *st, int k, ui
     const char *attr = "rule";
     buf[0] = '\0';
     if (k == L_SCOPE) {
-        v = fl->route; /* Starlette's and FastAPI's routes */
+        /* Starlette's and FastAPI's routes. The scope's lookup takes the
+         * route only where its key is known by address: until then it is
+         * looked for by name. */
+        v = fl->route;
+        if (v == 0 && pyobj_dict_get(t, obj, "route", &v) != 0)
+            v = 0;
         attr = "path";
     } else if ((k == L_ENVIRON && slots->slot[L_CTX] >= 0 &&
                 pyobj_frame_local(t, f, slots->slot[L_CTX], slots->cells >> L_CTX & 1, &v) == 0 &&
