@@ -31,10 +31,12 @@
 enum format { FMT_FLAMEGRAPH, FMT_COLLAPSED, FMT_SPEEDSCOPE, FMT_PPROF };
 
 static volatile sig_atomic_t stop_signal;
+static struct sampler *volatile waiting_on; /* the sampler the main thread sleeps on */
 
 static void on_stop_signal(int sig)
 {
     stop_signal = sig;
+    sampler_wake(waiting_on);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -205,10 +207,15 @@ int cmd_record(const struct options *opt, struct pt_error *err)
             snprintf(ended, sizeof ended, "%s", why);
             break;
         }
-        if (opt->duration > 0 && sampler_elapsed(sampler) >= opt->duration)
+        double left = opt->duration > 0 ? opt->duration - sampler_elapsed(sampler) : 0;
+        if (opt->duration > 0 && left <= 0)
             break;
-        struct timespec nap = {0, 20 * 1000 * 1000};
-        nanosleep(&nap, NULL);
+        /* Asleep until the end, a stop signal or the target's exit: no
+         * wake-up of this thread per tick to pay beside the sampler's. */
+        waiting_on = sampler;
+        if (!stop_signal)
+            sampler_wait(sampler, left);
+        waiting_on = NULL;
     }
     if (nothing_appeared(sampler, opt, ended, err) != 0) {
         sampler_free(sampler);

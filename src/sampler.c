@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -103,6 +105,7 @@ struct sampler {
     uint64_t tick;
     atomic_int stop;
     atomic_int finished;
+    int wake_fd;            /* an eventfd: written when finished, and by sampler_wake */
     atomic_int async_tasks; /* --async, or the live view's A */
     atomic_int by_endpoint; /* --by-endpoint, or the live view's e */
     atomic_int tracking;    /* requests fed to cfg.requests */
@@ -1073,6 +1076,7 @@ static void *sampler_main(void *arg)
         if (alive == 0 && !roots_waiting(s)) {
             finished_why(s);
             atomic_store(&s->finished, 1);
+            sampler_wake(s);
             break;
         }
         /* The next slot on the schedule; slots already past are lost. */
@@ -1151,6 +1155,7 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
     struct sampler *s = calloc(1, sizeof *s);
     if (s == NULL)
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
+    s->wake_fd = -1;
     s->cfg = *cfg;
     atomic_store(&s->async_tasks, cfg->async_tasks);
     atomic_store(&s->by_endpoint, cfg->by_endpoint);
@@ -1196,6 +1201,11 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
         sampler_free(s);
         return pt_error_set(err, PT_E_NOTPYTHON, "no Python process to sample");
     }
+    if ((s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+        int e = errno;
+        sampler_free(s);
+        return pt_error_sys(err, PT_E_SYS, e, "cannot make an eventfd: %s", strerror(e));
+    }
     clock_gettime(CLOCK_MONOTONIC, &s->start);
     int rc = pthread_create(&s->thread, NULL, sampler_main, s);
     if (rc != 0) {
@@ -1213,6 +1223,30 @@ int sampler_finished(struct sampler *s, char *why, size_t size)
         return 0;
     snprintf(why, size, "%s", s->why);
     return 1;
+}
+
+void sampler_wait(struct sampler *s, double timeout_s)
+{
+    if (atomic_load(&s->finished))
+        return;
+    struct pollfd p = {s->wake_fd, POLLIN, 0};
+    int ms = timeout_s <= 0              ? -1
+             : timeout_s * 1000 > 3600e3 ? 3600000
+                                         : (int)(timeout_s * 1000) + 1;
+    if (poll(&p, 1, ms) > 0) {
+        uint64_t n;
+        if (read(s->wake_fd, &n, sizeof n) < 0) {
+            /* drained by another waiter: nothing to do */
+        }
+    }
+}
+
+void sampler_wake(struct sampler *s)
+{
+    uint64_t one = 1;
+    if (s != NULL && s->wake_fd >= 0 && write(s->wake_fd, &one, sizeof one) < 0) {
+        /* the counter is full: a wake-up is pending anyway */
+    }
 }
 
 double sampler_elapsed(struct sampler *s)
@@ -1241,6 +1275,8 @@ void sampler_free(struct sampler *s)
     pthread_mutex_destroy(&s->dump_lock);
     pthread_cond_destroy(&s->dump_done);
     free(s->dump_text);
+    if (s->wake_fd >= 0)
+        close(s->wake_fd);
     free(s);
 }
 

@@ -80,6 +80,14 @@ int sampler_waiting(struct sampler *s, char *root, size_t size, struct pt_error 
  * at most max of them into pids; the count. */
 int sampler_pids(struct sampler *s, pid_t *pids, int max);
 
+/* Sleep until sampling finished, sampler_wake was called or timeout_s
+ * passed (no limit when 0): a caller that only waits for the end costs
+ * no wake-up of its own. */
+void sampler_wait(struct sampler *s, double timeout_s);
+
+/* Make sampler_wait return now; safe in a signal handler. */
+void sampler_wake(struct sampler *s);
+
 /* Seconds since the first tick. */
 double sampler_elapsed(struct sampler *s);
 
