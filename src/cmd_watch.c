@@ -41,11 +41,12 @@
 
 #define WATCH_DIR        "pytop-watch"
 #define WATCH_LOG        "alerts.log"
-#define WATCH_POLL_MS    50
+#define WATCH_POLL_MS    50   /* -P: the nap between looks while no server is there */
 #define WATCH_SEND_GRACE 10.0 /* seconds to deliver what is queued at exit */
 #define WATCH_RETRY_S    1.0  /* -P: how often to look for a server that went away */
 
 static volatile sig_atomic_t stop_signal, reload_signal;
+static struct sampler *volatile waiting_on; /* the sampler watch_run sleeps on */
 
 static void on_signal(int sig)
 {
@@ -53,6 +54,7 @@ static void on_signal(int sig)
         reload_signal = 1;
     else
         stop_signal = sig;
+    sampler_wake(waiting_on);
 }
 
 /* What the configuration decides, read at start and at each SIGHUP. */
@@ -460,6 +462,16 @@ static int watch_run(struct watch *w, struct options *opt, pid_t *launched, stru
                        aerr.code != PT_E_NOTPYTHON && aerr.code != PT_E_NOPROC) {
                 return pt_error_set(err, aerr.code, "%s", aerr.msg);
             }
+        }
+        if (w->sampler != NULL) {
+            /* Asleep until a slow request is queued, a signal comes, the
+             * target is gone or -d ends: no wake-ups of its own. */
+            double left = opt->duration > 0 ? opt->duration - sampler_elapsed(w->sampler) : 0;
+            waiting_on = w->sampler;
+            if (!stop_signal && !reload_signal && (opt->duration <= 0 || left > 0))
+                sampler_wait(w->sampler, left);
+            waiting_on = NULL;
+            continue;
         }
         struct timespec nap = {0, WATCH_POLL_MS * 1000000L};
         nanosleep(&nap, NULL);

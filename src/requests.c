@@ -258,23 +258,29 @@ static void finish(struct requests *rq, size_t i, int by_exit)
     rq->live[i] = rq->live[--rq->nlive];
 }
 
-void requests_end(struct requests *rq, pid_t pid, int whole, unsigned cpu)
+int requests_end(struct requests *rq, pid_t pid, int whole, unsigned cpu)
 {
     pthread_mutex_lock(&rq->lock);
+    size_t queued = rq->ndone;
     rq->cpu_all += cpu;
     for (size_t i = rq->nlive; whole && i-- > 0;)
         if (rq->live[i].pid == pid && rq->live[i].tick != rq->tick)
             finish(rq, i, 0);
+    queued = rq->ndone - queued;
     pthread_mutex_unlock(&rq->lock);
+    return (int)queued;
 }
 
-void requests_process_gone(struct requests *rq, pid_t pid)
+int requests_process_gone(struct requests *rq, pid_t pid)
 {
     pthread_mutex_lock(&rq->lock);
+    size_t queued = rq->ndone;
     for (size_t i = rq->nlive; i-- > 0;)
         if (rq->live[i].pid == pid)
             finish(rq, i, 1);
+    queued = rq->ndone - queued;
     pthread_mutex_unlock(&rq->lock);
+    return (int)queued;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -122,11 +122,13 @@ void requests_seen(struct requests *rq, pid_t pid, const struct py_request *r, c
 /* The pass over pid ends, having seen cpu threads running (serving a
  * request or not: the base of the endpoints' CPU shares). whole: every
  * thread and task was read, so a request of pid that was not seen has
- * ended; otherwise nothing ends. */
-void requests_end(struct requests *rq, pid_t pid, int whole, unsigned cpu);
+ * ended; otherwise nothing ends. The number of slow requests it queued
+ * for requests_take_done. */
+int requests_end(struct requests *rq, pid_t pid, int whole, unsigned cpu);
 
-/* Process pid exited: every request it had in flight ends. */
-void requests_process_gone(struct requests *rq, pid_t pid);
+/* Process pid exited: every request it had in flight ends. The number of
+ * slow requests queued, as requests_end. */
+int requests_process_gone(struct requests *rq, pid_t pid);
 
 /* --- readers --- */
 

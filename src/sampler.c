@@ -970,8 +970,9 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
             track(s, tg, &q, running == 1, nroots, keep_stacks ? n : -1);
         }
     }
-    if (track_on)
-        requests_end(s->cfg.requests, tg->py.pid, whole, cpu);
+    /* A slow request to write: wake whoever waits in sampler_wait. */
+    if (track_on && requests_end(s->cfg.requests, tg->py.pid, whole, cpu) > 0)
+        sampler_wake(s);
     if (s->cfg.blocking) {
         pause_release(&paused);
         profile_pause(s->prof, monotonic_ns() - paused_at);
@@ -1053,8 +1054,9 @@ static void *sampler_main(void *arg)
             gil += sample_target(s, tg, second,
                                  (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
             if (!tg->alive) {
-                if (s->cfg.requests != NULL)
-                    requests_process_gone(s->cfg.requests, tg->py.pid);
+                if (s->cfg.requests != NULL &&
+                    requests_process_gone(s->cfg.requests, tg->py.pid) > 0)
+                    sampler_wake(s);
                 target_retire(tg);
             }
             alive += tg->alive;
