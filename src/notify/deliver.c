@@ -70,7 +70,7 @@ static int post_json(const struct notifier *n, const char *url, json_t *body,
         snprintf(why, size, "out of memory");
     else if (http_init(&t, n, url, cancel, why, size) == 0 &&
              transfer_header(&t, "Content-Type: application/json") == 0) {
-        curl_easy_setopt(t.curl, CURLOPT_COPYPOSTFIELDS, text);
+        t.lib->easy_setopt(t.curl, CURLOPT_COPYPOSTFIELDS, text);
         rc = transfer_run(&t, why, size);
     }
     transfer_free(&t);
@@ -95,19 +95,21 @@ static void say_which(char *why, size_t size, const char *request)
     snprintf(why, size, "%s: %s", request, reason);
 }
 
-/* The upload's form: the channel, and the zip as "files". NULL when out
- * of memory. */
-static curl_mime *upload_form(CURL *c, const char *channel, const char *zip, size_t len)
+/* The upload's form for t: the channel, and the zip as "files". NULL
+ * when out of memory. */
+static curl_mime *upload_form(const struct transfer *t, const char *channel, const char *zip,
+                              size_t len)
 {
-    curl_mime *form = curl_mime_init(c);
-    curl_mimepart *ch = form ? curl_mime_addpart(form) : NULL;
-    curl_mimepart *file = ch ? curl_mime_addpart(form) : NULL;
-    if (file == NULL || curl_mime_name(ch, "channel_id") != CURLE_OK ||
-        curl_mime_data(ch, channel, CURL_ZERO_TERMINATED) != CURLE_OK ||
-        curl_mime_name(file, "files") != CURLE_OK || curl_mime_data(file, zip, len) != CURLE_OK ||
-        curl_mime_filename(file, ZIP_NAME) != CURLE_OK ||
-        curl_mime_type(file, "application/zip") != CURLE_OK) {
-        curl_mime_free(form);
+    const struct netlibs_curl *lib = t->lib;
+    curl_mime *form = lib->mime_init(t->curl);
+    curl_mimepart *ch = form ? lib->mime_addpart(form) : NULL;
+    curl_mimepart *file = ch ? lib->mime_addpart(form) : NULL;
+    if (file == NULL || lib->mime_name(ch, "channel_id") != CURLE_OK ||
+        lib->mime_data(ch, channel, CURL_ZERO_TERMINATED) != CURLE_OK ||
+        lib->mime_name(file, "files") != CURLE_OK || lib->mime_data(file, zip, len) != CURLE_OK ||
+        lib->mime_filename(file, ZIP_NAME) != CURLE_OK ||
+        lib->mime_type(file, "application/zip") != CURLE_OK) {
+        lib->mime_free(form);
         return NULL;
     }
     return form;
@@ -142,12 +144,12 @@ static int mattermost_upload(const struct notifier *n, const struct alert *a,
     memset(&t, 0, sizeof t);
     curl_mime *form = NULL;
     int rc = http_init(&t, n, url, cancel, why, size);
-    if (rc == 0 && (form = upload_form(t.curl, n->channel, zip, len)) == NULL) {
+    if (rc == 0 && (form = upload_form(&t, n->channel, zip, len)) == NULL) {
         snprintf(why, size, "out of memory");
         rc = -1;
     }
     if (rc == 0) {
-        curl_easy_setopt(t.curl, CURLOPT_MIMEPOST, form);
+        t.lib->easy_setopt(t.curl, CURLOPT_MIMEPOST, form);
         rc = transfer_run(&t, why, size);
         if (rc == 0 && uploaded_file_id(t.answer, id, idsize) != 0) {
             snprintf(why, size, "no file id in the server's answer");
@@ -156,8 +158,10 @@ static int mattermost_upload(const struct notifier *n, const struct alert *a,
         if (rc != 0)
             say_which(why, size, "/api/v4/files");
     }
+    const struct netlibs_curl *lib = t.lib; /* NULL when it could not be loaded */
     transfer_free(&t);
-    curl_mime_free(form);
+    if (form != NULL) /* after the handle that used it */
+        lib->mime_free(form);
     free(zip);
     return rc;
 }

@@ -106,19 +106,21 @@ static char *crlf_lines(const char *text)
 
 /* The message: the markdown, then each file as an attachment (base64, so
  * that it arrives byte for byte). */
-static curl_mime *build_message(CURL *c, const struct alert *a, char *why, size_t size)
+static curl_mime *build_message(const struct transfer *t, const struct alert *a, char *why,
+                                size_t size)
 {
-    curl_mime *mime = curl_mime_init(c);
-    curl_mimepart *text = mime ? curl_mime_addpart(mime) : NULL;
+    const struct netlibs_curl *lib = t->lib;
+    curl_mime *mime = lib->mime_init(t->curl);
+    curl_mimepart *text = mime ? lib->mime_addpart(mime) : NULL;
     char *body = crlf_lines(a->markdown);
     int ok = text != NULL && body != NULL &&
-             curl_mime_data(text, body, CURL_ZERO_TERMINATED) == CURLE_OK &&
-             curl_mime_type(text, "text/plain; charset=utf-8") == CURLE_OK &&
-             curl_mime_encoder(text, "quoted-printable") == CURLE_OK;
+             lib->mime_data(text, body, CURL_ZERO_TERMINATED) == CURLE_OK &&
+             lib->mime_type(text, "text/plain; charset=utf-8") == CURLE_OK &&
+             lib->mime_encoder(text, "quoted-printable") == CURLE_OK;
     free(body); /* curl_mime_data took a copy */
     if (!ok) {
         snprintf(why, size, "cannot build the message: out of memory");
-        curl_mime_free(mime);
+        lib->mime_free(mime);
         return NULL;
     }
     for (int i = 0; i < a->nfiles; i++) {
@@ -127,16 +129,16 @@ static curl_mime *build_message(CURL *c, const struct alert *a, char *why, size_
          * could not. */
         if (access(path, R_OK) != 0) {
             snprintf(why, size, "cannot read %s: %s", path, strerror(errno));
-            curl_mime_free(mime);
+            lib->mime_free(mime);
             return NULL;
         }
-        curl_mimepart *part = curl_mime_addpart(mime);
-        if (part == NULL || curl_mime_filedata(part, path) != CURLE_OK ||
-            curl_mime_filename(part, alert_file_name(path)) != CURLE_OK ||
-            curl_mime_type(part, email_content_type(path)) != CURLE_OK ||
-            curl_mime_encoder(part, "base64") != CURLE_OK) {
+        curl_mimepart *part = lib->mime_addpart(mime);
+        if (part == NULL || lib->mime_filedata(part, path) != CURLE_OK ||
+            lib->mime_filename(part, alert_file_name(path)) != CURLE_OK ||
+            lib->mime_type(part, email_content_type(path)) != CURLE_OK ||
+            lib->mime_encoder(part, "base64") != CURLE_OK) {
             snprintf(why, size, "cannot attach %s: out of memory", path);
-            curl_mime_free(mime);
+            lib->mime_free(mime);
             return NULL;
         }
     }
@@ -158,29 +160,30 @@ static int setup_session(struct transfer *t, const struct notifier *n, const ato
     snprintf(url, sizeof url, "%s://%s/", u.scheme, u.host);
     if (transfer_init(t, url, "smtp,smtps", n->ca_file, cancel, why, size) != 0)
         return -1;
+    const struct netlibs_curl *lib = t->lib;
     CURL *c = t->curl;
     if (*u.user != '\0') {
         char password[256];
         notifier_smtp_password(n, password, sizeof password);
-        curl_easy_setopt(c, CURLOPT_USERNAME, u.user);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, password);
-        curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+        lib->easy_setopt(c, CURLOPT_USERNAME, u.user);
+        lib->easy_setopt(c, CURLOPT_PASSWORD, password);
+        lib->easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
     } else {
-        curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+        lib->easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
     }
     char addr[300];
     snprintf(addr, sizeof addr, "<%s>", n->from);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, addr);
+    lib->easy_setopt(c, CURLOPT_MAIL_FROM, addr);
     for (int i = 0; i < n->nto; i++) {
         snprintf(addr, sizeof addr, "<%s>", n->to[i]);
-        struct curl_slist *l = curl_slist_append(*rcpt, addr);
+        struct curl_slist *l = lib->slist_append(*rcpt, addr);
         if (l == NULL) {
             snprintf(why, size, "out of memory");
             return -1;
         }
         *rcpt = l;
     }
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, *rcpt);
+    lib->easy_setopt(c, CURLOPT_MAIL_RCPT, *rcpt);
     return 0;
 }
 
@@ -196,18 +199,23 @@ int email_send(const struct notifier *n, const struct alert *a, const atomic_int
         snprintf(why, size, "out of memory");
         rc = -1;
     }
-    if (rc == 0 && (mime = build_message(t.curl, a, why, size)) == NULL)
+    if (rc == 0 && (mime = build_message(&t, a, why, size)) == NULL)
         rc = -1;
     if (rc == 0) {
-        curl_easy_setopt(t.curl, CURLOPT_MIMEPOST, mime);
+        t.lib->easy_setopt(t.curl, CURLOPT_MIMEPOST, mime);
         rc = transfer_run(&t, why, size);
         if (rc != 0 && t.code == CURLE_USE_SSL_FAILED)
             snprintf(why, size,
                      "the server offers no STARTTLS: the password is not sent in clear "
                      "(use smtps://, or a server with STARTTLS)");
     }
+    /* The message and the recipients after the handle that used them;
+     * there are none unless libcurl was loaded. */
+    const struct netlibs_curl *lib = t.lib;
     transfer_free(&t);
-    curl_mime_free(mime);
-    curl_slist_free_all(rcpt);
+    if (mime != NULL)
+        lib->mime_free(mime);
+    if (rcpt != NULL)
+        lib->slist_free_all(rcpt);
     return rc;
 }

@@ -13,11 +13,14 @@
 
 #include <curl/curl.h>
 
+#include "notify/netlibs.h"
+
 #define TRANSFER_CONNECT_TIMEOUT_S 10
 #define TRANSFER_TIMEOUT_S         60
 #define TRANSFER_ANSWER_MAX        (1 << 20) /* more of an answer is not kept */
 
 struct transfer {
+    const struct netlibs_curl *lib; /* libcurl, through which curl is used */
     CURL *curl;
     struct curl_slist *headers; /* transfer_header's, freed with t */
     const atomic_int *cancel;   /* set: abandon the request */
@@ -29,8 +32,10 @@ struct transfer {
 };
 
 /* Set t up for url over protocols ("http,https", "smtp,smtps"), with
- * ca_file when not "" and cancel (may be NULL). 0, or -1 with why when
- * libcurl cannot make a handle. */
+ * ca_file when not "" and cancel (may be NULL); libcurl is loaded here
+ * the first time. 0, or -1 with why when libcurl cannot be loaded
+ * ("cannot load libcurl.so.4 (install ...): ...") or cannot make a
+ * handle. */
 int transfer_init(struct transfer *t, const char *url, const char *protocols, const char *ca_file,
                   const atomic_int *cancel, char *why, size_t size);
 

@@ -9,8 +9,9 @@
 #include <stddef.h>
 
 /* Zip the n files at paths, each under its alert_file_name, into *out
- * (malloc'd, *len bytes). 0, or -1 with why ("cannot read PATH: No such
- * file or directory"). */
+ * (malloc'd, *len bytes); libzip is loaded here the first time. 0, or -1
+ * with why ("cannot read PATH: No such file or directory", "cannot load
+ * libzip.so.4 (install ...): ..."). */
 int zipfiles_make(char *const *paths, int n, char **out, size_t *len, char *why, size_t size);
 
 #endif

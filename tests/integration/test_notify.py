@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTOP, free_port, pytop_env
+from conftest import PYTOP, any_interpreter, free_port, launch, pytop_env
 
 BUILDDIR = Path(os.environ.get("PYTOP_BUILDDIR") or Path(PYTOP).parent)
 HELPER = Path(os.environ.get("NOTIFY_SEND") or BUILDDIR / "tests" / "notify_send")
@@ -435,3 +435,24 @@ def test_email_certificate_is_checked(tmp_path, certificate):
     assert smtp["auth"] == [] and smtp["mails"] == []
     assert "certificate" in sent.stderr, sent.describe()
     sent.assert_no_secret()
+
+
+# --------------------------------------------------------------------------
+# Loaded by the first send only
+
+# libcurl and libzip, and some of the 30 libraries they bring (TLS,
+# Kerberos, LDAP): about 5 MB that src/notify/netlibs.c dlopen()s when a
+# notifier first sends or zips (the tests above), never otherwise.
+NOTIFIER_LIBRARIES = re.compile(r"/lib(curl|zip|ssl|crypto|gnutls|krb5|ldap)[.-][^/]*$")
+
+
+def test_record_never_maps_the_notifiers_libraries(tmp_path):
+    with launch(any_interpreter(), "nested.py") as target:
+        argv = [PYTOP, "record", "-p", str(target.pid), "-d", "2", "-o", str(tmp_path / "profile.svg")]
+        record = subprocess.Popen(argv, env=pytop_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)  # recording, past anything done once at the start
+        with open("/proc/%d/maps" % record.pid, encoding="utf-8") as f:
+            mapped = sorted(set(line.split()[-1] for line in f if NOTIFIER_LIBRARIES.search(line.rstrip("\n"))))
+        _, err = record.communicate(timeout=TIMEOUT)
+    assert record.returncode == 0, "pytop record failed\n" + err
+    assert mapped == [], "pytop record maps the notifiers' libraries: %s" % ", ".join(mapped)
