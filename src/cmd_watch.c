@@ -28,6 +28,7 @@
 
 #include "commands.h"
 #include "launch.h"
+#include "notify/netlibs.h"
 #include "notify/sender.h"
 #include "output/meta.h"
 #include "profile.h"
@@ -531,6 +532,18 @@ int cmd_watch(const struct options *opt_in, struct pt_error *err)
     if (w.cfg.nnotifiers > 0 && sender_start(&w.sender, w.cfg.notifiers, w.cfg.nnotifiers, w.log,
                                              opt.notify_retry, err) != 0)
         goto out;
+    /* The notifiers' libraries are loaded on first use: one missing is
+     * said now, once, not at the first alert. Alerts still go to the log. */
+    for (int i = 0, curl = 0, zip = 0; i < w.cfg.nnotifiers; i++) {
+        const struct netlibs_curl *c;
+        const struct netlibs_zip *z;
+        struct pt_error lerr;
+        if (!curl && (curl = 1) && netlibs_curl(&c, &lerr) != 0)
+            fprintf(stderr, "pytop: alerts will only be logged: %s\n", lerr.msg);
+        if (!zip && w.cfg.notifiers[i].kind == NOTIFIER_MATTERMOST && (zip = 1) &&
+            netlibs_zip(&z, &lerr) != 0)
+            fprintf(stderr, "pytop: Mattermost alerts will only be logged: %s\n", lerr.msg);
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
