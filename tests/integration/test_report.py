@@ -46,7 +46,9 @@ with_sqlalchemy = pytest.mark.parametrize("interp", REPORT_INTERPRETERS, ids=[i.
 
 def phases(target):
     """The last 'phases ...' line of the fixture: {phase: CPU seconds}."""
-    lines = [l for l in target.output()[0].splitlines() if l.startswith("phases ")]
+    # Complete lines only: the fixture may be writing the last one.
+    text = target.output()[0]
+    lines = [l for l in text[: text.rfind("\n") + 1].splitlines() if l.startswith("phases ")]
     if not lines:
         return None
     return dict((k, float(v)) for k, v in (kv.split("=") for kv in lines[-1].split()[1:]))
