@@ -223,6 +223,20 @@ static int key_is(struct py_target *t, uint64_t key, const uint8_t *hdr, size_t 
     return pystr_read(&t->mem, &t->lay, key, text, sizeof text) == 0 && strcmp(text, name) == 0;
 }
 
+/* The value of entry i of the batch of entries from `at` (copied into e)
+ * into *value: 1, 0 for a slot left empty (a split dict's value not
+ * set), -1 when unreadable. */
+static int take_value(struct py_target *t, const struct dict_view *v, const uint64_t *e, int64_t at,
+                      int i, uint64_t *value)
+{
+    const uint64_t *entry = (const uint64_t *)((const uint8_t *)e + i * v->entry_size);
+    uint64_t val = entry[v->key_off / 8 + 1];
+    if (v->values && rd_u64(t, v->values + 8 * (uint64_t)(at + i), &val) != 0)
+        return -1;
+    *value = val;
+    return val != 0;
+}
+
 /* Find the str keys names[0..n) in a dict view: values[i] their values,
  * 0 where absent; how many were found. A linear scan (pytop cannot hash
  * as the target does: its str hashes are keyed per process), made cheap
@@ -275,13 +289,10 @@ static int view_get_many(struct py_target *t, const struct dict_view *v, const c
                 iov[nk++] = (struct remote_iov){key[i], heads[i], want};
             if (match < 0)
                 continue;
-            uint64_t val = entry[v->key_off / 8 + 1];
-            if (v->values && rd_u64(t, v->values + 8 * (uint64_t)(at + i), &val) != 0)
+            int taken = take_value(t, v, e, at, i, &values[match]);
+            if (taken < 0)
                 return -1;
-            if (val != 0) {
-                values[match] = val;
-                found++;
-            }
+            found += taken;
         }
         int needed = 0; /* of the first `need` names, those found */
         for (int j = 0; j < need; j++)
@@ -311,14 +322,10 @@ static int view_get_many(struct py_target *t, const struct dict_view *v, const c
             char text[ADDR_NAME_LEN];
             if (interned_key(t, key[i], heads[i], have, text, sizeof text) != NULL)
                 addr_names_add(&t->keys, key[i], text);
-            const uint64_t *entry = (const uint64_t *)((const uint8_t *)e + i * v->entry_size);
-            uint64_t val = entry[v->key_off / 8 + 1];
-            if (v->values && rd_u64(t, v->values + 8 * (uint64_t)(at + i), &val) != 0)
+            int taken = take_value(t, v, e, at, i, &values[match]);
+            if (taken < 0)
                 return -1;
-            if (val != 0) {
-                values[match] = val;
-                found++;
-            }
+            found += taken;
         }
     }
     return found;
