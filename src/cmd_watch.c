@@ -534,16 +534,17 @@ int cmd_watch(const struct options *opt_in, struct pt_error *err)
         goto out;
     /* The notifiers' libraries are loaded on first use: one missing is
      * said now, once, not at the first alert. Alerts still go to the log. */
-    for (int i = 0, curl = 0, zip = 0; i < w.cfg.nnotifiers; i++) {
-        const struct netlibs_curl *c;
-        const struct netlibs_zip *z;
-        struct pt_error lerr;
-        if (!curl && (curl = 1) && netlibs_curl(&c, &lerr) != 0)
-            fprintf(stderr, "pytop: alerts will only be logged: %s\n", lerr.msg);
-        if (!zip && w.cfg.notifiers[i].kind == NOTIFIER_MATTERMOST && (zip = 1) &&
-            netlibs_zip(&z, &lerr) != 0)
-            fprintf(stderr, "pytop: Mattermost alerts will only be logged: %s\n", lerr.msg);
-    }
+    const struct netlibs_curl *curl;
+    const struct netlibs_zip *zip;
+    struct pt_error lerr;
+    if (w.cfg.nnotifiers > 0 && netlibs_curl(&curl, &lerr) != 0)
+        fprintf(stderr, "pytop: alerts will only be logged: %s\n", lerr.msg);
+    for (int i = 0; i < w.cfg.nnotifiers; i++)
+        if (w.cfg.notifiers[i].kind == NOTIFIER_MATTERMOST) {
+            if (netlibs_zip(&zip, &lerr) != 0)
+                fprintf(stderr, "pytop: Mattermost alerts will only be logged: %s\n", lerr.msg);
+            break;
+        }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -854,11 +854,9 @@ int pyobj_local_index(struct py_target *t, uint32_t code, const char *name, int 
 int pyobj_frame_local(struct py_target *t, const struct py_frame *f, int i, int is_cell,
                       uint64_t *value)
 {
-    uint64_t raw;
-    if (i < 0 || i >= code_cache_at(&t->codes, f->code)->nlocals ||
-        rd_u64(t, f->addr + t->lay.fr_localsplus + 8 * (uint64_t)i, &raw) != 0)
-        return -1;
-    return local_object(t, raw, is_cell, value);
+    struct pyobj_local_ref ref = {f, i, is_cell};
+    pyobj_frame_local_many(t, &ref, 1, value);
+    return *value != 0 ? 0 : -1;
 }
 
 void pyobj_frame_local_many(struct py_target *t, const struct pyobj_local_ref *refs, int n,
