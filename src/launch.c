@@ -16,6 +16,7 @@
 #include "proc/proc.h"
 #include "python/target.h"
 #include "remote/mem.h"
+#include "util.h"
 
 int launch_start(char *const *argv, int out_fd, pid_t *pid, struct pt_error *err)
 {
@@ -32,6 +33,7 @@ int launch_start(char *const *argv, int out_fd, pid_t *pid, struct pt_error *err
     if (child == 0) {
         setpgid(0, 0);
         signal(SIGPIPE, SIG_DFL);
+        files_limit_restore();
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0) {
             dup2(null, 0);

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "options.h"
+#include "util.h"
 
 int main(int argc, char **argv)
 {
@@ -16,6 +17,7 @@ int main(int argc, char **argv)
     struct pt_error err;
     pt_error_clear(&err);
     signal(SIGPIPE, SIG_IGN);
+    files_limit_raise();
     if (options_parse(argc, argv, &opt, &err) != 0) {
         fprintf(stderr, "pytop: %s\n", err.msg);
         options_free(&opt);

@@ -29,6 +29,7 @@
 #include "calltree.h"
 #include "output/dump.h"
 #include "output/filename.h"
+#include "proc/children.h"
 #include "proc/proc.h"
 #include "requests.h"
 #include "python/asyncio.h"
@@ -49,12 +50,14 @@
 /* A thread of a target, as the sampler knows it. */
 struct sthread {
     pid_t tid;
-    int stat_fd;    /* /proc/PID/task/TID/stat, kept open; -1 if not */
-    uint32_t frame; /* its "thread TID (name)" frame, CT_NONE until named */
-    uint64_t seen;  /* last tick it was in a sample */
-    int before;     /* blocking: running (1) or not (0) before the pause, -2 unknown */
-    int state;      /* thread_running's last answer, read at state_ns */
+    struct task_probe probe; /* its state; probe.stat_fd -1 if unreadable */
+    uint32_t frame;          /* its "thread TID (name)" frame, CT_NONE until named */
+    uint64_t seen;           /* last tick it was in a sample */
+    int before;              /* blocking: running (1) or not (0) before the pause, -2 unknown */
+    int state;               /* thread_running's last answer, read at state_ns */
     uint64_t state_ns;
+    int asked;           /* thread_is_running's answer this tick... */
+    uint64_t asked_tick; /* ...if this is the tick + 1 */
 };
 
 struct starget {
@@ -223,10 +226,10 @@ static struct sthread *thread_of(struct starget *tg, pid_t tid)
         tg->cap = ncap;
     }
     struct sthread *th = &tg->threads[tg->nthreads++];
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)tg->py.pid, (int)tid);
     th->tid = tid;
-    th->stat_fd = tid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    th->probe = (struct task_probe){.stat_fd = -1, .sched_fd = -1};
+    if (tid > 0)
+        task_probe_open(&th->probe, tg->py.pid, tid);
     th->frame = CT_NONE;
     th->seen = 0;
     th->before = -2;
@@ -239,8 +242,7 @@ static void threads_sweep(struct sampler *s, struct starget *tg)
     uint64_t horizon = (uint64_t)s->cfg.rate + 1;
     for (int i = 0; i < tg->nthreads;) {
         if (s->tick - tg->threads[i].seen > horizon) {
-            if (tg->threads[i].stat_fd >= 0)
-                close(tg->threads[i].stat_fd);
+            task_probe_close(&tg->threads[i].probe);
             tg->threads[i] = tg->threads[--tg->nthreads];
         } else {
             i++;
@@ -249,21 +251,10 @@ static void threads_sweep(struct sampler *s, struct starget *tg)
 }
 
 /* Is the thread running (kernel state R: on a CPU or waiting for one)? 1
- * yes, 0 no, -1 the thread is gone. One
- * pread of a kept-open file. (schedstat would be cheaper, but the kernel
- * does not update it for a task that runs on between scheduler ticks, so
- * "no change" cannot tell running from asleep.) */
+ * yes, 0 no, -1 the thread is gone. */
 static int thread_running(struct sthread *th)
 {
-    char buf[512];
-    if (th->stat_fd < 0)
-        return -1;
-    ssize_t n = pread(th->stat_fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
-        return -1; /* the kernel no longer has the thread */
-    buf[n] = '\0';
-    const char *close = strrchr(buf, ')');
-    return close && close[1] == ' ' && close[2] == 'R';
+    return task_probe_running(&th->probe);
 }
 
 /* The pread of a thread's stat costs about as much as the whole read of
@@ -373,10 +364,8 @@ static void target_retire(struct starget *tg)
     tg->retired = 1;
     py_tasks_free(&tg->tasks);
     pyreq_free(&tg->req);
-    for (int i = 0; i < tg->nthreads; i++) {
-        if (tg->threads[i].stat_fd >= 0)
-            close(tg->threads[i].stat_fd);
-    }
+    for (int i = 0; i < tg->nthreads; i++)
+        task_probe_close(&tg->threads[i].probe);
     free(tg->threads);
     tg->threads = NULL;
     tg->nthreads = tg->cap = 0;
@@ -504,35 +493,53 @@ static int follow_one(struct sampler *s, pid_t pid)
     return 0;
 }
 
-/* Forget the rejected processes that exited: a shell script starts many
- * short-lived ones, and each look goes through the list. */
-static void forget_exited(struct sampler *s, const struct proc_table *pt)
+/* Forget the rejected processes that are no longer in the tree (exited,
+ * mostly): a shell script starts many short-lived ones, and each look
+ * goes through the list. tree: the roots and their descendants, sorted. */
+static void forget_gone(struct sampler *s, const pid_t *tree, size_t n)
 {
     int k = 0;
     for (int i = 0; i < s->nrejected; i++)
-        if (proc_table_find(pt, s->rejected[i].pid) != NULL)
+        if (bsearch(&s->rejected[i].pid, tree, n, sizeof *tree, proc_pid_cmp) != NULL)
             s->rejected[k++] = s->rejected[i];
     s->nrejected = k;
 }
 
 /* -s: attach descendants that appeared since the last look, and a root
- * that was not Python and now is (it exec'd python). */
+ * that was not Python and now is (it exec'd python). The descendants come
+ * from the kernel's lists of children; the whole process table is read
+ * only where the kernel keeps none. */
 static void follow_descendants(struct sampler *s)
 {
     struct pt_error err;
-    struct proc_table *pt = proc_table_new(&err);
-    if (pt == NULL)
-        return;
-    forget_exited(s, pt);
+    struct proc_table *pt = NULL;
+    pid_t *tree = NULL;
+    size_t ntree = 0, cap = 0;
     for (int r = 0; r < s->cfg.nroots; r++) {
         if (s->waiting[r] && follow_one(s, s->roots[r]))
             s->waiting[r] = 0;
         pid_t *desc = NULL;
-        ssize_t n = proc_descendants(pt, s->roots[r], &desc);
+        ssize_t n = proc_descendants_live(s->roots[r], &desc);
+        if (n < 0 && pt == NULL)
+            pt = proc_table_new(&err);
+        if (n < 0 && pt != NULL)
+            n = proc_descendants(pt, s->roots[r], &desc);
+        if (n < 0)
+            n = 0;
         for (ssize_t i = 0; i < n; i++)
             follow_one(s, desc[i]);
+        if (vec_reserve((void **)&tree, &cap, sizeof *tree, ntree + (size_t)n + 1) == 0) {
+            tree[ntree++] = s->roots[r];
+            memcpy(tree + ntree, desc, (size_t)n * sizeof *desc);
+            ntree += (size_t)n;
+        }
         free(desc);
     }
+    if (ntree > 0) {
+        qsort(tree, ntree, sizeof *tree, proc_pid_cmp);
+        forget_gone(s, tree, ntree);
+    }
+    free(tree);
     proc_table_free(pt);
 }
 
@@ -788,17 +795,42 @@ static int running_frames(const struct starget *tg, const struct py_sample *sm,
 }
 
 /* Is thread pt of tg running now? 1, 0, or -1 when it cannot be told
- * (its stat unreadable). */
+ * (its stat unreadable). Asked once a tick: the answer stands for the
+ * rest of it. */
 static int thread_is_running(struct sampler *s, const struct py_thread *pt, struct sthread *th,
                              uint64_t tick_ns)
 {
+    if (th->asked_tick == s->tick + 1)
+        return th->asked;
     /* The GIL holder is not idle, whatever the kernel says of it this
      * instant (it runs Python, or native code that keeps every other
      * thread waiting): no stat read for it. */
-    return s->cfg.blocking && th->before != -2 ? th->before
-           : pt->gil                           ? 1
-           : s->cfg.rate > 2000                ? thread_running_at(th, tick_ns)
-                                               : thread_running(th);
+    th->asked = s->cfg.blocking && th->before != -2 ? th->before
+                : pt->gil                           ? 1
+                : s->cfg.rate > 2000                ? thread_running_at(th, tick_ns)
+                                                    : thread_running(th);
+    th->asked_tick = s->tick + 1;
+    return th->asked;
+}
+
+/* What want_frames needs to decide. */
+struct want {
+    struct sampler *s;
+    struct starget *tg;
+    uint64_t tick_ns;
+};
+
+/* py_sample.want when a tick keeps only running threads (the default:
+ * idle threads dropped) or only the GIL holder (--gil): the stack of a
+ * thread that will not be kept is not read. A thread whose state cannot
+ * be told is read, and counted lost as before. */
+static int want_frames(void *arg, const struct py_thread *pt)
+{
+    const struct want *w = arg;
+    if (w->s->cfg.gil)
+        return 0; /* asked only of threads without the GIL */
+    struct sthread *th = thread_of(w->tg, pt->tid);
+    return th == NULL || thread_is_running(w->s, pt, th, w->tick_ns) != 0;
 }
 
 /* One sample of every live task of tg: a task waiting in an await counts
@@ -890,7 +922,15 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
             return 0;
         }
     }
+    /* The request tracker sees every thread and task, running or not:
+     * a request waiting is still in flight. */
+    int track_on = s->cfg.requests != NULL && atomic_load(&s->tracking);
+    int add_tasks = atomic_load(&s->async_tasks);
+    struct want want = {s, tg, tick_ns};
+    s->sample.want = !s->cfg.idle && !track_on && !add_tasks ? want_frames : NULL;
+    s->sample.want_arg = &want;
     int rc = pystack_sample(&tg->py, &s->sample, &err);
+    s->sample.want = NULL;
     if (rc != 0) {
         if (s->cfg.blocking) {
             pause_release(&paused);
@@ -905,9 +945,6 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
     }
     if (s->cfg.threads)
         name_new_threads(s, tg);
-    /* The request tracker sees every thread and task, running or not:
-     * a request waiting is still in flight. */
-    int track_on = s->cfg.requests != NULL && atomic_load(&s->tracking);
     int keep_stacks = track_on && s->cfg.requests->keep_stacks;
     int whole = 1;    /* every thread and task read whole */
     unsigned cpu = 0; /* threads running */
@@ -916,7 +953,6 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
     unsigned char covered[PY_MAX_THREADS], tracked[PY_MAX_THREADS];
     memset(covered, 0, (size_t)s->sample.nthreads);
     memset(tracked, 0, (size_t)s->sample.nthreads);
-    int add_tasks = atomic_load(&s->async_tasks);
     if ((add_tasks || track_on) &&
         sample_tasks(s, tg, second, tick_ns, add_tasks, track_on, covered, tracked) != 0)
         whole = 0;
@@ -944,7 +980,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
             keep = pt->gil;
         } else if (keep && !s->cfg.idle) {
             running = thread_is_running(s, pt, th, tick_ns);
-            if (running < 0 && th->stat_fd >= 0)
+            if (running < 0 && th->probe.stat_fd >= 0)
                 profile_lost(s->prof, LOST_THREAD);
             keep = running == 1;
         }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 int vec_reserve(void **v, size_t *cap, size_t elem, size_t need)
@@ -174,4 +175,24 @@ long base64_decode(const char *text, size_t n, unsigned char *out)
         }
     }
     return pad > 2 ? -1 : o;
+}
+
+static struct rlimit files_limit_was;
+static int files_limit_raised;
+
+void files_limit_raise(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    files_limit_was = rl;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        files_limit_raised = 1;
+}
+
+void files_limit_restore(void)
+{
+    if (files_limit_raised)
+        setrlimit(RLIMIT_NOFILE, &files_limit_was);
 }

@@ -50,6 +50,13 @@ double monotonic_s(void);
  * handler. */
 void stop_signals_install(void (*handler)(int));
 
+/* Raise the soft limit of open files to the hard one: the sampler keeps
+ * two files open for each thread of its targets, more than the usual
+ * 1024 for a target of 600 threads. files_limit_restore, in a child
+ * about to exec a command, gives the command the limit it had. */
+void files_limit_raise(void);
+void files_limit_restore(void);
+
 /* Base64 (RFC 4648, with padding): encode n bytes of src into out, a line
  * break after every 76 characters when wrap is set; returns the length
  * written (out must hold base64_encoded_size(n, wrap) bytes, NUL

@@ -151,7 +151,7 @@ static int proc_cmp_sample(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int proc_cmp_pid(const void *a, const void *b)
+int proc_pid_cmp(const void *a, const void *b)
 {
     pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
     return (x > y) - (x < y);
@@ -350,7 +350,7 @@ ssize_t proc_descendants(const struct proc_table *t, pid_t pid, pid_t **out)
         free(v);
         return 0;
     }
-    qsort(v, n, sizeof *v, proc_cmp_pid);
+    qsort(v, n, sizeof *v, proc_pid_cmp);
     *out = v;
     return (ssize_t)n;
 }

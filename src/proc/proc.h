@@ -84,6 +84,9 @@ ssize_t proc_children(const struct proc_table *t, pid_t pid, pid_t **out);
  * not including pid itself. Same ownership and return as proc_children. */
 ssize_t proc_descendants(const struct proc_table *t, pid_t pid, pid_t **out);
 
+/* qsort and bsearch order of pid_t values. */
+int proc_pid_cmp(const void *a, const void *b);
+
 /* Whether a process (not a thread of another one) with this pid exists
  * now; it may belong to another user. */
 int proc_exists(pid_t pid);

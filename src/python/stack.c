@@ -633,7 +633,10 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
         s->gil_locked |= th->gil;
         uint64_t frame = load_u64(ts, lay->ts_frame);
         int rc;
-        if (layout_has(lay->fr_owner)) {
+        if (!th->gil && s->want != NULL && !s->want(s->want_arg, th)) {
+            th->skipped = 1;
+            rc = 0;
+        } else if (layout_has(lay->fr_owner)) {
             if (layout_has(lay->cf_current_frame)) {
                 /* 3.11-3.12: tstate->cframe->current_frame. */
                 uint64_t cframe = frame;

@@ -40,6 +40,7 @@ struct py_thread {
     int gil;           /* holds the GIL */
     char os_state;     /* kernel state letter ('R' running, 'S' sleeping...), 0 unknown */
     int torn;          /* a frame could not be read: frames are partial */
+    int skipped;       /* py_sample.want declined its frames: nframes 0 */
     int truncated;     /* deeper than PY_MAX_DEPTH */
     int first;         /* index of its innermost frame in py_sample.frames */
     int nframes;
@@ -58,6 +59,12 @@ struct py_sample {
     int nentries;
     size_t entries_cap;
     int gil_locked; /* some thread holds the GIL */
+    /* Optional, set by the caller: asked for each thread that does not
+     * hold the GIL, once its thread state is read; 0 leaves its frames
+     * unread (a sampler that drops idle threads reads only the stacks it
+     * keeps: each one read is a page or more copied every tick). */
+    int (*want)(void *arg, const struct py_thread *th);
+    void *want_arg;
 };
 
 void py_sample_init(struct py_sample *s);

@@ -24,17 +24,23 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
     return n;
 }
 
+/* The state letter in the text of a stat file, 0 if there is none. */
+static char stat_letter(const char *buf)
+{
+    /* "tid (comm) S ...": comm may hold spaces and parentheses. */
+    const char *close = strrchr(buf, ')');
+    if (close == NULL || close[1] != ' ')
+        return 0;
+    return close[2];
+}
+
 char task_state(pid_t pid, pid_t tid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
     if (read_small(path, buf, sizeof buf) <= 0)
         return 0;
-    /* "tid (comm) S ...": comm may hold spaces and parentheses. */
-    char *close = strrchr(buf, ')');
-    if (close == NULL || close[1] != ' ')
-        return 0;
-    return close[2];
+    return stat_letter(buf);
 }
 
 int task_states(pid_t pid, pid_t *tids, char *states, int max)
@@ -58,6 +64,78 @@ int task_states(pid_t pid, pid_t *tids, char *states, int max)
     }
     closedir(d);
     return n;
+}
+
+int task_probe_open(struct task_probe *p, pid_t pid, pid_t tid)
+{
+    char path[64];
+    *p = (struct task_probe){.stat_fd = -1, .sched_fd = -1};
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    p->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (p->stat_fd < 0)
+        return -1;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+    p->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+    return 0;
+}
+
+void task_probe_close(struct task_probe *p)
+{
+    if (p->stat_fd >= 0)
+        close(p->stat_fd);
+    if (p->sched_fd >= 0)
+        close(p->sched_fd);
+    p->stat_fd = p->sched_fd = -1;
+}
+
+/* The thread's time on a CPU (ns) and times put on one, from schedstat.
+ * 1, or 0 when it cannot tell: unreadable, or "0 0 0", what a kernel
+ * that does not keep these figures prints (fs/proc/base.c,
+ * proc_pid_schedstat, when !sched_info_on()). Only a thread seen asleep
+ * is asked, and it has been on a CPU at least once, so 0 runs is never a
+ * real answer (0 ns can be: a thread's time is added up when it leaves
+ * the CPU or at a scheduler tick). Then it is not asked again. */
+static int schedstat_read(struct task_probe *p, unsigned long long *ran_ns,
+                          unsigned long long *runs)
+{
+    char buf[96];
+    unsigned long long delay;
+    ssize_t n = pread(p->sched_fd, buf, sizeof buf - 1, 0);
+    if (n > 0) {
+        buf[n] = '\0';
+        if (sscanf(buf, "%llu %llu %llu", ran_ns, &delay, runs) == 3 && *runs != 0)
+            return 1;
+    }
+    close(p->sched_fd);
+    p->sched_fd = -1;
+    return 0;
+}
+
+int task_probe_running(struct task_probe *p)
+{
+    if (p->stat_fd < 0)
+        return -1;
+    /* Asleep at the last look, and not on a CPU since (the numbers read
+     * before that look are unchanged): asleep now. Only a thread woken
+     * this instant and still queued for a CPU, state R in its stat, is
+     * taken as asleep until it runs. */
+    unsigned long long ran_ns = 0, runs = 0;
+    int snap = p->asleep && p->sched_fd >= 0 && schedstat_read(p, &ran_ns, &runs);
+    if (snap && p->snapped && ran_ns == p->ran_ns && runs == p->runs)
+        return 0;
+    char buf[512];
+    ssize_t n = pread(p->stat_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return -1; /* the kernel no longer has the thread */
+    buf[n] = '\0';
+    int running = stat_letter(buf) == 'R';
+    /* The numbers are taken only before a stat read: read after it, they
+     * could include a run that began between the two reads. */
+    p->asleep = !running;
+    p->snapped = snap && !running;
+    p->ran_ns = ran_ns;
+    p->runs = runs;
+    return running;
 }
 
 void task_comm(pid_t pid, pid_t tid, char *buf, size_t size)

@@ -16,6 +16,31 @@ char task_state(pid_t pid, pid_t tid);
  * most max threads. Returns the count (0 if the process is gone). */
 int task_states(pid_t pid, pid_t *tids, char *states, int max);
 
+/* One thread's scheduler state, asked again and again (every tick of the
+ * sampler): its files kept open. A thread that the last look found
+ * asleep and that the scheduler has not put on a CPU since is asleep
+ * still, and its schedstat tells that (its time run and times put on a
+ * CPU: three numbers) for a quarter of the cost of its stat (the whole
+ * task formatted), measured 0.7 against 2.7 us a read. So a sleeping
+ * thread costs a schedstat read a look, a running one a stat read. */
+struct task_probe {
+    int stat_fd;  /* /proc/PID/task/TID/stat, -1 if not open */
+    int sched_fd; /* /proc/PID/task/TID/schedstat, -1 if not open or of no use */
+    int asleep;   /* the last stat read said not running */
+    int snapped;  /* ran_ns and runs were read before that stat read */
+    unsigned long long ran_ns, runs;
+};
+
+/* Open the files of thread tid of pid. 0, or -1 if its stat cannot be
+ * opened (p is still valid: task_probe_running then answers -1). */
+int task_probe_open(struct task_probe *p, pid_t pid, pid_t tid);
+
+/* Is the thread running (kernel state R: on a CPU or waiting for one)?
+ * 1 yes, 0 no, -1 gone or unreadable. */
+int task_probe_running(struct task_probe *p);
+
+void task_probe_close(struct task_probe *p);
+
 /* The thread's name (comm) into buf; "" if gone. */
 void task_comm(pid_t pid, pid_t tid, char *buf, size_t size);
 
