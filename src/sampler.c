@@ -58,6 +58,7 @@ struct sthread {
     uint64_t state_ns;
     int asked;           /* thread_is_running's answer this tick... */
     uint64_t asked_tick; /* ...if this is the tick + 1 */
+    int sleeper;         /* one of its target's threads all asleep (starget.asleep) */
 };
 
 struct starget {
@@ -75,6 +76,11 @@ struct starget {
     struct py_tasks tasks;  /* --async: its asyncio tasks, read each tick */
     struct pyreq_state req; /* --by-endpoint: what serves requests */
     int retired;            /* exited: only the shell is left (target_retire) */
+    /* Every thread was asleep at the last sample and none held the GIL
+     * (the threads are marked sleeper); asleep_cpu_ns: the process's CPU
+     * time read before that sample. See quiet_target. */
+    int asleep;
+    unsigned long long asleep_cpu_ns;
 };
 
 /* A process of the tree that is not (readable) Python, as last looked at. */
@@ -226,13 +232,10 @@ static struct sthread *thread_of(struct starget *tg, pid_t tid)
         tg->cap = ncap;
     }
     struct sthread *th = &tg->threads[tg->nthreads++];
-    th->tid = tid;
-    th->probe = (struct task_probe){.stat_fd = -1, .sched_fd = -1};
+    *th = (struct sthread){
+        .tid = tid, .probe = {.stat_fd = -1, .sched_fd = -1}, .frame = CT_NONE, .before = -2};
     if (tid > 0)
         task_probe_open(&th->probe, tg->py.pid, tid);
-    th->frame = CT_NONE;
-    th->seen = 0;
-    th->before = -2;
     return th;
 }
 
@@ -897,6 +900,47 @@ static int sample_tasks(struct sampler *s, struct starget *tg, int64_t second, u
     return 0;
 }
 
+/* Whether a tick that keeps only running threads can pass tg by: its
+ * threads were all asleep at the last sample, the process has used no
+ * CPU since (cpu_ns, read now), and none of them has been on a CPU since
+ * (a thread put on one is seen at once; the process's clock also covers
+ * threads that are not Python's, a scheduler tick late). Nothing of it
+ * can have changed, and nothing of it would be kept: a server's idle
+ * workers cost a clock read and a schedstat read a thread, not a read of
+ * their memory. */
+static int quiet_target(struct sampler *s, struct starget *tg, unsigned long long cpu_ns)
+{
+    if (!tg->asleep || cpu_ns != tg->asleep_cpu_ns)
+        return 0;
+    for (int i = 0; i < tg->nthreads; i++)
+        if (tg->threads[i].sleeper && !task_probe_still_asleep(&tg->threads[i].probe))
+            return 0;
+    for (int i = 0; i < tg->nthreads; i++)
+        if (tg->threads[i].sleeper)
+            tg->threads[i].seen = s->tick;
+    return 1;
+}
+
+/* After a sample that kept only running threads: were they all asleep?
+ * Then mark them for quiet_target. */
+static void note_asleep(struct sampler *s, struct starget *tg, unsigned long long cpu_ns)
+{
+    tg->asleep = 0;
+    if (s->sample.gil_locked)
+        return;
+    for (int i = 0; i < tg->nthreads; i++)
+        tg->threads[i].sleeper = 0;
+    for (int i = 0; i < s->sample.nthreads; i++) {
+        const struct py_thread *pt = &s->sample.threads[i];
+        struct sthread *th = thread_of(tg, pt->tid);
+        if (th == NULL || pt->torn || th->asked_tick != s->tick + 1 || th->asked != 0)
+            return;
+        th->sleeper = 1;
+    }
+    tg->asleep = s->sample.nthreads > 0;
+    tg->asleep_cpu_ns = cpu_ns;
+}
+
 /* Sample one target; returns 1 if some thread held the GIL. With
  * --blocking or --native the whole target is paused meanwhile (native
  * stacks are unwound before it goes on). */
@@ -905,6 +949,18 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
     struct pt_error err;
     struct pause_set paused;
     uint64_t paused_at = 0;
+    /* The request tracker sees every thread and task, running or not:
+     * a request waiting is still in flight. */
+    int track_on = s->cfg.requests != NULL && atomic_load(&s->tracking);
+    int add_tasks = atomic_load(&s->async_tasks);
+    /* Only running threads are kept: the default (idle dropped) or --gil. */
+    int running_only = !s->cfg.idle && !track_on && !add_tasks;
+    unsigned long long cpu_ns = 0;
+    int quiet_check =
+        running_only && !s->cfg.blocking && task_group_cpu_ns(tg->py.pid, &cpu_ns) == 0;
+    if (quiet_check && quiet_target(s, tg, cpu_ns))
+        return 0;
+    tg->asleep = 0;
     if (s->cfg.blocking) {
         /* Paused, every thread would look stopped: what they were doing
          * is read first. */
@@ -922,12 +978,8 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
             return 0;
         }
     }
-    /* The request tracker sees every thread and task, running or not:
-     * a request waiting is still in flight. */
-    int track_on = s->cfg.requests != NULL && atomic_load(&s->tracking);
-    int add_tasks = atomic_load(&s->async_tasks);
     struct want want = {s, tg, tick_ns};
-    s->sample.want = !s->cfg.idle && !track_on && !add_tasks ? want_frames : NULL;
+    s->sample.want = running_only ? want_frames : NULL;
     s->sample.want_arg = &want;
     int rc = pystack_sample(&tg->py, &s->sample, &err);
     s->sample.want = NULL;
@@ -1013,6 +1065,8 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
         pause_release(&paused);
         profile_pause(s->prof, monotonic_ns() - paused_at);
     }
+    if (quiet_check)
+        note_asleep(s, tg, cpu_ns);
     if ((s->tick & 255) == 0)
         threads_sweep(s, tg);
     return s->sample.gil_locked;

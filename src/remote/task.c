@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static ssize_t read_small(const char *path, char *buf, size_t size)
@@ -136,6 +137,27 @@ int task_probe_running(struct task_probe *p)
     p->ran_ns = ran_ns;
     p->runs = runs;
     return running;
+}
+
+int task_probe_still_asleep(struct task_probe *p)
+{
+    unsigned long long ran_ns, runs;
+    return p->asleep && p->snapped && p->sched_fd >= 0 && schedstat_read(p, &ran_ns, &runs) &&
+           ran_ns == p->ran_ns && runs == p->runs;
+}
+
+int task_group_cpu_ns(pid_t pid, unsigned long long *ns)
+{
+    /* The CPU clock of a whole process, as glibc's clock_getcpuclockid
+     * makes it (the kernel's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED),
+     * include/linux/posix-timers_types.h): the kernel lets anyone read
+     * it, as it lets anyone read /proc/PID/stat. */
+    clockid_t clock = (clockid_t)((~(unsigned)pid << 3) | 2u);
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) != 0)
+        return -1;
+    *ns = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+    return 0;
 }
 
 void task_comm(pid_t pid, pid_t tid, char *buf, size_t size)

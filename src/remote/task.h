@@ -39,7 +39,18 @@ int task_probe_open(struct task_probe *p, pid_t pid, pid_t tid);
  * 1 yes, 0 no, -1 gone or unreadable. */
 int task_probe_running(struct task_probe *p);
 
+/* Whether the thread is known asleep without a stat read: the last look
+ * found it asleep and it has not been on a CPU since. 0 when that cannot
+ * be told this way (task_probe_running can). */
+int task_probe_still_asleep(struct task_probe *p);
+
 void task_probe_close(struct task_probe *p);
+
+/* The CPU time of all the threads of pid together (ns) into *ns: 0, or
+ * -1 if pid is gone. One clock_gettime of the process's CPU clock (no
+ * file); the kernel adds a thread's time up when it leaves a CPU and at
+ * each scheduler tick. */
+int task_group_cpu_ns(pid_t pid, unsigned long long *ns);
 
 /* The thread's name (comm) into buf; "" if gone. */
 void task_comm(pid_t pid, pid_t tid, char *buf, size_t size);
