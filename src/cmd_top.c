@@ -18,7 +18,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,7 +36,9 @@
 #include "proc/proc.h"
 #include "proc/pyprocs.h"
 #include "proc/roles.h"
+#include "proc/usage.h"
 #include "profile.h"
+#include "remote/task.h"
 #include "requests.h"
 #include "sampler.h"
 #include "select.h"
@@ -56,10 +57,10 @@ struct top {
     struct sampler_config cfg;
     struct sampler *sampler; /* NULL until a process is chosen */
     struct profile *prof;
-    struct requests *rq; /* the requests the sampler saw, for e */
-    int tracking;        /* e was used: requests are tracked */
-    struct proc_table *procs;
-    struct calltree tree; /* the tree the view's rows borrow from */
+    struct requests *rq;         /* the requests the sampler saw, for e */
+    int tracking;                /* e was used: requests are tracked */
+    struct proc_usage_set usage; /* the header's CPU % and RSS of the targets */
+    struct calltree tree;        /* the tree the view's rows borrow from */
     int have_tree;
     struct view view;
     struct screen *screen;
@@ -79,29 +80,13 @@ struct top {
 /* Threads of pid, and how many the kernel says are running. */
 static void count_threads(pid_t pid, int *running, int *total)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char stat[300], buf[512];
-        snprintf(stat, sizeof stat, "/proc/%d/task/%s/stat", (int)pid, e->d_name);
-        FILE *f = fopen(stat, "r");
-        if (f == NULL)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *p = strrchr(buf, ')');
-        (*total)++;
-        if (p != NULL && p[1] == ' ' && p[2] == 'R')
-            (*running)++;
-    }
-    closedir(d);
+    enum { MAXT = 4096 };
+    static pid_t tids[MAXT];
+    static char states[MAXT];
+    int n = task_states(pid, tids, states, MAXT);
+    for (int i = 0; i < n; i++)
+        *running += states[i] == 'R';
+    *total += n;
 }
 
 /* The processes to sample, as record chooses them. Several processes
@@ -203,6 +188,8 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     t->prof = prof;
     t->cfg = cfg;
     t->cfg.pids = t->sel.pids;
+    /* The header's first CPU % is over its first second. */
+    proc_usage_refresh(&t->usage, t->sel.pids, (int)t->sel.n);
     t->main_pid = main_pid;
     t->exited = 0;
     t->thread = 0;
@@ -251,17 +238,16 @@ static void top_header(struct top *t, const struct profile_stats *st)
     double cpu = 0;
     long rss = 0;
     int found = 0;
-    if (t->procs != NULL)
-        proc_table_refresh(t->procs, NULL);
     /* What the sampler attached: with -s, also the workers (or the Python
      * processes of a shell) that started since. */
     pid_t pids[TOP_HEADER_PIDS];
     int npids = sampler_pids(t->sampler, pids, TOP_HEADER_PIDS);
+    proc_usage_refresh(&t->usage, pids, npids);
     for (int i = 0; i < npids; i++) {
         pid_t pid = pids[i];
         count_threads(pid, &running, &total);
-        const struct proc_info *p = t->procs ? proc_table_find(t->procs, pid) : NULL;
-        if (p != NULL) {
+        const struct proc_usage *p = proc_usage_find(&t->usage, pid);
+        if (p != NULL && p->cpu_pct >= 0) {
             cpu += p->cpu_pct;
             rss += (long)p->rss_kib;
             found = 1;
@@ -835,7 +821,6 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     } else if (top_open_picker(&t, NULL, 0, err) != 0) {
         goto out;
     }
-    t.procs = proc_table_new(NULL);
     t.screen = screen_open(err);
     if (t.screen == NULL)
         goto out;
@@ -845,8 +830,7 @@ out:
     screen_close(t.screen);
     sampler_free(t.sampler);
     launch_stop(t.launched, 2);
-    if (t.procs)
-        proc_table_free(t.procs);
+    proc_usage_free(&t.usage);
     view_free(&t.view);
     if (t.have_tree)
         calltree_free(&t.tree);

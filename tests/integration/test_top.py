@@ -243,6 +243,15 @@ def test_header_and_proportions(py, target):
         assert "Python %s" % py.version in h, "the header does not show Python %s\n%s" % (py.version, v.screen)
         assert re.search(r"\d+(\.\d+)? ?Hz", h), "the header does not show the sampling rate (Hz)\n%s" % v.screen
         assert v.samples > 0
+        # The target's own CPU and memory, read from it alone: proportions.py
+        # keeps one core busy; its RSS is what the kernel says.
+        cpu = re.search(r"CPU (\d+(?:\.\d+)?)%", h)
+        rss = re.search(r"RSS (\d+(?:\.\d+)?) MiB", h)
+        assert cpu and rss, "the header does not show the target's CPU and RSS\n%s" % v.screen
+        assert 60 <= float(cpu.group(1)) <= 110, "CPU %s%% for a target that keeps a core busy\n%s" % (cpu.group(1), v.screen)
+        with open("/proc/%d/status" % target.pid) as f:
+            vmrss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024.0
+        assert abs(float(rss.group(1)) - vmrss) <= 0.25 * vmrss, "RSS %s MiB, the kernel says %.1f\n%s" % (rss.group(1), vmrss, v.screen)
         titles = v.titles.split()
         order = [titles.index(next(t for t in titles if t.startswith(c))) for c in COLUMNS]
         assert order == sorted(order), "columns are not in the order %s: %r" % (COLUMNS, v.titles)
