@@ -2,9 +2,11 @@
 heavy() does three times light()'s work, then half that (1.5 times):
 heavy's share goes from about 75% to about 60%. The diff (text and
 markdown) must show heavy's total share changing as the fixture's own
-measure of each function's CPU time in the recorded windows says, within
-5 points, and light's by as much the other way (the truth is measured: a
-loaded machine moves the shares away from the work's ratio); profiles of
+measure of the time spent in each function in the recorded windows says,
+within 5 points, and light's by as much the other way (the truth is
+measured: a loaded machine moves the shares away from the work's ratio;
+and it is wall time, for a running thread is sampled whether it is on a
+CPU or waiting for one); profiles of
 different lengths compare by share. The differential flamegraph (the
 default) must draw heavy blue and light red with the same changes in
 their data.
@@ -23,7 +25,7 @@ TOLERANCE = 5.0
 
 
 def spent(target):
-    """The fixture's last complete "spent" line: (heavy, light) CPU seconds."""
+    """The fixture's last complete "spent" line: (heavy, light) seconds."""
     text = target.output()[0]
     lines = [l for l in text[: text.rfind("\n") + 1].splitlines() if l.startswith("spent ")]
     if not lines:
@@ -33,7 +35,7 @@ def spent(target):
 
 
 def record(interp, ratio, seconds, out):
-    """Record the fixture into out; heavy's share (%) of the CPU time the
+    """Record the fixture into out; heavy's share (%) of the time the
     two functions took in the window, by the fixture's own measure."""
     with launch(interp, SCRIPT, ratio) as target:
         target.wait_until(lambda: spent(target) is not None, "its first measure")
