@@ -25,7 +25,7 @@ from test_record import PROCESS_RE, THREAD_RE, Recording, parse_frame, recorded,
 RATE = 500
 SECONDS = 3
 BAD_ROOTS_MAX = 0.01
-LOST_MAX = 0.10
+LOST_MAX = 0.20
 
 LOST_RE = re.compile(r"; lost (\d+) \([\d.]+%\): ([^;]*)")
 
