@@ -533,8 +533,8 @@ static void follow_descendants(struct sampler *s)
             follow_one(s, desc[i]);
         if (vec_reserve((void **)&tree, &cap, sizeof *tree, ntree + (size_t)n + 1) == 0) {
             tree[ntree++] = s->roots[r];
-            memcpy(tree + ntree, desc, (size_t)n * sizeof *desc);
-            ntree += (size_t)n;
+            for (ssize_t i = 0; i < n; i++)
+                tree[ntree++] = desc[i];
         }
         free(desc);
     }
