@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proc/proc.h"
 #include "remote/task.h"
 #include "util.h"
 
@@ -44,13 +45,12 @@ int proc_usage_refresh(struct proc_usage_set *s, const pid_t *pids, int n)
             continue; /* gone */
         const struct proc_usage *old = proc_usage_find(s, pids[i]);
         if (old != NULL && now > old->at && u.cpu_ns >= old->cpu_ns)
-            u.cpu_pct = (double)(u.cpu_ns - old->cpu_ns) / 1e9 / (now - old->at) * 100.0;
+            u.cpu_pct = proc_cpu_percent(old->cpu_ns, u.cpu_ns, now - old->at, 1000000000L);
         v[k++] = u;
     }
     free(s->v);
     s->v = v;
     s->n = k;
-    s->cap = (size_t)n;
     return 0;
 }
 

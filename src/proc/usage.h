@@ -24,7 +24,7 @@ struct proc_usage {
 
 struct proc_usage_set {
     struct proc_usage *v;
-    size_t n, cap;
+    size_t n;
 };
 
 /* Read the CPU time and RSS of each of the n pids. A pid read at the
