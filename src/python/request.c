@@ -71,6 +71,7 @@ static int attr_str(struct py_target *t, uint64_t obj, const char *name, char *b
 struct fields {
     uint64_t type; /* scope["type"] */
     uint64_t path, method, client, route;
+    int client_text; /* client is a str holding the port (WSGI's REMOTE_PORT) */
 };
 
 /* Is the scope of type "http"? The type is a str constant of the
@@ -115,13 +116,21 @@ static int request_fields(struct py_target *t, struct pyreq_state *st, int k, ui
     if (k == L_ENVIRON) {
         if (pyobj_dict_get_many(t, obj, environ_keys, 3, 3, v) < 0)
             return -1;
-        *f = (struct fields){0, v[0], v[1], v[2], 0};
+        *f = (struct fields){0, v[0], v[1], v[2], 0, 1};
         return f->path != 0 ? 0 : -1;
     }
     /* gunicorn's and werkzeug's request objects. */
     if (pyobj_getattr(t, obj, "path", &f->path) != 0)
         return -1;
-    if (pyobj_getattr(t, obj, "peer_addr", &f->client) != 0)
+    if (pyobj_getattr(t, obj, "peer_addr", &f->client) == 0)
+        return 0;
+    /* werkzeug's (Flask's) has no peer: its WSGI environ has the port.
+     * Without it, a request freed and the next one made at the same
+     * address for the same path, with no tick between them, read as one. */
+    uint64_t environ;
+    f->client_text = 1;
+    if (pyobj_getattr(t, obj, "environ", &environ) != 0 ||
+        pyobj_dict_get(t, environ, "REMOTE_PORT", &f->client) != 0)
         f->client = 0;
     return 0;
 }
@@ -185,14 +194,15 @@ static int second_item(void *ctx, uint64_t key, uint64_t value)
 
 /* The client's TCP port, 0 when there is none (a Unix socket) or it
  * cannot be read: ASGI's scope["client"] (host, port), WSGI's
- * environ["REMOTE_PORT"], gunicorn's req.peer_addr. */
-static uint32_t request_client(struct py_target *t, int k, const struct fields *f)
+ * environ["REMOTE_PORT"] (also a werkzeug request's), gunicorn's
+ * req.peer_addr. */
+static uint32_t request_client(struct py_target *t, const struct fields *f)
 {
     uint64_t items[2] = {0, 0}, port = 0;
     char text[16];
     if (f->client == 0)
         return 0;
-    if (k == L_ENVIRON)
+    if (f->client_text)
         return pyobj_str(t, f->client, text, sizeof text) == 0 ? (uint32_t)strtoul(text, NULL, 10)
                                                                : 0;
     if (pyobj_each(t, f->client, 2, second_item, items) < 2 || pyobj_uint(t, items[1], &port) != 0)
@@ -321,7 +331,7 @@ static int request_of(struct py_target *t, struct pyreq_state *st, int k, uint64
      * could be a new request's: freed objects are reused). */
     struct pyreq_memo *m = &st->memo[(obj >> 4) % PYREQ_MEMO];
     struct py_request *r = &m->req;
-    uint32_t client = request_client(t, k, &fl);
+    uint32_t client = request_client(t, &fl);
     if (r->key != obj || r->client != client || strcmp(r->path, path) != 0) {
         r->key = 0; /* until it reads whole */
         if (request_method(t, k, obj, &fl, r->method, sizeof r->method) != 0)

@@ -217,6 +217,28 @@ def test_slow_requests_reports_and_one_alert(server, tmp_path):
     assert re.search(r"^\s+\d+\s+\S+\s+\S+\s+\S+\s+4\s+4\s+1\s+%s$" % re.escape(slow), text, re.M), text
 
 
+def test_back_to_back_requests_each_reported(server, tmp_path):
+    """Requests one right after the other, each on a new connection: a
+    freed request object is often made again at the same address for the
+    next request of the same path, with no tick between the two. Told
+    apart by the client's port, each is reported on its own, never two
+    as one request of twice the length."""
+    interp, kind, argv, port, ready = server
+    out = tmp_path / "watch"
+    n, ms = 20, 200
+    # One worker, so that every request is made in the same process.
+    one = list(argv)
+    one[one.index("-w" if kind == "gunicorn" else "--workers") + 1] = "1"
+    with launch_argv(one, "%s-%s" % (kind, interp.id), cwd=WEBAPP, ready=lambda t: accepts(port)):
+        w = Watch(["-P", port, "--slow", "100ms", "--exclude", "/health", "-o", out], tmp_path, "b2b")
+        w.wait_for(lambda: "pytop: watching" in w.text(), "its start line")
+        latencies = slow_requests(port, n, ms=ms)
+        w.wait_for(lambda: len(reports(out)) >= n, "%d reports" % n)
+        assert w.stop() == 0, w.text()
+    durations = [int(re.search(r"\| Duration \| (\d+) ms", p.read_text()).group(1)) for p in reports(out)]
+    assert len(durations) == n and max(durations) < 1000 * max(latencies) + 11, (durations, latencies)
+
+
 def test_watch_follows_workers_and_a_restarted_server(tmp_path):
     """A gunicorn worker killed (its master starts another) and then the
     whole server stopped and started again on its port: watch keeps going,
