@@ -110,6 +110,67 @@ int main(int argc, char **argv)
     printf("filter key+draw:   %8.3f ms\n", 1e3 * t_type / rounds);
     printf("refresh total:     %8.3f ms (goal < 10 ms)\n",
            1e3 * (t_stats + t_set + t_draw) / rounds);
+
+    /* The call tree (T) and the callers view (Enter) of the same tree:
+     * each refresh computes them again from the snapshot. */
+    double t_open = 0, t_tref = 0, t_all = 0, t_tend = 0, t_calls = 0, t_cref = 0, t_centre = 0;
+    for (int r = 0; r < rounds; r++) {
+        struct funcstats fs;
+        if (funcstats_compute(&t, 0, 0, &fs) != 0)
+            return 1;
+        view_set_tree(&v, &t, 0);
+        view_set_rows(&v, &fs);
+        double t0 = now();
+        view_key(&v, 'T'); /* open along the hottest path */
+        view_draw(&v, s);
+        double t1 = now();
+        if (funcstats_compute(&t, 0, 0, &fs) != 0)
+            return 1;
+        view_set_tree(&v, &t, 0);
+        view_set_rows(&v, &fs); /* a refresh while the tree shows */
+        view_draw(&v, s);
+        double t2 = now();
+        view_key(&v, SCREEN_KEY_HOME);
+        view_key(&v, '*'); /* everything below the first root */
+        view_draw(&v, s);
+        double t3 = now();
+        view_key(&v, SCREEN_KEY_END);
+        view_draw(&v, s);
+        double t4 = now();
+        view_key(&v, SCREEN_KEY_ENTER); /* the callers of the last row's function */
+        view_draw(&v, s);
+        double t5 = now();
+        if (funcstats_compute(&t, 0, 0, &fs) != 0)
+            return 1;
+        view_set_tree(&v, &t, 0);
+        view_set_rows(&v, &fs);
+        view_draw(&v, s);
+        double t6 = now();
+        view_key(&v, SCREEN_KEY_HOME); /* its outermost caller, centred on */
+        view_key(&v, SCREEN_KEY_ENTER);
+        view_draw(&v, s);
+        double t7 = now();
+        view_key(&v, SCREEN_KEY_ESC);
+        view_key(&v, SCREEN_KEY_ESC);
+        view_key(&v, SCREEN_KEY_ESC);
+        view_key(&v, SCREEN_KEY_ESC);
+        t_open += t1 - t0;
+        t_tref += t2 - t1;
+        t_all += t3 - t2;
+        t_tend += t4 - t3;
+        t_calls += t5 - t4;
+        t_cref += t6 - t5;
+        t_centre += t7 - t6;
+    }
+    printf("tree: T+draw:      %8.3f ms\n", 1e3 * t_open / rounds);
+    printf("tree: refresh:     %8.3f ms (funcstats, tree, draw; goal < 10 ms)\n",
+           1e3 * t_tref / rounds);
+    printf("tree: * on a root: %8.3f ms (%zu rows open)\n", 1e3 * t_all / rounds, v.tv.ol.nrows);
+    printf("tree: End+draw:    %8.3f ms\n", 1e3 * t_tend / rounds);
+    printf("callers: Enter:    %8.3f ms\n", 1e3 * t_calls / rounds);
+    printf("callers: refresh:  %8.3f ms (funcstats, both trees, draw; goal < 10 ms)\n",
+           1e3 * t_cref / rounds);
+    printf("callers: centre:   %8.3f ms\n", 1e3 * t_centre / rounds);
     view_free(&v);
     screen_close(s);
     calltree_free(&t);

@@ -28,7 +28,7 @@ static uint64_t str_hash(const char *s, uint64_t h)
     return h;
 }
 
-static uint64_t frame_hash(int kind, const char *name, const char *file, int line)
+uint64_t calltree_frame_hash(int kind, const char *name, const char *file, int line)
 {
     uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;
     h = str_hash(name, h);
@@ -87,7 +87,7 @@ static int rehash_frames(struct calltree *t)
         return -1;
     for (uint32_t i = 0; i < t->nframes; i++) {
         const struct ct_frame *f = &t->frames[i];
-        uint32_t h = (uint32_t)frame_hash(f->kind, f->name, f->file, f->line) & (n - 1);
+        uint32_t h = (uint32_t)calltree_frame_hash(f->kind, f->name, f->file, f->line) & (n - 1);
         while (slots[h])
             h = (h + 1) & (n - 1);
         slots[h] = i + 1;
@@ -103,7 +103,7 @@ static uint32_t frame_probe(const struct calltree *t, int kind, const char *name
                             int line, uint32_t *slot)
 {
     uint32_t mask = t->frame_nslots - 1;
-    uint32_t h = (uint32_t)frame_hash(kind, name, file, line) & mask;
+    uint32_t h = (uint32_t)calltree_frame_hash(kind, name, file, line) & mask;
     for (; t->frame_slots[h]; h = (h + 1) & mask) {
         const struct ct_frame *f = &t->frames[t->frame_slots[h] - 1];
         if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
@@ -194,7 +194,7 @@ uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t fram
 }
 
 /* The child of parent for frame, created if missing. */
-static uint32_t child_get(struct calltree *t, uint32_t parent, uint32_t frame)
+uint32_t calltree_child_add(struct calltree *t, uint32_t parent, uint32_t frame)
 {
     uint32_t c = calltree_child(t, parent, frame);
     if (c != CT_NONE)
@@ -225,7 +225,7 @@ int calltree_path(struct calltree *t, const uint32_t *frames, int n, uint32_t *l
 {
     uint32_t node = 0;
     for (int i = 0; i < n; i++) {
-        node = child_get(t, node, frames[i]);
+        node = calltree_child_add(t, node, frames[i]);
         if (node == CT_NONE)
             return -1;
     }
@@ -302,7 +302,7 @@ static int merge_node(struct calltree *dst, const struct calltree *src, uint32_t
         if (calltree_frame(dst, f->kind, f->name, f->file, f->line, &frame) != 0)
             return -1;
         calltree_set_info(dst, frame, f->origin, f->def_line);
-        d = child_get(dst, dnode, frame);
+        d = calltree_child_add(dst, dnode, frame);
         if (d == CT_NONE)
             return -1;
         dst->nodes[d].self += src->nodes[c].self;
@@ -320,28 +320,41 @@ int calltree_merge(struct calltree *dst, const struct calltree *src)
     return merge_node(dst, src, 0, 0);
 }
 
-int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
-                    unsigned drop)
+int calltree_init_like(struct calltree *dst, const struct calltree *src)
 {
     if (calltree_init(dst) != 0)
         return -1;
     dst->borrowed = 1;
     dst->frames = dup_array(src->frames, (size_t)src->nframes * sizeof *src->frames);
     dst->frame_slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
-    /* map[i]: the node of dst that src's node i becomes; CT_NONE when
-     * it is not part of a selected stack. */
-    uint32_t *map = malloc(((size_t)src->nnodes + 1) * sizeof *map);
-    if (dst->frames == NULL || dst->frame_slots == NULL || map == NULL) {
-        free(map);
+    if (dst->frames == NULL || dst->frame_slots == NULL) {
         calltree_free(dst);
         return -1;
     }
     dst->nframes = dst->frames_cap = src->nframes;
     dst->frame_nslots = src->frame_nslots;
+    return 0;
+}
+
+/* dst: src's stacks, those through a frame with keep[frame] only (all
+ * when keep is NULL) and cut to what lies below it, each frame f counted
+ * as as[f] (itself when as is NULL), frames of a kind in drop or with
+ * as[f] == CT_NONE left out. One pass in id order: a parent always has a
+ * smaller id than its children, so it is placed first. */
+static int rebuild(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
+                   unsigned drop, const uint32_t *as)
+{
+    if (calltree_init_like(dst, src) != 0)
+        return -1;
+    /* map[i]: the node of dst that src's node i becomes; CT_NONE when
+     * it is not part of a selected stack. */
+    uint32_t *map = malloc(((size_t)src->nnodes + 1) * sizeof *map);
+    if (map == NULL) {
+        calltree_free(dst);
+        return -1;
+    }
     map[0] = keep == NULL ? 0 : CT_NONE;
     dst->nodes[0].self = keep == NULL ? src->nodes[0].self : 0;
-    /* A parent always has a smaller id than its children: one pass in id
-     * order sees every parent first. */
     for (uint32_t i = 1; i < src->nnodes; i++) {
         const struct ct_node *n = &src->nodes[i];
         uint32_t up = map[n->parent];
@@ -352,21 +365,30 @@ int calltree_select(struct calltree *dst, const struct calltree *src, const unsi
         }
         if (up == CT_NONE)
             up = 0; /* the selected frame's subtree hangs from the root */
-        if (drop & CT_DROP(src->frames[n->frame].kind)) {
+        uint32_t f = as != NULL ? as[n->frame] : n->frame;
+        if (f == CT_NONE || (drop & CT_DROP(src->frames[n->frame].kind))) {
             map[i] = up;
-        } else {
-            map[i] = child_get(dst, up, n->frame);
-            if (map[i] == CT_NONE) {
-                free(map);
-                calltree_free(dst);
-                return -1;
-            }
+        } else if ((map[i] = calltree_child_add(dst, up, f)) == CT_NONE) {
+            free(map);
+            calltree_free(dst);
+            return -1;
         }
         dst->nodes[map[i]].self += n->self;
     }
     free(map);
     calltree_fix_totals(dst);
     return 0;
+}
+
+int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
+                    unsigned drop)
+{
+    return rebuild(dst, src, keep, drop, NULL);
+}
+
+int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as)
+{
+    return rebuild(dst, src, NULL, 0, as);
 }
 
 void calltree_walk(const struct calltree *t,

@@ -87,6 +87,11 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
 uint32_t calltree_frame_find(const struct calltree *t, int kind, const char *name, const char *file,
                              int line);
 
+/* The hash the tree finds a frame by: the same in every tree, so a
+ * frame can be known again in the next snapshot (line 0 for a key that
+ * ignores lines). */
+uint64_t calltree_frame_hash(int kind, const char *name, const char *file, int line);
+
 /* Record where frame id's file lives (enum ct_origin) and the first line
  * of its function (0: unknown). */
 void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line);
@@ -113,6 +118,14 @@ void calltree_add_at(struct calltree *t, uint32_t node, uint64_t count);
 /* The child of node parent for frame, or CT_NONE. */
 uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t frame);
 
+/* The child of node parent for frame, added (counting nothing) if
+ * missing; CT_NONE when out of memory. */
+uint32_t calltree_child_add(struct calltree *t, uint32_t parent, uint32_t frame);
+
+/* An empty tree over src's frames, shared as calltree_copy shares them:
+ * for trees whose stacks are made of src's frame ids. 0 or -1. */
+int calltree_init_like(struct calltree *dst, const struct calltree *src);
+
 /* Make dst an exact copy of src, sharing src's frame strings: src must
  * keep its frames (trees only ever add frames) for as long as dst lives,
  * and dst must not intern new frames. 0, or -1 when out of memory. */
@@ -130,6 +143,12 @@ int calltree_merge(struct calltree *dst, const struct calltree *src);
 #define CT_DROP(kind) (1u << (kind))
 int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
                     unsigned drop);
+
+/* Make dst the stacks of src with each frame f counted as frame as[f]
+ * (frames that are one function merged into one node), a frame with
+ * as[f] == CT_NONE left out of its stacks. Frame ids are src's, shared
+ * as calltree_copy shares them. 0, or -1 when out of memory. */
+int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as);
 
 /* Call fn for every node in depth-first order (parents before children,
  * children in insertion order), with its depth (root = 0). */

@@ -167,6 +167,7 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     }
     /* The view's rows borrow the old profile's strings. */
     struct funcstats none = {0};
+    view_set_tree(&t->view, NULL, 0);
     view_set_rows(&t->view, &none);
     if (t->have_tree)
         calltree_free(&t->tree);
@@ -363,18 +364,24 @@ static void top_refresh(struct top *t)
         shown = &one;
     struct funcstats fs;
     rc = funcstats_compute(shown, t->view.by_line, roots, &fs);
-    if (shown == &one)
-        calltree_free(&one);
     if (rc != 0) {
+        if (shown == &one)
+            calltree_free(&one);
         calltree_free(tree);
         view_status(&t->view, "out of memory");
         return;
     }
-    view_set_rows(&t->view, &fs);
-    if (t->have_tree)
-        calltree_free(&t->tree);
+    /* The view keeps the tree its rows come from (the call tree and the
+     * callers view read it); it and the rows borrow the snapshot's
+     * strings, so the last snapshot goes only after they have moved on. */
+    struct calltree old = t->tree;
+    int had = t->have_tree;
     t->tree = *tree;
     t->have_tree = 1;
+    view_set_tree(&t->view, shown == &one ? &one : &t->tree, shown == &one);
+    view_set_rows(&t->view, &fs);
+    if (had)
+        calltree_free(&old);
     top_header(t, &st);
 }
 

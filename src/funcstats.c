@@ -73,7 +73,7 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
             continue;
         if (by_line) {
             rows[f] = (uint32_t)out->n;
-            out->v[out->n++] = (struct func_stat){fr->name, fr->file, fr->line, fr->kind, 0, 0};
+            out->v[out->n++] = (struct func_stat){fr->name, fr->file, fr->line, fr->kind, 0, 0, f};
             continue;
         }
         if (f + AHEAD < t->nframes)
@@ -94,7 +94,7 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
         uint32_t row;
         if (slots[at] == 0) {
             row = (uint32_t)out->n++;
-            out->v[row] = (struct func_stat){fr->name, fr->file, line, fr->kind, 0, 0};
+            out->v[row] = (struct func_stat){fr->name, fr->file, line, fr->kind, 0, 0, f};
             slots[at] = tag | (row + 1);
         } else {
             row = (uint32_t)slots[at] - 1;
@@ -182,22 +182,45 @@ int funcstats_compute(const struct calltree *t, int by_line, int with_roots, str
     if (rc == 0 && t->nnodes > 0)
         rc = add_totals(t, pre, out);
     free(pre);
-    free(rows);
     if (rc != 0) {
+        free(rows);
         funcstats_free(out);
         return -1;
     }
-    /* Rows never sampled (frames interned by a reset profile) go. */
+    /* Rows never sampled (frames interned by a reset profile) go; the
+     * frames map to the rows where they now are. */
+    uint32_t *moved = malloc((out->n + 1) * sizeof *moved);
+    if (moved == NULL) {
+        free(rows);
+        funcstats_free(out);
+        return -1;
+    }
     size_t k = 0;
-    for (size_t i = 0; i < out->n; i++)
+    for (size_t i = 0; i < out->n; i++) {
+        moved[i] = out->v[i].total > 0 ? (uint32_t)k : CT_NONE;
         if (out->v[i].total > 0)
             out->v[k++] = out->v[i];
+    }
     out->n = k;
+    for (uint32_t f = 0; f < t->nframes; f++)
+        if (rows[f] != CT_NONE)
+            rows[f] = moved[rows[f]];
+    free(moved);
+    out->row_of = rows;
+    out->nframes = t->nframes;
     return 0;
+}
+
+uint32_t funcstats_frame(const struct funcstats *fs, uint32_t frame)
+{
+    if (frame >= fs->nframes || fs->row_of[frame] == CT_NONE)
+        return CT_NONE;
+    return fs->v[fs->row_of[frame]].frame;
 }
 
 void funcstats_free(struct funcstats *fs)
 {
+    free(fs->row_of);
     free(fs->v);
     memset(fs, 0, sizeof *fs);
 }

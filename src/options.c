@@ -115,6 +115,8 @@ void options_usage(void)
             snprintf(left, sizeof left, "    --%s%s", specs[i].name, arg);
         printf("  %-26s %s\n", left, specs[i].help);
     }
+    printf("\nIn the live view, ? lists every key. Enter on a function shows its callers\n"
+           "and callees, T the call tree, F a flamegraph in the terminal; Esc returns.\n");
     printf("\nEvery option can be set as PYTOP_<NAME> in the environment (PYTOP_RATE=250)\n"
            "or as 'name = value' in $XDG_CONFIG_HOME/pytop/config.\n");
 }

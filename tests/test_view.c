@@ -29,7 +29,7 @@ static const struct func_stat rows[] = {
 
 static void fill(struct view *v)
 {
-    struct funcstats fs;
+    struct funcstats fs = {0};
     fs.n = sizeof rows / sizeof rows[0];
     fs.v = malloc(sizeof rows);
     memcpy(fs.v, rows, sizeof rows);
@@ -338,7 +338,7 @@ static char many_names[MANY][48], many_files[MANY][32];
  * line, as funcstats gives them). seed: the order the rows come in. */
 static void fill_many(struct view *v, unsigned seed)
 {
-    struct funcstats fs;
+    struct funcstats fs = {0};
     fs.n = MANY;
     fs.v = malloc(MANY * sizeof *fs.v);
     fs.samples = 1000;
@@ -456,6 +456,319 @@ static void test_partial_sort_matches_full_sort(void **state)
     screen_close(s);
 }
 
+/* ---- the call tree (T) and the callers view (Enter) ------------------ */
+
+static uint32_t frame_of(struct calltree *t, const char *name, int line)
+{
+    uint32_t id;
+    assert_int_equal(calltree_frame(t, CT_PYTHON, name, "app.py", line, &id), 0);
+    return id;
+}
+
+/* main -> via_a -> shared -> crunch and main -> via_b -> shared ->
+ * crunch, via_a three times via_b; shared a third on its own; scaled. */
+static void graph(struct calltree *t, uint64_t scale)
+{
+    uint32_t m = frame_of(t, "main", 40), a = frame_of(t, "via_a", 30),
+             b = frame_of(t, "via_b", 34), sh = frame_of(t, "shared", 20),
+             c = frame_of(t, "crunch", 12);
+    uint32_t own_a[] = {m, a, sh}, call_a[] = {m, a, sh, c}, own_b[] = {m, b, sh},
+             call_b[] = {m, b, sh, c};
+    calltree_add(t, own_a, 3, 30 * scale);
+    calltree_add(t, call_a, 4, 60 * scale);
+    calltree_add(t, own_b, 3, 10 * scale);
+    calltree_add(t, call_b, 4, 20 * scale);
+}
+
+static void show_tree(struct view *v, struct calltree *t)
+{
+    struct funcstats fs;
+    assert_int_equal(funcstats_compute(t, v->by_line, 0, &fs), 0);
+    view_set_tree(v, t, 0);
+    view_set_rows(v, &fs);
+}
+
+/* The screen row whose text holds needle, -1 if none. */
+static int row_with(const struct screen *s, int rows, const char *needle, char *line, size_t size)
+{
+    for (int r = 0; r < rows; r++) {
+        screen_row_text(s, r, line, size);
+        if (strstr(line, needle))
+            return r;
+    }
+    return -1;
+}
+
+static void test_call_tree_view(void **state)
+{
+    (void)state;
+    struct calltree t;
+    assert_int_equal(calltree_init(&t), 0);
+    graph(&t, 1);
+    struct screen *s = screen_open_memory(24, 80);
+    struct view v;
+    view_init(&v, 100);
+    show_tree(&v, &t);
+    view_key(&v, 'T');
+    assert_int_equal(v.mode, VIEW_MODE_TREE);
+    view_draw(&v, s);
+    char line[1024];
+    /* The hottest path open: main > via_a > shared > crunch; via_b shut. */
+    int r = row_with(s, 24, "main (app.py:40)", line, sizeof line);
+    assert_true(r > 0);
+    assert_non_null(strstr(line, "100.0"));
+    screen_row_text(s, r + 1, line, sizeof line);
+    assert_non_null(strstr(line, "\u25be via_a (app.py:30)"));
+    assert_non_null(strstr(line, " 75.0"));
+    screen_row_text(s, r + 2, line, sizeof line);
+    assert_non_null(strstr(line, "shared (app.py:20)"));
+    assert_non_null(strstr(line, " 25.0")); /* its own: a third of via_a's */
+    screen_row_text(s, r + 3, line, sizeof line);
+    assert_non_null(strstr(line, "crunch (app.py:12)"));
+    screen_row_text(s, r + 4, line, sizeof line);
+    assert_non_null(strstr(line, "\u25b8 via_b"));
+    assert_int_equal(screen_width(line), 80);
+    /* Select via_b and open it; a refresh with more samples keeps it open
+     * and selected. */
+    for (int k = 0; k < 4; k++)
+        view_key(&v, SCREEN_KEY_DOWN);
+    view_key(&v, SCREEN_KEY_RIGHT);
+    graph(&t, 1);
+    show_tree(&v, &t);
+    view_draw(&v, s);
+    assert_int_equal(row_with(s, 24, "\u25be via_b", line, sizeof line), r + 4);
+    assert_int_equal(screen_cell_attr(s, r + 4, 0), SA_SELECTED);
+    screen_row_text(s, r + 5, line, sizeof line);
+    assert_non_null(strstr(line, "\u25b8 shared"));
+    /* Left on an open node closes it; on a closed one goes to its parent. */
+    view_key(&v, SCREEN_KEY_LEFT);
+    view_key(&v, SCREEN_KEY_LEFT);
+    view_draw(&v, s);
+    assert_int_equal(screen_cell_attr(s, r, 0), SA_SELECTED);
+    /* Enter: the callers view of the selected node's function. */
+    view_key(&v, SCREEN_KEY_ENTER);
+    assert_int_equal(v.mode, VIEW_MODE_CALLERS);
+    view_key(&v, SCREEN_KEY_ESC); /* back to the tree it came from */
+    assert_int_equal(v.mode, VIEW_MODE_TREE);
+    view_key(&v, SCREEN_KEY_ESC);
+    assert_int_equal(v.mode, VIEW_TABLE);
+    view_free(&v);
+    screen_close(s);
+    calltree_free(&t);
+}
+
+static void test_callers_view(void **state)
+{
+    (void)state;
+    struct calltree t;
+    assert_int_equal(calltree_init(&t), 0);
+    graph(&t, 1);
+    struct screen *s = screen_open_memory(24, 80);
+    struct view v;
+    view_init(&v, 100);
+    show_tree(&v, &t);
+    /* The table by %Own: crunch, shared, ...; Enter on shared. */
+    view_key(&v, SCREEN_KEY_DOWN);
+    assert_string_equal(row_name(&v, v.selected), "shared");
+    view_key(&v, SCREEN_KEY_ENTER);
+    assert_int_equal(v.mode, VIEW_MODE_CALLERS);
+    view_draw(&v, s);
+    char line[1024];
+    int c = row_with(s, 24, "shared (app.py:20) \u00b7 own 33.3%", line, sizeof line);
+    assert_true(c > 0);
+    assert_non_null(strstr(line, "100.0")); /* of the function: all of it */
+    /* Above: via_a with 75% of shared's time, via_b 25%; below: crunch. */
+    screen_row_text(s, c - 2, line, sizeof line);
+    assert_non_null(strstr(line, "\u25b8 via_a"));
+    assert_non_null(strstr(line, "  75.0  "));
+    screen_row_text(s, c - 1, line, sizeof line);
+    assert_non_null(strstr(line, "\u25b8 via_b"));
+    assert_non_null(strstr(line, "  25.0  "));
+    screen_row_text(s, c + 1, line, sizeof line);
+    assert_non_null(strstr(line, "crunch"));
+    assert_non_null(strstr(line, "  66.7  "));
+    /* Up to via_b, Enter: centred on it; its caller main, its callee shared. */
+    view_key(&v, SCREEN_KEY_UP);
+    view_key(&v, SCREEN_KEY_ENTER);
+    view_draw(&v, s);
+    c = row_with(s, 24, "\u00b7 own", line, sizeof line);
+    assert_non_null(strstr(line, "via_b (app.py:34)"));
+    screen_row_text(s, c - 1, line, sizeof line);
+    assert_non_null(strstr(line, "main"));
+    /* Backspace: shared again; Esc: the table, its selection on shared. */
+    view_key(&v, SCREEN_KEY_BACKSPACE);
+    view_draw(&v, s);
+    assert_true(row_with(s, 24, "shared (app.py:20) \u00b7 own", line, sizeof line) > 0);
+    view_key(&v, SCREEN_KEY_ESC);
+    assert_int_equal(v.mode, VIEW_TABLE);
+    assert_string_equal(row_name(&v, v.selected), "shared");
+    /* A function that leaves the samples (a reset): said, not a crash. */
+    view_key(&v, SCREEN_KEY_ENTER);
+    struct calltree other;
+    assert_int_equal(calltree_init(&other), 0);
+    uint32_t f = frame_of(&other, "elsewhere", 1);
+    calltree_add(&other, &f, 1, 5);
+    show_tree(&v, &other);
+    view_draw(&v, s);
+    assert_true(row_with(s, 24, "not in the samples shown", line, sizeof line) > 0);
+    view_key(&v, SCREEN_KEY_ESC);
+    assert_int_equal(v.mode, VIEW_TABLE);
+    view_set_tree(&v, NULL, 0);
+    view_free(&v);
+    screen_close(s);
+    calltree_free(&other);
+    calltree_free(&t);
+}
+
+/* Children under 1% of the samples fold into one "more" row, which opens
+ * like a node; * opens everything below the selection. */
+static void test_tree_folds_small_children(void **state)
+{
+    (void)state;
+    struct calltree t;
+    assert_int_equal(calltree_init(&t), 0);
+    uint32_t m = frame_of(&t, "main", 1), big = frame_of(&t, "big", 2);
+    uint32_t s1[] = {m, big};
+    calltree_add(&t, s1, 2, 9000);
+    for (int i = 0; i < 150; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "small_%d", i);
+        uint32_t st[] = {m, frame_of(&t, name, 100 + i)};
+        calltree_add(&t, st, 2, 5 + (uint64_t)(i % 3)); /* 0.05-0.07% each */
+    }
+    struct screen *s = screen_open_memory(24, 80);
+    struct view v;
+    view_init(&v, 100);
+    show_tree(&v, &t);
+    view_key(&v, 'T');
+    view_draw(&v, s);
+    char line[1024];
+    int r = row_with(s, 24, "big (app.py:2)", line, sizeof line);
+    assert_true(r > 0);
+    screen_row_text(s, r + 1, line, sizeof line);
+    assert_non_null(strstr(line, "\u25b8 150 more"));
+    assert_non_null(strstr(line, "  9.1")); /* 900 of 9900 samples */
+    view_key(&v, SCREEN_KEY_DOWN);
+    view_key(&v, SCREEN_KEY_DOWN);
+    view_key(&v, SCREEN_KEY_RIGHT);
+    view_draw(&v, s);
+    assert_int_equal(row_with(s, 24, "more", line, sizeof line), -1);
+    assert_true(row_with(s, 24, "small_", line, sizeof line) == r + 1);
+    assert_int_equal(v.tv.ol.nrows, 152);
+    /* Closed and opened again from the top with *: all of it. */
+    view_key(&v, SCREEN_KEY_HOME);
+    view_key(&v, SCREEN_KEY_LEFT);
+    view_draw(&v, s);
+    assert_int_equal(v.tv.ol.nrows, 1);
+    view_key(&v, '*');
+    assert_int_equal(v.tv.ol.nrows, 152); /* the "more" row stays opened */
+    view_free(&v);
+    screen_close(s);
+    calltree_free(&t);
+}
+
+/* The terminal flamegraph at 80x24: boxes as wide as their share, the
+ * widest first; zoom, search, back; ASCII without UTF-8. */
+static void test_flame_view(void **state)
+{
+    (void)state;
+    struct calltree t;
+    assert_int_equal(calltree_init(&t), 0);
+    graph(&t, 1);
+    uint32_t m = frame_of(&t, "main", 40), d = frame_of(&t, "d\u00e9j\u00e0_vu", 50);
+    uint32_t st[] = {m, d};
+    calltree_add(&t, st, 2, 40); /* 40 of 160: main's callees 90/30/40 */
+    struct screen *s = screen_open_memory(24, 80);
+    struct view v;
+    view_init(&v, 100);
+    show_tree(&v, &t);
+    view_key(&v, 'F');
+    assert_int_equal(v.mode, VIEW_MODE_FLAME);
+    view_draw(&v, s);
+    char line[1024];
+    int r = row_with(s, 24, "\u258fall", line, sizeof line);
+    assert_true(r > 0);
+    screen_row_text(s, r - 1, line, sizeof line);
+    assert_non_null(strstr(line, "Flamegraph"));
+    screen_row_text(s, r + 1, line, sizeof line);
+    assert_true(strncmp(line, "\u258fmain", strlen("\u258fmain")) == 0);
+    /* main's callees, widest first: via_a 90/160 of 80 columns = 45,
+     * d\u00e9j\u00e0_vu 40/160 = 20, via_b 30/160 = 15. */
+    screen_row_text(s, r + 2, line, sizeof line);
+    char head[1024];
+    assert_true(strncmp(line, "\u258fvia_a", strlen("\u258fvia_a")) == 0);
+    const char *dv = strstr(line, "\u258fd\u00e9j\u00e0_vu");
+    assert_non_null(dv);
+    memcpy(head, line, (size_t)(dv - line));
+    head[dv - line] = '\0';
+    assert_int_equal(screen_width(head), 45);
+    const char *vb = strstr(line, "\u258fvia_b");
+    assert_non_null(vb);
+    memcpy(head, line, (size_t)(vb - line));
+    head[vb - line] = '\0';
+    assert_int_equal(screen_width(head), 65);
+    /* The selection walks down the widest boxes; Enter zooms. */
+    view_key(&v, SCREEN_KEY_DOWN);
+    view_key(&v, SCREEN_KEY_DOWN);
+    view_key(&v, SCREEN_KEY_ENTER);
+    view_draw(&v, s);
+    r = row_with(s, 24, "zoomed", line, sizeof line);
+    assert_true(r > 0);
+    assert_non_null(strstr(line, "via_a (app.py:30) 56.2%"));
+    screen_row_text(s, r + 1, line, sizeof line);
+    assert_true(strncmp(line, "\u258fvia_a", strlen("\u258fvia_a")) == 0);
+    /* Search: crunch is 80 of 160 samples; the boxes found stand out. */
+    view_key(&v, '/');
+    view_key(&v, 'c');
+    view_key(&v, 'r');
+    view_key(&v, SCREEN_KEY_ENTER);
+    view_draw(&v, s);
+    assert_true(row_with(s, 24, "50.0% of the samples match", line, sizeof line) > 0);
+    int c = row_with(s, 24, "\u258fcrunch", line, sizeof line);
+    assert_true(c > 0);
+    assert_int_equal(screen_cell_attr(s, c, 1), SA_FLAME_MATCH);
+    /* Without UTF-8: the same in ASCII look-alikes. */
+    screen_set_utf8(0);
+    view_draw(&v, s);
+    for (int k = 0; k < 24; k++) {
+        screen_row_text(s, k, line, sizeof line);
+        for (const char *p = line; *p; p++)
+            assert_true((unsigned char)*p < 0x80);
+    }
+    assert_true(row_with(s, 24, "|crunch", line, sizeof line) > 0);
+    screen_set_utf8(1);
+    /* Esc: the search, the zoom one level at a time, then the table. */
+    view_key(&v, SCREEN_KEY_ESC);
+    view_key(&v, SCREEN_KEY_ESC);
+    view_draw(&v, s);
+    assert_true(row_with(s, 24, "zoomed", line, sizeof line) > 0);
+    assert_true(row_with(s, 24, "\u258fmain", line, sizeof line) > 0);
+    assert_int_equal(row_with(s, 24, "\u258fall", line, sizeof line), -1);
+    view_key(&v, SCREEN_KEY_ESC);
+    view_draw(&v, s);
+    assert_int_equal(row_with(s, 24, "zoomed", line, sizeof line), -1);
+    view_key(&v, SCREEN_KEY_ESC);
+    assert_int_equal(v.mode, VIEW_TABLE);
+    view_free(&v);
+    screen_close(s);
+    calltree_free(&t);
+}
+
+/* Without a tree (rows only), T and Enter say so and stay in the table. */
+static void test_no_tree(void **state)
+{
+    (void)state;
+    struct view v;
+    view_init(&v, 100);
+    fill(&v);
+    view_key(&v, 'T');
+    assert_int_equal(v.mode, VIEW_TABLE);
+    assert_non_null(strstr(v.status, "no call tree"));
+    view_key(&v, SCREEN_KEY_ENTER);
+    assert_int_equal(v.mode, VIEW_TABLE);
+    view_free(&v);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -469,6 +782,11 @@ int main(void)
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_filter_as_you_type),
         cmocka_unit_test(test_partial_sort_matches_full_sort),
+        cmocka_unit_test(test_call_tree_view),
+        cmocka_unit_test(test_callers_view),
+        cmocka_unit_test(test_tree_folds_small_children),
+        cmocka_unit_test(test_flame_view),
+        cmocka_unit_test(test_no_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

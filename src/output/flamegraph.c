@@ -13,6 +13,7 @@
 #include "output/flamegraph.h"
 #include "output/collapsed.h"
 #include "output/markup.h"
+#include "modules.h"
 #include "util.h"
 
 #include <errno.h>
@@ -282,143 +283,6 @@ static void frame_label(const struct ct_frame *f, char *buf, size_t size)
 
 /* ---- Colours ------------------------------------------------------------ */
 
-enum fg_family { FAM_APP, FAM_THIRD, FAM_STDLIB };
-
-/* Top-level modules of the standard library written in Python, 3.8-3.15
- * (C-only modules never appear as a frame's file). Sorted for bsearch. */
-// clang-format off
-static const char *const stdlib_modules[] = {
-    "__future__", "_aix_support", "_android_support", "_apple_support", "_ast_unparse",
-    "_bootlocale", "_bootsubprocess", "_collections_abc", "_colorize", "_compat_pickle",
-    "_compression", "_dummy_thread", "_ios_support", "_markupbase", "_opcode_metadata",
-    "_osx_support", "_py_abc", "_py_warnings", "_pydatetime", "_pydecimal", "_pyio", "_pylong",
-    "_pyrepl", "_sitebuiltins", "_strptime", "_threading_local", "_weakrefset", "abc", "aifc",
-    "annotationlib", "antigravity", "argparse", "ast", "asynchat", "asyncio", "asyncore", "base64",
-    "bdb", "binhex", "bisect", "bz2", "cProfile", "calendar", "cgi", "cgitb", "chunk", "cmd",
-    "code", "codecs", "codeop", "collections", "colorsys", "compileall", "compression",
-    "concurrent", "configparser", "contextlib", "contextvars", "copy", "copyreg", "crypt", "csv",
-    "ctypes", "curses", "dataclasses", "datetime", "dbm", "decimal", "difflib", "dis", "distutils",
-    "doctest", "dummy_threading", "email", "encodings", "ensurepip", "enum", "filecmp", "fileinput",
-    "fnmatch", "formatter", "fractions", "ftplib", "functools", "genericpath", "getopt", "getpass",
-    "gettext", "glob", "graphlib", "gzip", "hashlib", "heapq", "hmac", "html", "http", "idlelib",
-    "imaplib", "imghdr", "imp", "importlib", "inspect", "io", "ipaddress", "json", "keyword",
-    "lib2to3", "linecache", "locale", "logging", "lzma", "mailbox", "mailcap", "mimetypes",
-    "modulefinder", "multiprocessing", "netrc", "nntplib", "ntpath", "nturl2path", "numbers",
-    "opcode", "operator", "optparse", "os", "pathlib", "pdb", "pickle", "pickletools", "pipes",
-    "pkgutil", "platform", "plistlib", "poplib", "posixpath", "pprint", "profile", "profiling",
-    "pstats", "pty", "py_compile", "pyclbr", "pydoc", "pydoc_data", "queue", "quopri", "random",
-    "re", "reprlib", "rlcompleter", "runpy", "sched", "secrets", "selectors", "shelve", "shlex",
-    "shutil", "signal", "site", "smtpd", "smtplib", "sndhdr", "socket", "socketserver", "sqlite3",
-    "sre_compile", "sre_constants", "sre_parse", "ssl", "stat", "statistics", "string",
-    "stringprep", "struct", "subprocess", "sunau", "symbol", "symtable", "sysconfig", "tabnanny",
-    "tarfile", "telnetlib", "tempfile", "textwrap", "this", "threading", "timeit", "tkinter",
-    "token", "tokenize", "tomllib", "trace", "traceback", "tracemalloc", "tty", "turtle",
-    "turtledemo", "types", "typing", "unittest", "urllib", "uu", "uuid", "venv", "warnings", "wave",
-    "weakref", "webbrowser", "wsgiref", "xdrlib", "xml", "xmlrpc", "zipapp", "zipfile", "zipimport",
-    "zoneinfo",
-};
-// clang-format on
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int is_stdlib_module(const char *mod, size_t len)
-{
-    char key[64];
-    if (len >= sizeof key)
-        return 0;
-    memcpy(key, mod, len);
-    key[len] = '\0';
-    const char *k = key;
-    return bsearch(&k, stdlib_modules, sizeof stdlib_modules / sizeof *stdlib_modules,
-                   sizeof *stdlib_modules, str_cmp) != NULL;
-}
-
-/* The text after the last occurrence of dir in path, or NULL. */
-static const char *after_last(const char *path, const char *dir)
-{
-    const char *found = NULL;
-    for (const char *p = strstr(path, dir); p; p = strstr(p + 1, dir))
-        found = p + strlen(dir);
-    return found;
-}
-
-/* The text after the last "/lib/pythonX.Y/" of path, or NULL. */
-static const char *after_stdlib_dir(const char *path)
-{
-    const char *found = NULL;
-    for (const char *p = strstr(path, "/lib/python"); p; p = strstr(p + 1, "/lib/python")) {
-        const char *q = p + strlen("/lib/python");
-        if (*q < '0' || *q > '9')
-            continue;
-        while ((*q >= '0' && *q <= '9') || *q == '.')
-            q++;
-        if (*q == '/')
-            found = q + 1;
-    }
-    return found;
-}
-
-/* The first component of a relative path, without ".py" when it is the
- * file itself ("asyncio/events.py" -> "asyncio", "app.py" -> "app"). */
-static size_t first_component(const char *p)
-{
-    size_t len = strcspn(p, "/");
-    if (p[len] == '\0' && len > 3 && strcmp(p + len - 3, ".py") == 0)
-        len -= 3;
-    return len;
-}
-
-/* The module a Python file belongs to (*mod, *len) and its family, from
- * the path alone: whole paths say site-packages / stdlib / elsewhere;
- * shortened ones (relative) are stdlib when their top-level module is,
- * else taken as the application's. */
-static enum fg_family module_of(const char *file, int origin, const char **mod, size_t *len)
-{
-    /* The sampler knows where the file lives even when the name it shows
-     * is shortened ("uvicorn/server.py" from site-packages). */
-    if (file[0] != '/' && file[0] != '<' && origin != CT_ORIGIN_UNKNOWN) {
-        *mod = file, *len = first_component(file);
-        return origin == CT_ORIGIN_PACKAGE  ? FAM_THIRD
-               : origin == CT_ORIGIN_STDLIB ? FAM_STDLIB
-                                            : FAM_APP;
-    }
-    const char *p = after_last(file, "/site-packages/");
-    const char *q = after_last(file, "/dist-packages/");
-    if (q > p)
-        p = q;
-    if (p != NULL) {
-        *mod = p, *len = first_component(p);
-        return FAM_THIRD;
-    }
-    if ((p = after_stdlib_dir(file)) != NULL) {
-        *mod = p, *len = first_component(p);
-        return FAM_STDLIB;
-    }
-    if (strncmp(file, "<frozen ", 8) == 0) { /* "<frozen importlib._bootstrap>" */
-        *mod = file + 8, *len = strcspn(file + 8, ".>");
-        return FAM_STDLIB;
-    }
-    if (file[0] == '<') { /* <string>, <stdin>, <console> */
-        *mod = file, *len = strlen(file);
-        return FAM_APP;
-    }
-    if (file[0] == '/') { /* elsewhere: the directory holding the file */
-        const char *slash = strrchr(file, '/'), *start = slash;
-        while (start > file && start[-1] != '/')
-            start--;
-        if (slash == file)
-            *mod = file + 1, *len = first_component(file + 1);
-        else
-            *mod = start, *len = (size_t)(slash - start);
-        return FAM_APP;
-    }
-    *mod = file, *len = first_component(file);
-    return is_stdlib_module(file, *len) ? FAM_STDLIB : FAM_APP;
-}
-
 static uint32_t hash_bytes(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
@@ -483,16 +347,16 @@ static void frame_colour(const struct ct_frame *f, char out[7])
     }
     const char *mod;
     size_t len;
-    enum fg_family fam = module_of(f->file, f->origin, &mod, &len);
+    enum module_family fam = module_of(f->file, f->origin, &mod, &len);
     double u = (hash_bytes(mod, len) % 1000) / 1000.0;
     switch (fam) {
-    case FAM_APP: /* reds and oranges */
+    case MOD_APP: /* reds and oranges */
         hsl_hex(2 + 26 * u, 0.80, 0.62 + jitter, out);
         break;
-    case FAM_THIRD: /* ambers and yellows */
+    case MOD_THIRD: /* ambers and yellows */
         hsl_hex(38 + 18 * u, 0.85, 0.56 + jitter, out);
         break;
-    case FAM_STDLIB: /* muted tans */
+    case MOD_STDLIB: /* muted tans */
         hsl_hex(22 + 24 * u, 0.38, 0.68 + jitter, out);
         break;
     }

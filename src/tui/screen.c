@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <langinfo.h>
+#include <strings.h>
 #include <wchar.h>
 
 const int SCREEN_KEY_UP = KEY_UP, SCREEN_KEY_DOWN = KEY_DOWN, SCREEN_KEY_LEFT = KEY_LEFT,
@@ -39,6 +41,7 @@ struct screen {
 };
 
 static volatile sig_atomic_t stop_signal;
+static int utf8_out = 1;   /* see screen_utf8 */
 static int terminal_taken; /* endwin still owed */
 
 static void on_stop_signal(int sig)
@@ -192,6 +195,10 @@ static void setup_attrs(struct screen *s)
     s->attrs[SA_KEYLABEL] = A_REVERSE;
     s->attrs[SA_STATUS] = A_BOLD;
     s->attrs[SA_BANNER] = A_BOLD | A_REVERSE;
+    for (int i = SA_FLAME; i <= SA_FLAME_LAST; i++)
+        s->attrs[i] = A_REVERSE;
+    s->attrs[SA_FLAME_MATCH] = A_REVERSE | A_BOLD | A_UNDERLINE;
+    s->attrs[SA_FLAME_SELECTED] = A_BOLD | A_UNDERLINE;
     const char *nc = getenv("NO_COLOR");
     if ((nc != NULL && nc[0] != '\0') || !has_colors() || start_color() != OK)
         return;
@@ -208,6 +215,21 @@ static void setup_attrs(struct screen *s)
     s->attrs[SA_KEYLABEL] = COLOR_PAIR(2);
     s->attrs[SA_BANNER] = COLOR_PAIR(3) | A_BOLD;
     s->attrs[SA_STATUS] = COLOR_PAIR(4) | A_BOLD;
+    /* Flamegraph boxes as the SVG colours them, in the eight colours
+     * every terminal has: the application red, packages yellow, the
+     * standard library white (its tans), native code cyan, process and
+     * thread roots blue, tasks and requests green; matches magenta. */
+    static const short flame_bg[] = {COLOR_RED,  COLOR_YELLOW, COLOR_WHITE, COLOR_CYAN,
+                                     COLOR_BLUE, COLOR_BLUE,   COLOR_GREEN, COLOR_GREEN};
+    for (int i = 0; i <= SA_FLAME_LAST - SA_FLAME; i++) {
+        short fg = flame_bg[i] == COLOR_BLUE ? COLOR_WHITE : COLOR_BLACK;
+        init_pair((short)(6 + i), fg, flame_bg[i]);
+        s->attrs[SA_FLAME + i] = COLOR_PAIR(6 + i);
+    }
+    init_pair(14, COLOR_WHITE, COLOR_MAGENTA);
+    init_pair(15, COLOR_WHITE, COLOR_BLACK);
+    s->attrs[SA_FLAME_MATCH] = COLOR_PAIR(14) | A_BOLD;
+    s->attrs[SA_FLAME_SELECTED] = COLOR_PAIR(15) | A_BOLD;
 }
 
 struct screen *screen_open(struct pt_error *err)
@@ -222,6 +244,9 @@ struct screen *screen_open(struct pt_error *err)
         return NULL;
     }
     setlocale(LC_ALL, "");
+    const char *charset = nl_langinfo(CODESET);
+    utf8_out =
+        charset != NULL && (strcasecmp(charset, "UTF-8") == 0 || strcasecmp(charset, "utf8") == 0);
     /* Ours before initscr: ncurses then leaves these signals alone. */
     stop_signals_install(on_stop_signal);
     static int hooked;
@@ -289,6 +314,75 @@ void screen_clear(struct screen *s)
     erase();
 }
 
+int screen_utf8(void)
+{
+    return utf8_out;
+}
+
+void screen_set_utf8(int on)
+{
+    utf8_out = on;
+}
+
+/* The ASCII look-alike of a sign the view draws, '?' for anything else
+ * beyond ASCII: one column for one, so that columns stay where they are. */
+static char ascii_of(uint32_t cp)
+{
+    switch (cp) {
+    case 0x2026: /* … */
+        return '~';
+    case 0x00b7: /* · */
+    case 0x2014: /* — */
+    case 0x2013: /* – */
+        return '-';
+    case 0x2193: /* ↓ */
+    case 0x25be: /* ▾ */
+        return 'v';
+    case 0x2191: /* ↑ */
+        return '^';
+    case 0x25b8: /* ▸ */
+    case 0x2265: /* ≥ */
+        return '>';
+    case 0x2264: /* ≤ */
+        return '<';
+    case 0x258f: /* ▏ */
+    case 0x2502: /* │ */
+        return '|';
+    case 0x00b5: /* µ */
+        return 'u';
+    case 0x00b1: /* ± */
+        return '~';
+    case 0x25cf: /* ● */
+    case 0x2022: /* • */
+        return '*';
+    default:
+        return '?';
+    }
+}
+
+/* Rewrite buf (UTF-8, fitted) in ASCII, in place; its width after. A
+ * wide character becomes two '?', so that what follows stays aligned. */
+static int to_ascii(char *buf)
+{
+    size_t n = strlen(buf), k = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += (size_t)utf8_next(buf + i, n - i, &cp);
+        if (cp < 0x80) {
+            buf[k++] = (char)cp;
+            continue;
+        }
+        int w = cp_width(cp);
+        if (w == 0)
+            continue; /* a combining mark: drawn on the character before */
+        buf[k++] = ascii_of(cp);
+        if (w == 2)
+            buf[k++] = '?';
+    }
+    buf[k] = '\0';
+    return (int)k;
+}
+
 /* Put text (already fitting) and pad spaces into the memory grid. */
 static void grid_put(struct screen *s, int row, int col, int attr, const char *text, int pad)
 {
@@ -329,6 +423,8 @@ void screen_text(struct screen *s, int row, int col, int attr, const char *utf8,
     int used = screen_fit(clean, w, buf, sizeof buf);
     int pad = width < 0 ? 0 : w - used;
     if (s->memory) {
+        if (!utf8_out)
+            to_ascii(buf);
         grid_put(s, row, col, attr, buf, pad);
         return;
     }
@@ -339,6 +435,8 @@ void screen_text(struct screen *s, int row, int col, int attr, const char *utf8,
         else
             used = screen_fit(clean, w - 1, buf, sizeof buf);
     }
+    if (!utf8_out)
+        to_ascii(buf);
     attrset(s->attrs[attr]);
     mvaddstr(row, col, buf);
     for (int i = 0; i < pad; i++)

@@ -32,6 +32,14 @@ enum screen_attr {
     SA_KEYLABEL, /* what it does */
     SA_STATUS,   /* the status line */
     SA_BANNER,   /* target exited, errors */
+    /* The terminal flamegraph's boxes, by frame class (modules.h's
+     * enum frame_class, in its order), then a search match and the
+     * selected box. Monochrome: reverse video, matches and the selection
+     * bold. */
+    SA_FLAME,
+    SA_FLAME_LAST = SA_FLAME + 7,
+    SA_FLAME_MATCH,
+    SA_FLAME_SELECTED,
     SA_COUNT
 };
 
@@ -84,6 +92,15 @@ int screen_stop_signal(void);
  * attribute of one cell. */
 void screen_row_text(const struct screen *s, int row, char *buf, size_t size);
 int screen_cell_attr(const struct screen *s, int row, int col);
+
+/* Whether text reaches the terminal as UTF-8: decided by screen_open from
+ * the locale (LC_CTYPE's character set; a plain `env -i` shell and many
+ * containers have none); memory screens draw UTF-8 unless a test says
+ * otherwise. Without it, as htop does, the view's own signs are drawn as
+ * ASCII look-alikes of the same width (… as ~, · as -, ↓ as v, ▸ as >)
+ * and any other character beyond ASCII as '?'. */
+int screen_utf8(void);
+void screen_set_utf8(int on);
 
 /* Display width helpers (no curses, no screen needed). */
 

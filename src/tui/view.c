@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tui/edit.h"
 #include "util.h"
 
 static const char *const col_titles[VIEW_NCOLS] = {"%Own", "%Total", "OwnTime", "TotalTime",
@@ -35,6 +36,9 @@ void view_init(struct view *v, double rate)
     v->h.rss_kib = -1;
     snprintf(v->threads, sizeof v->threads, "all");
     endpoints_init(&v->eps, v->rate);
+    tree_view_init(&v->tv);
+    callers_view_init(&v->cv);
+    flame_view_init(&v->flame);
 }
 
 static void free_text(struct view *v)
@@ -46,8 +50,23 @@ static void free_text(struct view *v)
     v->ntext = v->text_top = 0;
 }
 
+static void drop_tree(struct view *v)
+{
+    if (v->owns_tree)
+        calltree_free(&v->own_tree);
+    v->owns_tree = 0;
+    v->tree = NULL;
+    v->frames_ready = 0;
+}
+
 void view_free(struct view *v)
 {
+    tree_view_free(&v->tv);
+    callers_view_free(&v->cv);
+    flame_view_free(&v->flame);
+    drop_tree(v);
+    free(v->frame_as);
+    free(v->frame_key);
     funcstats_free(&v->fs);
     free(v->order);
     free(v->keys);
@@ -355,13 +374,84 @@ void view_update(struct view *v)
     scroll_to_selection(v);
 }
 
+void view_set_tree(struct view *v, struct calltree *tree, int take)
+{
+    drop_tree(v);
+    if (tree != NULL && take) {
+        v->own_tree = *tree;
+        v->owns_tree = 1;
+        v->tree = &v->own_tree;
+    } else {
+        v->tree = tree;
+    }
+}
+
+/* What the tree views read; 0, or -1 when there is no tree or no memory. */
+static int tree_source(struct view *v, struct outline_src *src)
+{
+    if (v->tree == NULL || v->fs.row_of == NULL || v->fs.nframes != v->tree->nframes)
+        return -1;
+    if (!v->frames_ready) {
+        size_t n = (size_t)v->tree->nframes + 1;
+        if (n > v->frames_cap) {
+            uint32_t *as = realloc(v->frame_as, n * sizeof *as);
+            if (as != NULL)
+                v->frame_as = as;
+            uint64_t *key = realloc(v->frame_key, n * sizeof *key);
+            if (key != NULL)
+                v->frame_key = key;
+            if (as == NULL || key == NULL)
+                return -1;
+            v->frames_cap = n;
+        }
+        /* A row's key: what the row is, the same in the next snapshot
+         * (the line only where rows are lines). */
+        for (uint32_t f = 0; f < v->tree->nframes; f++) {
+            const struct ct_frame *fr = &v->tree->frames[f];
+            v->frame_as[f] = funcstats_frame(&v->fs, f);
+            v->frame_key[f] =
+                calltree_frame_hash(fr->kind, fr->name, fr->file, v->by_line ? fr->line : 0);
+        }
+        v->frames_ready = 1;
+    }
+    *src = (struct outline_src){v->tree, &v->fs, v->frame_as, v->frame_key, v->rate};
+    return 0;
+}
+
+static int is_tree_mode(enum view_mode m)
+{
+    return m == VIEW_MODE_TREE || m == VIEW_MODE_CALLERS || m == VIEW_MODE_FLAME;
+}
+
+/* The call tree, the callers view or the flamegraph, computed again from
+ * the rows. 0, or -1 (said in the status line) when it cannot be. */
+static int update_trees(struct view *v)
+{
+    struct outline_src src;
+    enum view_mode m = v->mode == VIEW_HELP ? v->help_back : v->mode;
+    if (!is_tree_mode(m))
+        return 0;
+    if (tree_source(v, &src) != 0) {
+        view_status(v, "no call tree yet");
+        return -1;
+    }
+    int rc = m == VIEW_MODE_TREE    ? tree_view_update(&v->tv, &src)
+             : m == VIEW_MODE_FLAME ? flame_view_update(&v->flame, &src)
+                                    : callers_view_update(&v->cv, &src);
+    if (rc != 0)
+        view_status(v, "out of memory");
+    return rc;
+}
+
 void view_set_rows(struct view *v, struct funcstats *fs)
 {
     remember_selection(v);
     funcstats_free(&v->fs);
     v->fs = *fs;
     memset(fs, 0, sizeof *fs);
+    v->frames_ready = 0;
     view_update(v);
+    update_trees(v);
 }
 
 void view_show_text(struct view *v, const char *title, char **lines, size_t n)
@@ -391,53 +481,6 @@ void view_layout(int cols, struct view_layout *l)
     x += 1;
     l->x[VIEW_COL_FUNCTION] = x;
     l->w[VIEW_COL_FUNCTION] = cols - x > 0 ? cols - x : 0;
-}
-
-void view_format_time(double s, char *out, size_t size)
-{
-    if (s < 100)
-        snprintf(out, size, "%.2fs", s);
-    else if (s < 10000)
-        snprintf(out, size, "%.1fs", s);
-    else if (s < 100000)
-        snprintf(out, size, "%.0fs", s);
-    else
-        snprintf(out, size, "%.1fh", s / 3600);
-}
-
-void view_format_function(const struct func_stat *f, int width, char *out, size_t size)
-{
-    char full[1024];
-    if (f->file[0] == '\0')
-        snprintf(full, sizeof full, "%s", f->name);
-    else if (f->line > 0)
-        snprintf(full, sizeof full, "%s (%s:%d)", f->name, f->file, f->line);
-    else
-        snprintf(full, sizeof full, "%s (%s)", f->name, f->file);
-    if (screen_width(full) <= width || size == 0) {
-        snprintf(out, size, "%s", full);
-        return;
-    }
-    int wname = screen_width(f->name);
-    int room = width - wname - 4; /* " (" "…" ")" */
-    if (f->file[0] != '\0' && room >= 3) {
-        char where[600], tail[600];
-        if (f->line > 0)
-            snprintf(where, sizeof where, "%s:%d", f->file, f->line);
-        else
-            snprintf(where, sizeof where, "%s", f->file);
-        screen_fit_tail(where, room, tail, sizeof tail);
-        snprintf(out, size, "%s (\u2026%s)", f->name, tail);
-        return;
-    }
-    /* Not even a bit of the path fits: the name alone, cut at its end. */
-    if (wname <= width) {
-        snprintf(out, size, "%s", f->name);
-        return;
-    }
-    char head[1024];
-    screen_fit(f->name, width - 1, head, sizeof head);
-    snprintf(out, size, "%s\u2026", head);
 }
 
 static void fmt_pct(uint64_t n, uint64_t base, char *out, size_t size)
@@ -563,20 +606,43 @@ static void draw_table(struct view *v, struct screen *s, int first, int rows, in
     }
 }
 
-static void draw_footer(struct screen *s, int row, int cols, int endpoints)
+static void draw_footer(struct screen *s, int row, int cols, enum view_mode mode)
 {
     static const char *const table_keys[][2] = {
-        {"q", "Quit"},   {"?", "Help"},    {"1-5", "Sort"},    {"/", "Filter"}, {"s", "Save"},
-        {"w", "Window"}, {"l", "Lines"},   {"i", "Idle"},      {"r", "Reset"},  {"Spc", "Freeze"},
-        {"d", "Stacks"}, {"t", "Threads"}, {"e", "Endpoints"}, {"p", "Pick"},
+        {"q", "Quit"},      {"?", "Help"},  {"1-5", "Sort"},   {"/", "Filter"}, {"Enter", "Calls"},
+        {"T", "Tree"},      {"F", "Flame"}, {"s", "Save"},     {"w", "Window"}, {"l", "Lines"},
+        {"i", "Idle"},      {"r", "Reset"}, {"Spc", "Freeze"}, {"d", "Stacks"}, {"t", "Threads"},
+        {"e", "Endpoints"}, {"p", "Pick"},
     };
     static const char *const endpoint_keys[][2] = {
         {"q", "Quit"},  {"?", "Help"},     {"Enter", "Functions"}, {"e/Esc", "Back"},
         {"r", "Reset"}, {"Spc", "Freeze"}, {"s", "Save"},          {"p", "Pick"},
     };
-    const char *const(*keys)[2] = endpoints ? endpoint_keys : table_keys;
-    size_t nkeys = endpoints ? sizeof endpoint_keys / sizeof endpoint_keys[0]
-                             : sizeof table_keys / sizeof table_keys[0];
+    static const char *const tree_keys[][2] = {
+        {"q", "Quit"},      {"?", "Help"},     {"+/-", "Open/Close"}, {"*", "Open all"},
+        {"Enter", "Calls"}, {"Esc", "Table"},  {"w", "Window"},       {"t", "Threads"},
+        {"s", "Save"},      {"Spc", "Freeze"},
+    };
+    static const char *const flame_keys[][2] = {
+        {"q", "Quit"},       {"?", "Help"},     {"Arrows", "Move"}, {"Enter", "Zoom"},
+        {"Esc", "Zoom out"}, {"/", "Search"},   {"w", "Window"},    {"t", "Threads"},
+        {"s", "Save"},       {"Spc", "Freeze"},
+    };
+    static const char *const callers_keys[][2] = {
+        {"q", "Quit"},       {"?", "Help"},     {"+/-", "Open/Close"}, {"*", "Open all"},
+        {"Enter", "Centre"}, {"Esc", "Back"},   {"w", "Window"},       {"t", "Threads"},
+        {"s", "Save"},       {"Spc", "Freeze"},
+    };
+    const char *const(*keys)[2] = table_keys;
+    size_t nkeys = sizeof table_keys / sizeof table_keys[0];
+    if (mode == VIEW_MODE_ENDPOINTS)
+        keys = endpoint_keys, nkeys = sizeof endpoint_keys / sizeof endpoint_keys[0];
+    else if (mode == VIEW_MODE_TREE)
+        keys = tree_keys, nkeys = sizeof tree_keys / sizeof tree_keys[0];
+    else if (mode == VIEW_MODE_CALLERS)
+        keys = callers_keys, nkeys = sizeof callers_keys / sizeof callers_keys[0];
+    else if (mode == VIEW_MODE_FLAME)
+        keys = flame_keys, nkeys = sizeof flame_keys / sizeof flame_keys[0];
     int x = 0;
     for (size_t i = 0; i < nkeys && x < cols; i++) {
         int kw = screen_width(keys[i][0]), lw = screen_width(keys[i][1]) + 1;
@@ -601,6 +667,13 @@ static const char *const help_lines[] = {
     "  /                 filter: type a substring of function, file or module;",
     "                    rows filter as you type; Enter keeps it, Esc clears it",
     "  s                 save a flamegraph of everything sampled (never overwrites)",
+    "  Enter             callers and callees of the selected function: its callers above it,",
+    "                    its callees below it, each with its share of the function's time;",
+    "                    Enter on one centres on it, Backspace or Esc goes back",
+    "  T                 the call tree from the roots, the hottest path open; Esc returns",
+    "  Right Left + -    (tree, callers) open / close the selected line; * opens all below it",
+    "  F                 a flamegraph of the samples, drawn here: arrows move between boxes,",
+    "                    Enter zooms into one, Esc zooms out, / highlights matches and their share",
     "  d                 snapshot of every thread's stack (Esc returns)",
     "  p                 process picker",
     "  l                 toggle function / line aggregation",
@@ -656,14 +729,22 @@ void view_draw(struct view *v, struct screen *s)
     int table_rows = rows - HEADER_ROWS - 2;
     if (table_rows < 2)
         table_rows = 2;
-    int endpoints = v->mode == VIEW_MODE_ENDPOINTS;
-    if (endpoints)
+    struct outline_src src;
+    if (is_tree_mode(v->mode) && tree_source(v, &src) != 0)
+        v->mode = VIEW_TABLE;
+    if (v->mode == VIEW_MODE_ENDPOINTS)
         endpoints_draw(&v->eps, s, HEADER_ROWS, table_rows - 1, cols, HEADER_ROWS + table_rows - 1);
+    else if (v->mode == VIEW_MODE_TREE)
+        tree_view_draw(&v->tv, &src, s, HEADER_ROWS, table_rows, cols);
+    else if (v->mode == VIEW_MODE_CALLERS)
+        callers_view_draw(&v->cv, &src, s, HEADER_ROWS, table_rows, cols);
+    else if (v->mode == VIEW_MODE_FLAME)
+        flame_view_draw(&v->flame, &src, s, HEADER_ROWS, table_rows, cols);
     else
         draw_table(v, s, HEADER_ROWS, table_rows, cols);
     if (rows >= HEADER_ROWS + 4) {
         screen_text(s, rows - 2, 0, SA_STATUS, v->status, cols);
-        draw_footer(s, rows - 1, cols, endpoints);
+        draw_footer(s, rows - 1, cols, v->mode);
     }
     screen_refresh(s);
 }
@@ -700,28 +781,84 @@ static void set_sort(struct view *v, enum view_col c, int toggle)
 
 static enum view_action filter_key(struct view *v, int key)
 {
-    size_t n = strlen(v->filter);
-    if (key == SCREEN_KEY_ESC) {
-        v->filter[0] = '\0';
-        v->editing = 0;
-    } else if (key == SCREEN_KEY_ENTER) {
-        v->editing = 0;
-    } else if (key == SCREEN_KEY_BACKSPACE) {
-        /* Remove one UTF-8 character. */
-        while (n > 0 && ((unsigned char)v->filter[n - 1] & 0xc0) == 0x80)
-            n--;
-        if (n > 0)
-            n--;
-        v->filter[n] = '\0';
-    } else if (key >= 0x20 && key < 0x100 && key != 0x7f && n + 1 < sizeof v->filter) {
-        v->filter[n] = (char)key;
-        v->filter[n + 1] = '\0';
-    } else {
+    enum edit_result r = edit_key(v->filter, sizeof v->filter, key);
+    if (r == EDIT_IGNORED)
         return VIEW_NONE;
-    }
+    if (r == EDIT_DONE || r == EDIT_CANCELLED)
+        v->editing = 0;
     remember_selection(v);
     view_update(v);
     return VIEW_NONE;
+}
+
+/* Enter on a function (of the table or the tree): its callers view. */
+static void open_callers(struct view *v, uint32_t frame, enum view_mode back)
+{
+    struct outline_src src;
+    if (tree_source(v, &src) != 0) {
+        view_status(v, "no call tree yet");
+        return;
+    }
+    if (callers_view_focus(&v->cv, &src, frame, 1) != 0) {
+        view_status(v, "no callers view: out of memory");
+        return;
+    }
+    v->cv_back = back;
+    v->mode = VIEW_MODE_CALLERS;
+}
+
+/* Show the call tree (T) or the flamegraph (F) of the rows now. */
+static void open_view(struct view *v, enum view_mode m)
+{
+    struct outline_src src;
+    if (tree_source(v, &src) != 0) {
+        view_status(v, "no call tree yet");
+        return;
+    }
+    enum view_mode was = v->mode;
+    v->mode = m;
+    if (update_trees(v) != 0)
+        v->mode = was;
+}
+
+/* A key in the call tree or the callers view: CALLERS_KEY_OTHER when it
+ * is not theirs (q, w, t, s...: the live view's everywhere). */
+static int tree_key(struct view *v, int key)
+{
+    struct outline_src src;
+    if (tree_source(v, &src) != 0) {
+        v->mode = VIEW_TABLE;
+        return CALLERS_KEY_OTHER;
+    }
+    if (v->mode == VIEW_MODE_FLAME) {
+        int r = flame_view_key(&v->flame, &src, key);
+        if (r < 0)
+            view_status(v, "out of memory");
+        if (r == FLAME_KEY_BACK)
+            v->mode = VIEW_TABLE;
+        return r == FLAME_KEY_OTHER ? CALLERS_KEY_OTHER : CALLERS_KEY_NONE;
+    }
+    if (v->mode == VIEW_MODE_TREE) {
+        uint32_t frame = CT_NONE;
+        int r = tree_view_key(&v->tv, &src, key, &frame);
+        if (r < 0)
+            view_status(v, "out of memory");
+        if (r == TREE_KEY_BACK)
+            v->mode = VIEW_TABLE;
+        if (r == TREE_KEY_CALLERS)
+            open_callers(v, frame, VIEW_MODE_TREE);
+        return r == TREE_KEY_OTHER ? CALLERS_KEY_OTHER : CALLERS_KEY_NONE;
+    }
+    int r = callers_view_key(&v->cv, &src, key);
+    if (r < 0)
+        view_status(v, "out of memory");
+    if (r == CALLERS_KEY_BACK) {
+        if (v->cv_back == VIEW_MODE_TREE)
+            open_view(v, VIEW_MODE_TREE);
+        else
+            v->mode = VIEW_TABLE;
+    }
+    return r == CALLERS_KEY_OTHER ? CALLERS_KEY_OTHER : CALLERS_KEY_NONE;
 }
 
 enum view_action view_key(struct view *v, int key)
@@ -729,8 +866,10 @@ enum view_action view_key(struct view *v, int key)
     if (key == SCREEN_KEY_SIGNAL)
         return VIEW_QUIT;
     if (v->mode == VIEW_HELP) {
-        if (key != SCREEN_KEY_NONE && key != SCREEN_KEY_RESIZE)
-            v->mode = VIEW_TABLE;
+        if (key != SCREEN_KEY_NONE && key != SCREEN_KEY_RESIZE) {
+            v->mode = v->help_back;
+            update_trees(v);
+        }
         return VIEW_NONE;
     }
     if (v->mode == VIEW_TEXT) {
@@ -754,6 +893,24 @@ enum view_action view_key(struct view *v, int key)
     }
     if (v->editing)
         return filter_key(v, key);
+    if (is_tree_mode(v->mode)) {
+        int done = tree_key(v, key);
+        if (done != CALLERS_KEY_OTHER)
+            return VIEW_NONE;
+    }
+    if (key == 'F' && v->mode != VIEW_MODE_FLAME) {
+        open_view(v, VIEW_MODE_FLAME);
+        return VIEW_NONE;
+    }
+    if (v->mode == VIEW_TABLE && (key == SCREEN_KEY_ENTER || key == '\n' || key == '\r')) {
+        if (v->selected < v->norder)
+            open_callers(v, v->fs.v[v->order[v->selected]].frame, VIEW_TABLE);
+        return VIEW_NONE;
+    }
+    if (key == 'T' && v->mode != VIEW_MODE_TREE) {
+        open_view(v, VIEW_MODE_TREE);
+        return VIEW_NONE;
+    }
     if (v->mode == VIEW_MODE_ENDPOINTS) {
         long rows = v->eps.page > 0 ? v->eps.page : 1;
         if (key == SCREEN_KEY_UP || key == SCREEN_KEY_DOWN || key == SCREEN_KEY_PPAGE ||
@@ -787,6 +944,7 @@ enum view_action view_key(struct view *v, int key)
     if (key == 'q' || key == SCREEN_KEY_F10)
         return VIEW_QUIT;
     if (key == '?' || key == 'h' || key == SCREEN_KEY_F1) {
+        v->help_back = is_tree_mode(v->mode) ? v->mode : VIEW_TABLE;
         v->mode = VIEW_HELP;
     } else if (key >= '1' && key <= '5') {
         set_sort(v, (enum view_col)(key - '1'), 1);

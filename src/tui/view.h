@@ -16,9 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calltree.h"
 #include "funcstats.h"
+#include "tui/callers.h"
 #include "tui/endpoints.h"
+#include "tui/flame.h"
+#include "tui/names.h"
+#include "tui/outline.h"
 #include "tui/screen.h"
+#include "tui/tree.h"
 
 enum view_col {
     VIEW_COL_OWN_PCT,
@@ -45,7 +51,15 @@ struct view_header {
     int tasks;       /* asyncio tasks at the last tick; < 0: --async is off */
 };
 
-enum view_mode { VIEW_TABLE, VIEW_HELP, VIEW_TEXT, VIEW_MODE_ENDPOINTS };
+enum view_mode {
+    VIEW_TABLE,
+    VIEW_HELP,
+    VIEW_TEXT,
+    VIEW_MODE_ENDPOINTS,
+    VIEW_MODE_TREE,    /* T: the call tree */
+    VIEW_MODE_CALLERS, /* Enter on a function: its callers and callees */
+    VIEW_MODE_FLAME,   /* F: the flamegraph in the terminal */
+};
 
 /* What a key asks of the caller. */
 enum view_action {
@@ -103,6 +117,20 @@ struct view {
     int page;               /* table rows shown by the last draw */
     struct endpoints eps;   /* VIEW_ENDPOINTS: the endpoint table */
     char endpoint[RQ_NAME]; /* the function table of this endpoint only; "" all */
+    /* The tree the rows were computed from, for the call tree and the
+     * callers view, and per frame of it what those read (outline_src). */
+    const struct calltree *tree;
+    struct calltree own_tree;
+    int owns_tree;
+    uint32_t *frame_as;
+    uint64_t *frame_key;
+    size_t frames_cap;
+    int frames_ready;
+    struct tree_view tv;
+    struct callers_view cv;
+    struct flame_view flame;
+    enum view_mode cv_back;   /* where the callers view goes back to */
+    enum view_mode help_back; /* where the help goes back to */
 };
 
 void view_init(struct view *v, double rate);
@@ -111,6 +139,10 @@ void view_free(struct view *v);
 /* Replace the rows with fs (taken over; the old ones are freed), keep the
  * selection on the same function, re-filter and re-sort. */
 void view_set_rows(struct view *v, struct funcstats *fs);
+
+/* The call tree the next rows (view_set_rows) are computed from: taken
+ * over when take, else borrowed until the next call; NULL for none. */
+void view_set_tree(struct view *v, struct calltree *tree, int take);
 
 /* Re-apply the filter and the sort order to the rows. */
 void view_update(struct view *v);
@@ -128,11 +160,6 @@ void view_draw(struct view *v, struct screen *s);
 
 /* Pure parts, for tests. */
 void view_layout(int cols, struct view_layout *l);
-/* "name (file:line)" in width columns: the path is cut on the left first
- * ("name (…/app.py:12)"), the name only when nothing of the path fits. */
-void view_format_function(const struct func_stat *f, int width, char *out, size_t size);
-/* Seconds for a time column: "1.23s", "123.4s", "2.5h". */
-void view_format_time(double seconds, char *out, size_t size);
 /* Whether row f passes the filter (function, file or module, ignoring case). */
 int view_matches(const struct func_stat *f, const char *filter);
 /* The column titles. */

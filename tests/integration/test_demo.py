@@ -15,6 +15,7 @@ import pytest
 
 from conftest import PYTOP, free_port, pids_with_arg, pytop_env, require_pytop
 from test_top import top, view_of  # noqa: F401  (top: the module's skip logic)
+from test_top_structure import tree_lines
 from tuilib import Tui
 
 DEMO = os.path.join(os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", "..")), "examples", "run-demo")
@@ -49,6 +50,18 @@ def test_demo_opens_the_live_view(demo_env):
         assert took < 30, "the demo took %.0f s to show numbers" % took
         started = pids_with_arg(str(port))
         assert started, "no demo process holds port %d" % port
+        # T: the call tree, open along the hottest path, shows is_prime
+        # under the endpoint that calls it (through compute_primes).
+        tui.send("T")
+
+        def under_endpoint(s):
+            names = [r["name"] for r in tree_lines(s, "Call tree")]
+            if "cpu" not in names or "is_prime" not in names:
+                return False
+            between = names[names.index("cpu") : names.index("is_prime") + 1]
+            return between[:2] == ["cpu", "compute_primes"] and len(between) <= 4
+
+        tui.wait_for(under_endpoint, "is_prime under the cpu endpoint in the call tree", timeout=10)
         tui.send("q")
         assert tui.wait_exit(timeout=30) == 0
         deadline = time.monotonic() + 10
