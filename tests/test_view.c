@@ -754,6 +754,45 @@ static void test_flame_view(void **state)
     calltree_free(&t);
 }
 
+/* The table's sort by name orders the tree's children; its filter makes
+ * the lines it would keep stand out. */
+static void test_tree_follows_the_table(void **state)
+{
+    (void)state;
+    struct calltree t;
+    assert_int_equal(calltree_init(&t), 0);
+    graph(&t, 1);
+    struct screen *s = screen_open_memory(24, 80);
+    struct view v;
+    view_init(&v, 100);
+    show_tree(&v, &t);
+    view_key(&v, '5');
+    view_key(&v, '5'); /* by name, reversed */
+    view_key(&v, '/');
+    view_key(&v, 's');
+    view_key(&v, 'h');
+    view_key(&v, SCREEN_KEY_ENTER);
+    view_key(&v, 'T');
+    view_key(&v, SCREEN_KEY_DOWN);
+    view_key(&v, SCREEN_KEY_RIGHT); /* main open: its children */
+    view_draw(&v, s);
+    char line[1024];
+    int b = row_with(s, 24, "via_b", line, sizeof line),
+        a = row_with(s, 24, "via_a", line, sizeof line);
+    assert_true(b > 0 && a > b);
+    int sh = row_with(s, 24, "shared (app.py:20)", line, sizeof line);
+    assert_true(sh > 0);
+    const char *at = strstr(line, "shared");
+    char head[1024];
+    memcpy(head, line, (size_t)(at - line));
+    head[at - line] = '\0';
+    assert_int_equal(screen_cell_attr(s, sh, screen_width(head)), SA_BOLD);
+    assert_int_equal(screen_cell_attr(s, a, screen_width(head)), SA_NORMAL);
+    view_free(&v);
+    screen_close(s);
+    calltree_free(&t);
+}
+
 /* Without a tree (rows only), T and Enter say so and stay in the table. */
 static void test_no_tree(void **state)
 {
@@ -786,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_callers_view),
         cmocka_unit_test(test_tree_folds_small_children),
         cmocka_unit_test(test_flame_view),
+        cmocka_unit_test(test_tree_follows_the_table),
         cmocka_unit_test(test_no_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

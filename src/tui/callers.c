@@ -86,6 +86,10 @@ static int build(struct callers_view *cv, const struct outline_src *src)
         cv->up.nrows = cv->down.nrows = 0;
         return 0;
     }
+    cv->up.order = src->order;
+    cv->up.reverse = src->reverse;
+    cv->down.order = src->order;
+    cv->down.reverse = src->reverse;
     if (outline_build(&cv->up, &cv->b.up, src->key, limit) != 0 ||
         outline_build(&cv->down, &cv->b.down, src->key, limit) != 0)
         return -1;
@@ -186,7 +190,7 @@ void callers_view_draw(struct callers_view *cv, const struct outline_src *src, s
         outline_pct(orow->total, fn, b, sizeof b);
         snprintf(line, sizeof line, "%s %s  ", a, b);
         screen_text(s, y, 0, attr, line, 16);
-        outline_draw_name(s, y, 16, cols - 16, attr, o, orow, t, src->fs);
+        outline_draw_name(s, y, 16, cols - 16, attr, o, orow, t, src);
     }
 }
 

@@ -99,15 +99,6 @@ int flame_view_update(struct flame_view *fv, const struct outline_src *src)
     return find_matches(fv);
 }
 
-static int by_total(const void *a, const void *b, void *ctx)
-{
-    const struct calltree *t = ctx;
-    uint64_t x = t->nodes[*(const uint32_t *)a].total, y = t->nodes[*(const uint32_t *)b].total;
-    if (x != y)
-        return x > y ? -1 : 1;
-    return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
-}
-
 /* Lay out the boxes under the zoomed node for width columns. */
 static int lay_out(struct flame_view *fv, int width)
 {
@@ -151,8 +142,7 @@ static int lay_out(struct flame_view *fv, int width)
         }
         if (rc != 0 || k == 0)
             continue;
-        if (k > 1)
-            qsort_r(kids, k, sizeof *kids, by_total, (void *)t);
+        outline_sort(t, kids, k, OUTLINE_BY_TOTAL, 0);
         if ((rc = vec_reserve((void **)&stack, &cap, sizeof *stack, n + k)) != 0)
             break;
         /* Pushed last child first, so that the widest is laid out first. */

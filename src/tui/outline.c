@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui/names.h"
 #include "util.h"
@@ -94,13 +95,31 @@ static int paths_of(struct outline *o, const struct calltree *t, const uint64_t 
     return 0;
 }
 
-static int by_total(const void *a, const void *b, void *ctx)
+struct order_ctx {
+    const struct calltree *t;
+    int order, reverse;
+};
+
+static int by_order(const void *a, const void *b, void *ctx)
 {
-    const struct calltree *t = ctx;
-    uint64_t x = t->nodes[*(const uint32_t *)a].total, y = t->nodes[*(const uint32_t *)b].total;
-    if (x != y)
-        return x > y ? -1 : 1;
+    const struct order_ctx *c = ctx;
+    const struct ct_node *x = &c->t->nodes[*(const uint32_t *)a],
+                         *y = &c->t->nodes[*(const uint32_t *)b];
+    int r = 0;
+    if (c->order == OUTLINE_BY_NAME)
+        r = strcmp(c->t->frames[x->frame].name, c->t->frames[y->frame].name);
+    else if (x->total != y->total)
+        r = x->total > y->total ? -1 : 1;
+    if (r != 0)
+        return c->reverse ? -r : r;
     return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1; /* first seen first */
+}
+
+void outline_sort(const struct calltree *t, uint32_t *nodes, size_t n, int order, int reverse)
+{
+    struct order_ctx c = {t, order, reverse};
+    if (n > 1)
+        qsort_r(nodes, n, sizeof *nodes, by_order, &c);
 }
 
 /* Push the children of node (those with samples) as a new level. */
@@ -115,8 +134,17 @@ static int push_level(struct outline *o, size_t *nlevels, const struct calltree 
             return -1;
         o->pool[hi++] = c;
     }
-    if (hi - lo > 1)
-        qsort_r(o->pool + lo, hi - lo, sizeof *o->pool, by_total, (void *)t);
+    /* The children of the limit or more first, in the order asked; the
+     * small ones after them, where one "more" row can fold them. */
+    size_t big = lo;
+    for (size_t k = lo; k < hi; k++)
+        if (t->nodes[o->pool[k]].total >= o->limit) {
+            uint32_t c = o->pool[k];
+            o->pool[k] = o->pool[big];
+            o->pool[big++] = c;
+        }
+    outline_sort(t, o->pool + lo, big - lo, o->order, o->reverse);
+    outline_sort(t, o->pool + big, hi - big, OUTLINE_BY_TOTAL, 0);
     if (vec_reserve((void **)&o->levels, &o->levels_cap, sizeof *o->levels, *nlevels + 1) != 0)
         return -1;
     o->levels[(*nlevels)++] = (struct outline_level){lo, hi, lo, node, depth};
@@ -134,6 +162,7 @@ static int add_row(struct outline *o, struct outline_row r)
 int outline_build(struct outline *o, const struct calltree *t, const uint64_t *key, uint64_t limit)
 {
     o->nrows = 0;
+    o->limit = limit;
     if (t->nnodes == 0)
         return 0;
     if (paths_of(o, t, key) != 0)
@@ -264,8 +293,9 @@ size_t outline_parent(const struct outline *o, size_t i)
 
 void outline_draw_name(struct screen *s, int y, int x, int width, int attr, const struct outline *o,
                        const struct outline_row *r, const struct calltree *t,
-                       const struct funcstats *fs)
+                       const struct outline_src *src)
 {
+    const struct funcstats *fs = src->fs;
     if (width <= 0)
         return;
     /* Deep stacks: the indent stops at a third of the column, so that a
@@ -286,6 +316,10 @@ void outline_draw_name(struct screen *s, int y, int x, int width, int attr, cons
     struct func_stat fn = {f->name, f->file, f->line, f->kind, 0, 0, n->frame};
     if (n->frame < fs->nframes && fs->row_of[n->frame] != CT_NONE)
         fn = fs->v[fs->row_of[n->frame]];
+    /* The table's filter: what it would keep stands out. */
+    if (attr == SA_NORMAL && src->filter != NULL && src->filter[0] &&
+        (strcasestr(fn.name, src->filter) != NULL || strcasestr(fn.file, src->filter) != NULL))
+        attr = SA_BOLD;
     snprintf(buf, sizeof buf, "%*s%s", indent, "", mark);
     screen_text(s, y, x, attr, buf, indent + 2);
     view_format_function(&fn, width - indent - 2, buf, sizeof buf);

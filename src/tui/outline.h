@@ -31,7 +31,9 @@ struct outline_src {
     const struct funcstats *fs;
     const uint32_t *as;
     const uint64_t *key;
-    double rate; /* samples per second */
+    double rate;        /* samples per second */
+    int order, reverse; /* the table's sort, as an outline order */
+    const char *filter; /* the table's filter: its matches drawn bold */
 };
 
 struct outline_row {
@@ -41,6 +43,9 @@ struct outline_row {
     uint64_t path;   /* the node's path (a "more" row: its own) */
     int depth;       /* 0 for the children of the tree's root */
 };
+
+/* The order of a node's children (those not folded). */
+enum outline_order { OUTLINE_BY_TOTAL, OUTLINE_BY_NAME };
 
 struct outline_level; /* one open node's children, while laying out */
 
@@ -55,6 +60,8 @@ struct outline {
     size_t pool_cap;
     struct outline_level *levels;
     size_t levels_cap;
+    int order, reverse; /* how children are ordered: set before a build */
+    uint64_t limit;     /* the last build's */
 };
 
 /* Every node's path in t: paths[node], t->nnodes of them. */
@@ -92,15 +99,20 @@ size_t outline_find(const struct outline *o, uint64_t path);
 size_t outline_parent(const struct outline *o, size_t i);
 
 /* Draw row r's name column at (y, x) in width cells: its indent, whether
- * it is open, and its function as fs's row for it reads (t: the tree the
- * rows were built from, over the frames fs was computed from). */
+ * it is open, and its function as the table's row for it reads (t: the
+ * tree the rows were built from, over src's frames); bold where the
+ * table's filter would keep it. */
 void outline_draw_name(struct screen *s, int y, int x, int width, int attr, const struct outline *o,
                        const struct outline_row *r, const struct calltree *t,
-                       const struct funcstats *fs);
+                       const struct outline_src *src);
 
 /* Move a selection *sel over n rows by delta, and *top so that it shows
  * in page rows. */
 void outline_move(size_t *sel, size_t *top, size_t n, long delta, int page);
+
+/* Sort nodes of t: by total, largest first, or by name (reverse: the
+ * other way round); ties in the order the tree first saw them. */
+void outline_sort(const struct calltree *t, uint32_t *nodes, size_t n, int order, int reverse);
 
 /* A share in percent, as the tree views write it ("  12.3"). */
 void outline_pct(uint64_t n, uint64_t base, char *out, size_t size);

@@ -54,6 +54,8 @@ int tree_view_update(struct tree_view *tv, const struct outline_src *src)
             return -1;
         tv->opened = 1;
     }
+    tv->ol.order = src->order;
+    tv->ol.reverse = src->reverse;
     if (outline_build(&tv->ol, &tv->t, src->key, limit) != 0)
         return -1;
     if (!tv->sel_path && tv->ol.nrows)
@@ -88,7 +90,7 @@ void tree_view_draw(struct tree_view *tv, const struct outline_src *src, struct 
             outline_pct(tv->t.nodes[row->node].self, base, b, sizeof b);
         snprintf(line, sizeof line, "%s %s  ", a, b);
         screen_text(s, y, 0, attr, line, 16);
-        outline_draw_name(s, y, 16, cols - 16, attr, &tv->ol, row, &tv->t, src->fs);
+        outline_draw_name(s, y, 16, cols - 16, attr, &tv->ol, row, &tv->t, src);
     }
 }
 

@@ -414,7 +414,11 @@ static int tree_source(struct view *v, struct outline_src *src)
         }
         v->frames_ready = 1;
     }
-    *src = (struct outline_src){v->tree, &v->fs, v->frame_as, v->frame_key, v->rate};
+    /* The trees keep the largest first unless the table is sorted by
+     * name: a tree ordered by own time would hide where time goes. */
+    int order = v->sort == VIEW_COL_FUNCTION ? OUTLINE_BY_NAME : OUTLINE_BY_TOTAL;
+    *src = (struct outline_src){v->tree, &v->fs, v->frame_as, v->frame_key,
+                                v->rate, order,  v->reverse,  v->filter};
     return 0;
 }
 
@@ -817,6 +821,9 @@ static void open_view(struct view *v, enum view_mode m)
     }
     enum view_mode was = v->mode;
     v->mode = m;
+    /* The table's filter, if any, is what the flamegraph looks for. */
+    if (m == VIEW_MODE_FLAME && v->filter[0])
+        str_copy(v->flame.search, sizeof v->flame.search, v->filter);
     if (update_trees(v) != 0)
         v->mode = was;
 }
