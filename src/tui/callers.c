@@ -157,6 +157,10 @@ void callers_view_draw(struct callers_view *cv, const struct outline_src *src, s
         cv->top = 0;
     outline_move(&cv->sel, &cv->top, n, 0, cv->page);
     uint64_t all = src->fs->samples, fn = cv->have ? cv->b.down.nodes[0].total : 0;
+    /* Each half shifts its own deep levels. */
+    int shift_up = outline_shift(&cv->up, cv->top, cv->page, cols - 16);
+    int shift_down = outline_shift(
+        &cv->down, cv->top > cv->up.nrows ? cv->top - cv->up.nrows - 1 : 0, cv->page, cols - 16);
     for (int r = 0; r < cv->page; r++) {
         int y = first + 1 + r;
         size_t i = cv->top + (size_t)r, row;
@@ -190,7 +194,8 @@ void callers_view_draw(struct callers_view *cv, const struct outline_src *src, s
         outline_pct(orow->total, fn, b, sizeof b);
         snprintf(line, sizeof line, "%s %s  ", a, b);
         screen_text(s, y, 0, attr, line, 16);
-        outline_draw_name(s, y, 16, cols - 16, attr, o, orow, t, src);
+        outline_draw_name(s, y, 16, cols - 16, attr, o, orow, t, src,
+                          part == 0 ? shift_up : shift_down);
     }
 }
 

@@ -293,16 +293,14 @@ size_t outline_parent(const struct outline *o, size_t i)
 
 void outline_draw_name(struct screen *s, int y, int x, int width, int attr, const struct outline *o,
                        const struct outline_row *r, const struct calltree *t,
-                       const struct outline_src *src)
+                       const struct outline_src *src, int shift)
 {
     const struct funcstats *fs = src->fs;
     if (width <= 0)
         return;
-    /* Deep stacks: the indent stops at a third of the column, so that a
-     * name is always there to read. */
-    int indent = 2 * r->depth;
-    if (indent > width / 3)
-        indent = width / 3;
+    int indent = 2 * (r->depth > shift ? r->depth - shift : 0);
+    if (indent > width / 2)
+        indent = width / 2;
     char buf[1200];
     if (r->hidden) {
         snprintf(buf, sizeof buf, "%*s\u25b8 %u more", indent, "", r->hidden);
@@ -362,4 +360,13 @@ long outline_key_delta(int key, long page, size_t n)
            : key == SCREEN_KEY_HOME  ? -(long)n
            : key == SCREEN_KEY_END   ? (long)n
                                      : 0;
+}
+
+int outline_shift(const struct outline *o, size_t top, int page, int width)
+{
+    int deepest = 0, levels = width / 4 > 1 ? width / 4 : 1;
+    for (size_t i = top; i < o->nrows && i < top + (size_t)page; i++)
+        if (o->rows[i].depth > deepest)
+            deepest = o->rows[i].depth;
+    return deepest >= levels ? deepest - levels + 1 : 0;
 }

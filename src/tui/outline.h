@@ -98,13 +98,19 @@ size_t outline_find(const struct outline *o, uint64_t path);
 /* The row of row i's parent (i itself at depth 0). */
 size_t outline_parent(const struct outline *o, size_t i);
 
-/* Draw row r's name column at (y, x) in width cells: its indent, whether
- * it is open, and its function as the table's row for it reads (t: the
- * tree the rows were built from, over src's frames); bold where the
- * table's filter would keep it. */
+/* Draw row r's name column at (y, x) in width cells: its indent (its
+ * depth less shift levels), whether it is open, and its function as the
+ * table's row for it reads (t: the tree the rows were built from, over
+ * src's frames); bold where the table's filter would keep it. */
 void outline_draw_name(struct screen *s, int y, int x, int width, int attr, const struct outline *o,
                        const struct outline_row *r, const struct calltree *t,
-                       const struct outline_src *src);
+                       const struct outline_src *src, int shift);
+
+/* Deep stacks: how many levels of indent the rows top..top+page leave
+ * out, so that the deepest of them is indented at most half of width and
+ * the levels on screen still read as levels (the outermost, a chain of
+ * single callers as a rule, go flush left). */
+int outline_shift(const struct outline *o, size_t top, int page, int width);
 
 /* Move a selection *sel over n rows by delta, and *top so that it shows
  * in page rows. */

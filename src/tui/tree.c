@@ -73,6 +73,7 @@ void tree_view_draw(struct tree_view *tv, const struct outline_src *src, struct 
         tv->top = 0;
     outline_move(&tv->sel, &tv->top, tv->ol.nrows, 0, tv->page);
     uint64_t base = tv->have ? tv->t.nodes[0].total : 0;
+    int shift = outline_shift(&tv->ol, tv->top, tv->page, cols - 16);
     for (int r = 0; r < tv->page; r++) {
         int y = first + 1 + r;
         size_t i = tv->top + (size_t)r;
@@ -90,7 +91,7 @@ void tree_view_draw(struct tree_view *tv, const struct outline_src *src, struct 
             outline_pct(tv->t.nodes[row->node].self, base, b, sizeof b);
         snprintf(line, sizeof line, "%s %s  ", a, b);
         screen_text(s, y, 0, attr, line, 16);
-        outline_draw_name(s, y, 16, cols - 16, attr, &tv->ol, row, &tv->t, src);
+        outline_draw_name(s, y, 16, cols - 16, attr, &tv->ol, row, &tv->t, src, shift);
     }
 }
 

@@ -218,6 +218,10 @@ def test_flamegraph_in_the_terminal(graph):
         screen = tui.wait_for(lambda s: flame(s)[0].startswith("Flamegraph, zoomed") and flame(s)[1][0][0][1] == "via_a", "zoomed on via_a", timeout=KEY_TIMEOUT)
         title, rows = flame(screen)
         assert [r[0][1] for r in rows[:3]] == ["via_a", "shared", "crunch"] and all(len(r) == 1 for r in rows[:2]), screen
+        # A smaller terminal: the same zoom and selection, drawn to its width.
+        tui.resize(80, 24)
+        screen = tui.wait_for(lambda s: flame(s)[1][0][0][1] == "via_a" and max(len(l) for l in s.lines) <= 80, "the zoomed flamegraph at 80x24", timeout=KEY_TIMEOUT)
+        assert "via_a (" in flame(screen)[0], screen
         # Search: crunch holds about two thirds of every sample.
         tui.send("/")
         tui.type("crunch")
