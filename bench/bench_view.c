@@ -4,7 +4,9 @@
  * visible rows of a 120x40 memory screen through the same view code.
  * The goal is under 10 ms for the refresh (funcstats + filter + sort +
  * draw), the part paid once a second; keys that re-sort, scroll to the
- * end or type a filter character are timed as well.
+ * end or type a filter character are timed as well. Then the same for
+ * the call tree (T), the callers view (Enter) and the terminal flamegraph
+ * (F): opening each, a refresh while it shows, and its keys.
  *
  *   bench_view [-f FUNCTIONS] [-r ROUNDS]
  */
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
     /* The call tree (T) and the callers view (Enter) of the same tree:
      * each refresh computes them again from the snapshot. */
     double t_open = 0, t_tref = 0, t_all = 0, t_tend = 0, t_calls = 0, t_cref = 0, t_centre = 0;
+    double t_fopen = 0, t_fref = 0, t_fkeys = 0;
     for (int r = 0; r < rounds; r++) {
         struct funcstats fs;
         if (funcstats_compute(&t, 0, 0, &fs) != 0)
@@ -154,6 +157,28 @@ int main(int argc, char **argv)
         view_key(&v, SCREEN_KEY_ESC);
         view_key(&v, SCREEN_KEY_ESC);
         view_key(&v, SCREEN_KEY_ESC);
+        double t8 = now();
+        view_key(&v, 'F'); /* the flamegraph */
+        view_draw(&v, s);
+        double t9 = now();
+        if (funcstats_compute(&t, 0, 0, &fs) != 0)
+            return 1;
+        view_set_tree(&v, &t, 0);
+        view_set_rows(&v, &fs);
+        view_draw(&v, s);
+        double t10 = now();
+        view_key(&v, SCREEN_KEY_DOWN);
+        view_key(&v, SCREEN_KEY_ENTER); /* zoom into the widest root */
+        view_key(&v, '/');
+        view_key(&v, '_');
+        view_key(&v, '9');
+        view_draw(&v, s);
+        double t11 = now();
+        for (int k = 0; k < 5; k++)
+            view_key(&v, SCREEN_KEY_ESC);
+        t_fopen += t9 - t8;
+        t_fref += t10 - t9;
+        t_fkeys += t11 - t10;
         t_open += t1 - t0;
         t_tref += t2 - t1;
         t_all += t3 - t2;
@@ -171,6 +196,10 @@ int main(int argc, char **argv)
     printf("callers: refresh:  %8.3f ms (funcstats, both trees, draw; goal < 10 ms)\n",
            1e3 * t_cref / rounds);
     printf("callers: centre:   %8.3f ms\n", 1e3 * t_centre / rounds);
+    printf("flame: F+draw:     %8.3f ms\n", 1e3 * t_fopen / rounds);
+    printf("flame: refresh:    %8.3f ms (funcstats, tree, draw; goal < 10 ms)\n",
+           1e3 * t_fref / rounds);
+    printf("flame: zoom+search:%8.3f ms (three keys, one draw)\n", 1e3 * t_fkeys / rounds);
     view_free(&v);
     screen_close(s);
     calltree_free(&t);

@@ -161,9 +161,15 @@ void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line
     }
 }
 
-static int rehash_edges(struct calltree *t)
+/* Make the edge table twice as large as it is (need 0), or large enough
+ * for need edges at half load. */
+static int rehash_edges_for(struct calltree *t, uint32_t need)
 {
-    uint32_t n = t->edge_nslots ? t->edge_nslots * 2 : 1024;
+    uint32_t n = need == 0 && t->edge_nslots ? t->edge_nslots * 2 : 1024;
+    while (n < (uint64_t)need * 2)
+        n *= 2;
+    if (n <= t->edge_nslots && need > 0)
+        return 0;
     uint32_t *slots = calloc(n, sizeof *slots);
     if (slots == NULL)
         return -1;
@@ -181,6 +187,12 @@ static int rehash_edges(struct calltree *t)
 
 uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t frame)
 {
+    /* No child or one (a chain of calls, most of a tree): no hashing. */
+    const struct ct_node *p = &t->nodes[parent];
+    if (p->child == CT_NONE)
+        return CT_NONE;
+    if (p->child == p->last)
+        return t->nodes[p->child].frame == frame ? p->child : CT_NONE;
     if (t->edge_nslots == 0)
         return CT_NONE;
     uint32_t mask = t->edge_nslots - 1;
@@ -191,6 +203,11 @@ uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t fram
             return t->edge_slots[h] - 1;
     }
     return CT_NONE;
+}
+
+static int rehash_edges(struct calltree *t)
+{
+    return rehash_edges_for(t, 0);
 }
 
 /* The child of parent for frame, created if missing. */
@@ -336,16 +353,55 @@ int calltree_init_like(struct calltree *dst, const struct calltree *src)
     return 0;
 }
 
+/* dst, a tree made by calltree_init_like (of any tree), emptied and made
+ * over src's frames, its memory kept: a tree made again every second
+ * does not fault in megabytes of fresh pages each time. */
+static int reuse_like(struct calltree *dst, const struct calltree *src)
+{
+    if (!dst->borrowed ||
+        grow((void **)&dst->frames, &dst->frames_cap, sizeof *dst->frames, src->nframes) != 0)
+        return -1;
+    if (src->frame_nslots != dst->frame_nslots) {
+        uint32_t *slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
+        if (slots == NULL)
+            return -1;
+        free(dst->frame_slots);
+        dst->frame_slots = slots;
+    } else if (src->frame_nslots > 0) {
+        memcpy(dst->frame_slots, src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
+    }
+    if (src->nframes > 0)
+        memcpy(dst->frames, src->frames, (size_t)src->nframes * sizeof *src->frames);
+    dst->nframes = src->nframes;
+    dst->frame_nslots = src->frame_nslots;
+    dst->nodes[0] = (struct ct_node){CT_NONE, CT_NONE, CT_NONE, CT_NONE, CT_NONE, 0, 0};
+    dst->nnodes = 1;
+    if (dst->edge_nslots > 0)
+        memset(dst->edge_slots, 0, (size_t)dst->edge_nslots * sizeof *dst->edge_slots);
+    return 0;
+}
+
 /* dst: src's stacks, those through a frame with keep[frame] only (all
  * when keep is NULL) and cut to what lies below it, each frame f counted
  * as as[f] (itself when as is NULL), frames of a kind in drop or with
  * as[f] == CT_NONE left out. One pass in id order: a parent always has a
  * smaller id than its children, so it is placed first. */
 static int rebuild(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
-                   unsigned drop, const uint32_t *as)
+                   unsigned drop, const uint32_t *as, int again)
 {
-    if (calltree_init_like(dst, src) != 0)
+    if (again && reuse_like(dst, src) != 0) {
+        calltree_free(dst);
         return -1;
+    }
+    if (!again && calltree_init_like(dst, src) != 0)
+        return -1;
+    /* Room for as many nodes as src has, at once: no table grows twenty
+     * times over on the way. */
+    if (grow((void **)&dst->nodes, &dst->nodes_cap, sizeof *dst->nodes, src->nnodes + 1) != 0 ||
+        rehash_edges_for(dst, src->nnodes + 1) != 0) {
+        calltree_free(dst);
+        return -1;
+    }
     /* map[i]: the node of dst that src's node i becomes; CT_NONE when
      * it is not part of a selected stack. */
     uint32_t *map = malloc(((size_t)src->nnodes + 1) * sizeof *map);
@@ -383,12 +439,13 @@ static int rebuild(struct calltree *dst, const struct calltree *src, const unsig
 int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
                     unsigned drop)
 {
-    return rebuild(dst, src, keep, drop, NULL);
+    return rebuild(dst, src, keep, drop, NULL, 0);
 }
 
-int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as)
+int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as,
+                     int again)
 {
-    return rebuild(dst, src, NULL, 0, as);
+    return rebuild(dst, src, NULL, 0, as, again);
 }
 
 void calltree_walk(const struct calltree *t,

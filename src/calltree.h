@@ -147,8 +147,10 @@ int calltree_select(struct calltree *dst, const struct calltree *src, const unsi
 /* Make dst the stacks of src with each frame f counted as frame as[f]
  * (frames that are one function merged into one node), a frame with
  * as[f] == CT_NONE left out of its stacks. Frame ids are src's, shared
- * as calltree_copy shares them. 0, or -1 when out of memory. */
-int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as);
+ * as calltree_copy shares them. again: dst is a tree an earlier regroup
+ * made, made anew in its memory. 0, or -1 when out of memory (dst freed). */
+int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as,
+                     int again);
 
 /* Call fn for every node in depth-first order (parents before children,
  * children in insertion order), with its depth (root = 0). */

@@ -179,7 +179,7 @@ static void test_regroup_merges_a_functions_lines(void **state)
     for (uint32_t f = 0; f < t.nframes; f++)
         as[f] = funcstats_frame(&fs, f);
     struct calltree g;
-    assert_int_equal(calltree_regroup(&g, &t, as), 0);
+    assert_int_equal(calltree_regroup(&g, &t, as, 0), 0);
     uint32_t mod = child_named(&g, 0, "<module>"), m = child_named(&g, mod, "main");
     uint32_t a = child_named(&g, m, "via_a"), s = child_named(&g, a, "shared");
     assert_int_not_equal(s, CT_NONE);
@@ -187,6 +187,13 @@ static void test_regroup_merges_a_functions_lines(void **state)
     assert_int_equal(g.nodes[s].total, 90);
     assert_int_equal(g.nodes[s].self, 30);
     assert_int_equal(g.nodes[0].total, 125);
+    /* Made again in its own memory, from a tree with one more stack. */
+    uint32_t more[] = {t.nodes[child_named(&t, 0, "<module>")].frame};
+    calltree_add(&t, more, 1, 7);
+    assert_int_equal(calltree_regroup(&g, &t, as, 1), 0);
+    assert_int_equal(g.nodes[0].total, 132);
+    assert_int_equal(g.nodes[child_named(&g, 0, "<module>")].self, 7);
+    assert_int_equal(g.nodes[child_named(&g, child_named(&g, 0, "<module>"), "main")].total, 125);
     calltree_free(&g);
     funcstats_free(&fs);
     calltree_free(&t);

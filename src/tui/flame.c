@@ -39,6 +39,8 @@ void flame_view_free(struct flame_view *fv)
 
 static uint32_t node_of(const struct flame_view *fv, uint64_t path, uint32_t otherwise)
 {
+    if (path == 0 || path == fv->paths[0])
+        return path == 0 ? otherwise : 0;
     for (uint32_t i = 0; i < fv->t.nnodes; i++)
         if (fv->paths[i] == path && fv->t.nodes[i].total > 0)
             return i;
@@ -75,19 +77,18 @@ static int find_matches(struct flame_view *fv)
 
 int flame_view_update(struct flame_view *fv, const struct outline_src *src)
 {
-    struct calltree t;
-    if (calltree_regroup(&t, src->t, src->as) != 0)
+    /* Made again in the last one's memory. */
+    if (calltree_regroup(&fv->t, src->t, src->as, fv->have) != 0) {
+        fv->have = 0;
         return -1;
-    if (fv->have)
-        calltree_free(&fv->t);
-    fv->t = t;
+    }
     fv->have = 1;
-    if (vec_reserve((void **)&fv->paths, &fv->paths_cap, sizeof *fv->paths, (size_t)t.nnodes + 1) !=
-        0)
+    if (vec_reserve((void **)&fv->paths, &fv->paths_cap, sizeof *fv->paths,
+                    (size_t)fv->t.nnodes + 1) != 0)
         return -1;
     outline_paths(&fv->t, src->key, fv->paths);
-    fv->zoom = fv->zoom_path ? node_of(fv, fv->zoom_path, 0) : 0;
-    fv->sel = fv->sel_path ? node_of(fv, fv->sel_path, fv->zoom) : fv->zoom;
+    fv->zoom = node_of(fv, fv->zoom_path, 0);
+    fv->sel = node_of(fv, fv->sel_path, fv->zoom);
     /* The selection inside the zoomed box, or on it. */
     uint32_t n = fv->sel;
     while (n != CT_NONE && n != fv->zoom)
@@ -132,10 +133,15 @@ static int lay_out(struct flame_view *fv, int width)
                               fv->nboxes + 1)) != 0)
             break;
         fv->boxes[fv->nboxes++] = (struct flame_box){it.node, it.depth, x0, x1};
+        /* Children under half a column are never drawn: not sorted, not
+         * laid out (a node can have thousands). Widest first, they would
+         * come after every other child: leaving them out moves none. */
         size_t k = 0;
         for (uint32_t c = t->nodes[it.node].child; c != CT_NONE && rc == 0;
              c = t->nodes[c].sibling) {
             if (t->nodes[c].total == 0)
+                continue;
+            if ((double)t->nodes[c].total * width * 2 < all)
                 continue;
             if ((rc = vec_reserve((void **)&kids, &kids_cap, sizeof *kids, k + 1)) == 0)
                 kids[k++] = c;

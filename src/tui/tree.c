@@ -41,15 +41,14 @@ static void reselect(struct tree_view *tv)
 
 int tree_view_update(struct tree_view *tv, const struct outline_src *src)
 {
-    struct calltree t;
-    if (calltree_regroup(&t, src->t, src->as) != 0)
+    /* Made again in the last one's memory. */
+    if (calltree_regroup(&tv->t, src->t, src->as, tv->have) != 0) {
+        tv->have = 0;
         return -1;
-    if (tv->have)
-        calltree_free(&tv->t);
-    tv->t = t;
+    }
     tv->have = 1;
-    uint64_t limit = tree_view_limit(t.nodes[0].total);
-    if (!tv->opened && t.nodes[0].total > 0) {
+    uint64_t limit = tree_view_limit(tv->t.nodes[0].total);
+    if (!tv->opened && tv->t.nodes[0].total > 0) {
         if (outline_open_hottest(&tv->ol, &tv->t, src->key, limit) != 0)
             return -1;
         tv->opened = 1;

@@ -67,6 +67,7 @@ void view_free(struct view *v)
     drop_tree(v);
     free(v->frame_as);
     free(v->frame_key);
+    free(v->frame_seen);
     funcstats_free(&v->fs);
     free(v->order);
     free(v->keys);
@@ -346,6 +347,7 @@ static size_t filter_rows(struct view *v)
 
 void view_update(struct view *v)
 {
+    v->rows_stale = 0;
     if (v->order_cap < v->fs.n) {
         size_t *o = realloc(v->order, v->fs.n * sizeof *o);
         if (o != NULL)
@@ -377,6 +379,10 @@ void view_update(struct view *v)
 void view_set_tree(struct view *v, struct calltree *tree, int take)
 {
     drop_tree(v);
+    /* Another profile (a new target): its strings may sit where the last
+     * one's were, so no key of the last one is kept. */
+    if (tree == NULL && v->frame_seen != NULL)
+        memset(v->frame_seen, 0, v->frames_cap * sizeof *v->frame_seen);
     if (tree != NULL && take) {
         v->own_tree = *tree;
         v->owns_tree = 1;
@@ -400,17 +406,28 @@ static int tree_source(struct view *v, struct outline_src *src)
             uint64_t *key = realloc(v->frame_key, n * sizeof *key);
             if (key != NULL)
                 v->frame_key = key;
-            if (as == NULL || key == NULL)
+            struct ct_frame *seen = realloc(v->frame_seen, n * sizeof *seen);
+            if (seen != NULL)
+                v->frame_seen = seen;
+            if (as == NULL || key == NULL || seen == NULL)
                 return -1;
+            memset(v->frame_seen + v->frames_cap, 0, (n - v->frames_cap) * sizeof *seen);
             v->frames_cap = n;
         }
         /* A row's key: what the row is, the same in the next snapshot
-         * (the line only where rows are lines). */
+         * (the line only where rows are lines). Snapshots share the
+         * profile's strings and only ever add frames: a frame whose
+         * strings and line are those of the last hashing keeps its key. */
         for (uint32_t f = 0; f < v->tree->nframes; f++) {
             const struct ct_frame *fr = &v->tree->frames[f];
+            struct ct_frame *was = &v->frame_seen[f];
+            int line = v->by_line ? fr->line : 0;
             v->frame_as[f] = funcstats_frame(&v->fs, f);
-            v->frame_key[f] =
-                calltree_frame_hash(fr->kind, fr->name, fr->file, v->by_line ? fr->line : 0);
+            if (was->name == fr->name && was->file == fr->file && was->line == line &&
+                was->kind == fr->kind)
+                continue;
+            v->frame_key[f] = calltree_frame_hash(fr->kind, fr->name, fr->file, line);
+            *was = (struct ct_frame){fr->name, fr->file, line, fr->kind, 0, 0};
         }
         v->frames_ready = 1;
     }
@@ -454,7 +471,14 @@ void view_set_rows(struct view *v, struct funcstats *fs)
     v->fs = *fs;
     memset(fs, 0, sizeof *fs);
     v->frames_ready = 0;
-    view_update(v);
+    if (is_tree_mode(v->mode == VIEW_HELP ? v->help_back : v->mode)) {
+        /* The table is not shown: sorted when it is again (view_draw),
+         * its selection kept by name meanwhile. */
+        v->norder = v->sorted_lo = v->sorted_hi = 0;
+        v->rows_stale = 1;
+    } else {
+        view_update(v);
+    }
     update_trees(v);
 }
 
@@ -744,8 +768,11 @@ void view_draw(struct view *v, struct screen *s)
         callers_view_draw(&v->cv, &src, s, HEADER_ROWS, table_rows, cols);
     else if (v->mode == VIEW_MODE_FLAME)
         flame_view_draw(&v->flame, &src, s, HEADER_ROWS, table_rows, cols);
-    else
+    else {
+        if (v->rows_stale)
+            view_update(v);
         draw_table(v, s, HEADER_ROWS, table_rows, cols);
+    }
     if (rows >= HEADER_ROWS + 4) {
         screen_text(s, rows - 2, 0, SA_STATUS, v->status, cols);
         draw_footer(s, rows - 1, cols, v->mode);

@@ -124,8 +124,10 @@ struct view {
     int owns_tree;
     uint32_t *frame_as;
     uint64_t *frame_key;
+    struct ct_frame *frame_seen; /* what each key was hashed from (strings not owned) */
     size_t frames_cap;
     int frames_ready;
+    int rows_stale; /* rows set while a tree view showed: not filtered nor sorted yet */
     struct tree_view tv;
     struct callers_view cv;
     struct flame_view flame;
