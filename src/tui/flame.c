@@ -298,6 +298,8 @@ int flame_view_key(struct flame_view *fv, const struct outline_src *src, int key
         return key == SCREEN_KEY_ESC ? FLAME_KEY_BACK : FLAME_KEY_OTHER;
     if (fv->editing)
         return search_key(fv, key);
+    if (key == 'F') /* as T leaves the tree */
+        return FLAME_KEY_BACK;
     const struct calltree *t = &fv->t;
     uint32_t sel = fv->sel;
     if (key == SCREEN_KEY_UP) {

@@ -59,7 +59,7 @@ void flame_view_draw(struct flame_view *fv, const struct outline_src *src, struc
 enum flame_key {
     FLAME_KEY_NONE,  /* used: redraw */
     FLAME_KEY_OTHER, /* not its key: the live view's */
-    FLAME_KEY_BACK,  /* Esc at the top: back to the table */
+    FLAME_KEY_BACK,  /* Esc at the top, or F: back to the table */
 };
 
 /* React to a key; -1 out of memory. */
