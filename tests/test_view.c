@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "input/load.h"
 #include "tui/screen.h"
 #include "tui/view.h"
 
@@ -793,6 +794,75 @@ static void test_tree_follows_the_table(void **state)
     calltree_free(&t);
 }
 
+/* What record writes, loaded as report loads it, shown by the three
+ * views: their shares are the collapsed stacks' own, to the tenth. */
+static void test_views_agree_with_collapsed(void **state)
+{
+    (void)state;
+    static const char folded[] =
+        "<module> (cg.py:1);main (cg.py:42);via_a (cg.py:34);shared (cg.py:27);crunch (cg.py:20) "
+        "300\n"
+        "<module> (cg.py:1);main (cg.py:42);via_a (cg.py:34);shared (cg.py:28) 150\n"
+        "<module> (cg.py:1);main (cg.py:42);via_b (cg.py:38);shared (cg.py:27);crunch (cg.py:20) "
+        "100\n"
+        "<module> (cg.py:1);main (cg.py:42);via_b (cg.py:38);shared (cg.py:28) 50\n"
+        "<module> (cg.py:1);main (cg.py:43) 400\n";
+    struct loaded_profile lp;
+    struct pt_error err;
+    assert_int_equal(profile_load_bytes("cg.txt", folded, sizeof folded - 1, &lp, &err), 0);
+    struct screen *s = screen_open_memory(24, 100);
+    struct view v;
+    view_init(&v, 100);
+    show_tree(&v, &lp.tree);
+    /* shared: 600 of 1000 samples; 450 through via_a (75%), 150 through
+     * via_b (25%); crunch 400 of its 600 (66.7%). */
+    view_key(&v, '/');
+    view_key(&v, 's');
+    view_key(&v, 'h');
+    view_key(&v, SCREEN_KEY_ENTER);
+    view_key(&v, SCREEN_KEY_ENTER);
+    view_draw(&v, s);
+    char line[1024];
+    assert_true(row_with(s, 24, "shared (cg.py:27) \u00b7 own 20.0%", line, sizeof line) > 0);
+    assert_non_null(strstr(line, "  60.0  100.0  "));
+    row_with(s, 24, "\u25b8 via_a", line, sizeof line);
+    assert_non_null(strstr(line, "  45.0   75.0  "));
+    row_with(s, 24, "\u25b8 via_b", line, sizeof line);
+    assert_non_null(strstr(line, "  15.0   25.0  "));
+    row_with(s, 24, "crunch (cg.py:20)", line, sizeof line);
+    assert_non_null(strstr(line, "  40.0   66.7  "));
+    /* The call tree: main 100%, via_a 45% with shared's own 15%. */
+    view_key(&v, SCREEN_KEY_ESC);
+    view_key(&v, 'T');
+    view_draw(&v, s);
+    row_with(s, 24, "main (cg.py:42)", line, sizeof line);
+    assert_non_null(strstr(line, " 100.0   40.0 "));
+    row_with(s, 24, "\u25be via_a", line, sizeof line);
+    assert_non_null(strstr(line, "  45.0    0.0 "));
+    int r = row_with(s, 24, "shared (cg.py:27)", line, sizeof line);
+    assert_non_null(strstr(line, "  45.0   15.0 "));
+    screen_row_text(s, r + 1, line, sizeof line);
+    assert_non_null(strstr(line, "  30.0   30.0 "));
+    assert_non_null(strstr(line, "crunch"));
+    /* The flamegraph, 100 columns: via_a 45, via_b 15 of them. */
+    view_key(&v, SCREEN_KEY_ESC);
+    view_key(&v, SCREEN_KEY_ESC); /* the filter too: F would search it */
+    view_key(&v, 'F');
+    view_draw(&v, s);
+    r = row_with(s, 24, "\u258fvia_a", line, sizeof line);
+    assert_true(r > 0);
+    const char *b = strstr(line, "\u258fvia_b");
+    assert_non_null(b);
+    char head[1024];
+    memcpy(head, line, (size_t)(b - line));
+    head[b - line] = '\0';
+    assert_int_equal(screen_width(head), 45);
+    view_set_tree(&v, NULL, 0);
+    view_free(&v);
+    screen_close(s);
+    loaded_profile_free(&lp);
+}
+
 /* Without a tree (rows only), T and Enter say so and stay in the table. */
 static void test_no_tree(void **state)
 {
@@ -826,6 +896,7 @@ int main(void)
         cmocka_unit_test(test_tree_folds_small_children),
         cmocka_unit_test(test_flame_view),
         cmocka_unit_test(test_tree_follows_the_table),
+        cmocka_unit_test(test_views_agree_with_collapsed),
         cmocka_unit_test(test_no_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
