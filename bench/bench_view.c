@@ -187,6 +187,26 @@ int main(int argc, char **argv)
         t_cref += t6 - t5;
         t_centre += t7 - t6;
     }
+    /* The merge the call tree and the flamegraph make of each snapshot
+     * (a function's frames into one node), alone. */
+    struct funcstats rows;
+    if (funcstats_compute(&t, 0, 0, &rows) != 0)
+        return 1;
+    uint32_t *as = malloc(((size_t)t.nframes + 1) * sizeof *as);
+    for (uint32_t f = 0; f < t.nframes; f++)
+        as[f] = funcstats_frame(&rows, f);
+    struct calltree merged;
+    double t_merge = 0;
+    for (int r = 0; r < rounds; r++) {
+        double m0 = now();
+        if (calltree_regroup(&merged, &t, as, r > 0) != 0)
+            return 1;
+        t_merge += now() - m0;
+    }
+    calltree_free(&merged);
+    free(as);
+    funcstats_free(&rows);
+    printf("merge by function: %8.3f ms (in the last one's memory)\n", 1e3 * t_merge / rounds);
     printf("tree: T+draw:      %8.3f ms\n", 1e3 * t_open / rounds);
     printf("tree: refresh:     %8.3f ms (funcstats, tree, draw; goal < 10 ms)\n",
            1e3 * t_tref / rounds);

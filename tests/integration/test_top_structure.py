@@ -115,7 +115,9 @@ def test_callers_and_callees_of_a_function(graph, tmp_path):
         a, b, c = callers["via_a"]["second"], callers["via_b"]["second"], callees["crunch"]["second"]
         print("callers view: via_a %.1f%%, via_b %.1f%%, crunch %.1f%%; record: %.1f%%, %.1f%%, %.1f%%" % ((a, b, c) + rec))
         assert abs(a - 75) <= TOLERANCE and abs(b - 25) <= TOLERANCE, screen
-        assert abs(a + b - 100) <= 0.2, "the callers of a function that has only these two add up to %.1f%%\n%s" % (a + b, screen)
+        # Without --blocking a stack is read while it runs: a rare sample
+        # mixes two moments (shared under main's call of randint). 1% at most.
+        assert a + b >= 99.0, "the two callers of shared add up to %.1f%% only\n%s" % (a + b, screen)
         assert abs(c - 200.0 / 3) <= TOLERANCE, screen
         for mine, theirs, what in zip((a, b, c), rec, ("via_a", "via_b", "crunch")):
             assert abs(mine - theirs) <= TOLERANCE, "%s: %.1f%% in the view, %.1f%% in record's collapsed stacks\n%s" % (what, mine, theirs, screen)
