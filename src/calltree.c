@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static uint64_t mix(uint64_t h)
 {
     h ^= h >> 33;
@@ -353,23 +355,31 @@ int calltree_init_like(struct calltree *dst, const struct calltree *src)
     return 0;
 }
 
-/* dst, a tree made by calltree_init_like (of any tree), emptied and made
- * over src's frames, its memory kept: a tree made again every second
- * does not fault in megabytes of fresh pages each time. */
-static int reuse_like(struct calltree *dst, const struct calltree *src)
+/* dst's table of frames as src's (dst shares src's frames). */
+static int copy_frame_slots(struct calltree *dst, const struct calltree *src)
 {
-    if (!dst->borrowed ||
-        grow((void **)&dst->frames, &dst->frames_cap, sizeof *dst->frames, src->nframes) != 0)
-        return -1;
     if (src->frame_nslots != dst->frame_nslots) {
         uint32_t *slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
         if (slots == NULL)
             return -1;
         free(dst->frame_slots);
         dst->frame_slots = slots;
+        dst->frame_nslots = src->frame_nslots;
     } else if (src->frame_nslots > 0) {
         memcpy(dst->frame_slots, src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
     }
+    return 0;
+}
+
+/* dst, a tree made by calltree_init_like (of any tree), emptied and made
+ * over src's frames, its memory kept: a tree made again every second
+ * does not fault in megabytes of fresh pages each time. */
+static int reuse_like(struct calltree *dst, const struct calltree *src)
+{
+    if (!dst->borrowed ||
+        grow((void **)&dst->frames, &dst->frames_cap, sizeof *dst->frames, src->nframes) != 0 ||
+        copy_frame_slots(dst, src) != 0)
+        return -1;
     if (src->nframes > 0)
         memcpy(dst->frames, src->frames, (size_t)src->nframes * sizeof *src->frames);
     dst->nframes = src->nframes;
@@ -387,7 +397,7 @@ static int reuse_like(struct calltree *dst, const struct calltree *src)
  * as[f] == CT_NONE left out. One pass in id order: a parent always has a
  * smaller id than its children, so it is placed first. */
 static int rebuild(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
-                   unsigned drop, const uint32_t *as, int again)
+                   unsigned drop, const uint32_t *as, int again, uint32_t *keep_map)
 {
     if (again && reuse_like(dst, src) != 0) {
         calltree_free(dst);
@@ -404,7 +414,7 @@ static int rebuild(struct calltree *dst, const struct calltree *src, const unsig
     }
     /* map[i]: the node of dst that src's node i becomes; CT_NONE when
      * it is not part of a selected stack. */
-    uint32_t *map = malloc(((size_t)src->nnodes + 1) * sizeof *map);
+    uint32_t *map = keep_map != NULL ? keep_map : malloc(((size_t)src->nnodes + 1) * sizeof *map);
     if (map == NULL) {
         calltree_free(dst);
         return -1;
@@ -425,13 +435,15 @@ static int rebuild(struct calltree *dst, const struct calltree *src, const unsig
         if (f == CT_NONE || (drop & CT_DROP(src->frames[n->frame].kind))) {
             map[i] = up;
         } else if ((map[i] = calltree_child_add(dst, up, f)) == CT_NONE) {
-            free(map);
+            if (map != keep_map)
+                free(map);
             calltree_free(dst);
             return -1;
         }
         dst->nodes[map[i]].self += n->self;
     }
-    free(map);
+    if (map != keep_map)
+        free(map);
     calltree_fix_totals(dst);
     return 0;
 }
@@ -439,13 +451,88 @@ static int rebuild(struct calltree *dst, const struct calltree *src, const unsig
 int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
                     unsigned drop)
 {
-    return rebuild(dst, src, keep, drop, NULL, 0);
+    return rebuild(dst, src, keep, drop, NULL, 0, NULL);
 }
 
-int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as,
-                     int again)
+/* r->t brought up to src when src is r's last source grown: the same
+ * frames (strings and all) and the same nodes, with more appended, and
+ * each old node still where as[] puts it. Counts are added again, new
+ * nodes merged in. 0 done, 1 src is not such a tree (nothing is wrong
+ * with r->t's shape, its counts are to be made again), -1 out of memory. */
+static int regroup_grown(struct ct_regroup *r, const struct calltree *src, const uint32_t *as)
 {
-    return rebuild(dst, src, NULL, 0, as, again);
+    struct calltree *t = &r->t;
+    uint32_t old = r->nmap;
+    if (old == 0 || old > src->nnodes || t->nframes > src->nframes)
+        return 1;
+    for (uint32_t f = 0; f < t->nframes; f++) {
+        const struct ct_frame *a = &t->frames[f], *b = &src->frames[f];
+        if (a->name != b->name || a->file != b->file || a->line != b->line || a->kind != b->kind)
+            return 1;
+    }
+    for (uint32_t i = 0; i < t->nnodes; i++)
+        t->nodes[i].self = 0;
+    uint32_t *map = r->map;
+    t->nodes[0].self = src->nodes[0].self;
+    for (uint32_t i = 1; i < old; i++) {
+        const struct ct_node *n = &src->nodes[i];
+        uint32_t up = map[n->parent], f = as[n->frame], d = map[i];
+        if (f == CT_NONE ? d != up
+                         : d >= t->nnodes || t->nodes[d].frame != f || t->nodes[d].parent != up)
+            return 1;
+        t->nodes[d].self += n->self;
+    }
+    /* The frames src added, then its new nodes. */
+    if (grow((void **)&t->frames, &t->frames_cap, sizeof *t->frames, src->nframes) != 0 ||
+        copy_frame_slots(t, src) != 0 ||
+        vec_reserve((void **)&r->map, &r->map_cap, sizeof *r->map, (size_t)src->nnodes + 1) != 0)
+        return -1;
+    map = r->map;
+    if (src->nframes > t->nframes)
+        memcpy(t->frames + t->nframes, src->frames + t->nframes,
+               (size_t)(src->nframes - t->nframes) * sizeof *t->frames);
+    t->nframes = src->nframes;
+    for (uint32_t i = old; i < src->nnodes; i++) {
+        const struct ct_node *n = &src->nodes[i];
+        uint32_t up = map[n->parent], f = as[n->frame];
+        map[i] = f == CT_NONE ? up : calltree_child_add(t, up, f);
+        if (map[i] == CT_NONE)
+            return -1;
+        t->nodes[map[i]].self += n->self;
+    }
+    r->nmap = src->nnodes;
+    calltree_fix_totals(t);
+    return 0;
+}
+
+int calltree_regroup(struct ct_regroup *r, const struct calltree *src, const uint32_t *as)
+{
+    if (r->have) {
+        int rc = regroup_grown(r, src, as);
+        if (rc == 0)
+            return 0;
+        if (rc < 0) {
+            calltree_regroup_free(r);
+            return -1;
+        }
+    }
+    if (vec_reserve((void **)&r->map, &r->map_cap, sizeof *r->map, (size_t)src->nnodes + 1) != 0 ||
+        rebuild(&r->t, src, NULL, 0, as, r->have, r->map) != 0) {
+        r->have = 0; /* rebuild freed the tree */
+        calltree_regroup_free(r);
+        return -1;
+    }
+    r->have = 1;
+    r->nmap = src->nnodes;
+    return 0;
+}
+
+void calltree_regroup_free(struct ct_regroup *r)
+{
+    if (r->have)
+        calltree_free(&r->t);
+    free(r->map);
+    memset(r, 0, sizeof *r);
 }
 
 void calltree_walk(const struct calltree *t,

@@ -144,13 +144,27 @@ int calltree_merge(struct calltree *dst, const struct calltree *src);
 int calltree_select(struct calltree *dst, const struct calltree *src, const unsigned char *keep,
                     unsigned drop);
 
-/* Make dst the stacks of src with each frame f counted as frame as[f]
- * (frames that are one function merged into one node), a frame with
- * as[f] == CT_NONE left out of its stacks. Frame ids are src's, shared
- * as calltree_copy shares them. again: dst is a tree an earlier regroup
- * made, made anew in its memory. 0, or -1 when out of memory (dst freed). */
-int calltree_regroup(struct calltree *dst, const struct calltree *src, const uint32_t *as,
-                     int again);
+/* The stacks of a tree with each frame f counted as frame as[f] (frames
+ * of one function merged into one node), a frame with as[f] == CT_NONE
+ * left out of its stacks: what the live view's call tree and flamegraph
+ * draw, made again every second. Kept from one snapshot to the next: a
+ * snapshot is the last one grown (the profile only adds frames and
+ * nodes), so only its counts and its new nodes are merged again, without
+ * a lookup for the others; any other tree is merged whole, in the last
+ * one's memory. Frame ids are the source's, its strings shared. */
+struct ct_regroup {
+    struct calltree t; /* valid when have */
+    int have;
+    uint32_t *map; /* the source's node i is t's node map[i] */
+    size_t map_cap;
+    uint32_t nmap; /* source nodes mapped */
+};
+
+/* Make r->t the merge of src by as. 0, or -1 when out of memory (r is
+ * then empty). */
+int calltree_regroup(struct ct_regroup *r, const struct calltree *src, const uint32_t *as);
+
+void calltree_regroup_free(struct ct_regroup *r);
 
 /* Call fn for every node in depth-first order (parents before children,
  * children in insertion order), with its depth (root = 0). */

@@ -178,23 +178,47 @@ static void test_regroup_merges_a_functions_lines(void **state)
     assert_true(t.nframes <= 16);
     for (uint32_t f = 0; f < t.nframes; f++)
         as[f] = funcstats_frame(&fs, f);
-    struct calltree g;
-    assert_int_equal(calltree_regroup(&g, &t, as, 0), 0);
-    uint32_t mod = child_named(&g, 0, "<module>"), m = child_named(&g, mod, "main");
-    uint32_t a = child_named(&g, m, "via_a"), s = child_named(&g, a, "shared");
+    struct ct_regroup r = {0};
+    assert_int_equal(calltree_regroup(&r, &t, as), 0);
+    struct calltree *g = &r.t;
+    uint32_t mod = child_named(g, 0, "<module>"), m = child_named(g, mod, "main");
+    uint32_t a = child_named(g, m, "via_a"), s = child_named(g, a, "shared");
     assert_int_not_equal(s, CT_NONE);
-    assert_int_equal(count_children(&g, a), 1); /* shared:20 and shared:22 as one */
-    assert_int_equal(g.nodes[s].total, 90);
-    assert_int_equal(g.nodes[s].self, 30);
-    assert_int_equal(g.nodes[0].total, 125);
-    /* Made again in its own memory, from a tree with one more stack. */
-    uint32_t more[] = {t.nodes[child_named(&t, 0, "<module>")].frame};
+    assert_int_equal(count_children(g, a), 1); /* shared:20 and shared:22 as one */
+    assert_int_equal(g->nodes[s].total, 90);
+    assert_int_equal(g->nodes[s].self, 30);
+    assert_int_equal(g->nodes[0].total, 125);
+    /* The same tree grown (a stack on an old path, one on a new path):
+     * counts and the new node merged in, old nodes where they were. */
+    uint32_t top = t.nodes[child_named(&t, 0, "<module>")].frame;
+    uint32_t more[] = {top}, deeper[] = {top, fr(&t, "extra", 60)};
     calltree_add(&t, more, 1, 7);
-    assert_int_equal(calltree_regroup(&g, &t, as, 1), 0);
-    assert_int_equal(g.nodes[0].total, 132);
-    assert_int_equal(g.nodes[child_named(&g, 0, "<module>")].self, 7);
-    assert_int_equal(g.nodes[child_named(&g, child_named(&g, 0, "<module>"), "main")].total, 125);
-    calltree_free(&g);
+    calltree_add(&t, deeper, 2, 4);
+    assert_true(t.nframes <= 16);
+    struct funcstats fs2;
+    assert_int_equal(funcstats_compute(&t, 0, 0, &fs2), 0);
+    for (uint32_t f = 0; f < t.nframes; f++)
+        as[f] = funcstats_frame(&fs2, f);
+    assert_int_equal(calltree_regroup(&r, &t, as), 0);
+    g = &r.t;
+    assert_int_equal(g->nodes[0].total, 136);
+    assert_int_equal(child_named(g, 0, "<module>"), mod);
+    assert_int_equal(g->nodes[mod].self, 7);
+    assert_int_equal(g->nodes[child_named(g, mod, "extra")].total, 4);
+    assert_int_equal(g->nodes[s].total, 90);
+    /* Another tree altogether (its frames are not the last one's): merged
+     * whole, right. */
+    struct calltree other;
+    assert_int_equal(calltree_init(&other), 0);
+    uint32_t x = fr(&other, "x", 1), y = fr(&other, "y", 2), xs[] = {x, y};
+    calltree_add(&other, xs, 2, 3);
+    uint32_t ident[2] = {x, y};
+    assert_int_equal(calltree_regroup(&r, &other, ident), 0);
+    assert_int_equal(r.t.nodes[0].total, 3);
+    assert_int_equal(r.t.nodes[child_named(&r.t, child_named(&r.t, 0, "x"), "y")].self, 3);
+    calltree_regroup_free(&r);
+    funcstats_free(&fs2);
+    calltree_free(&other);
     funcstats_free(&fs);
     calltree_free(&t);
 }

@@ -29,8 +29,7 @@ void flame_view_init(struct flame_view *fv)
 
 void flame_view_free(struct flame_view *fv)
 {
-    if (fv->have)
-        calltree_free(&fv->t);
+    calltree_regroup_free(&fv->merged);
     free(fv->paths);
     free(fv->boxes);
     free(fv->hit);
@@ -41,8 +40,8 @@ static uint32_t node_of(const struct flame_view *fv, uint64_t path, uint32_t oth
 {
     if (path == 0 || path == fv->paths[0])
         return path == 0 ? otherwise : 0;
-    for (uint32_t i = 0; i < fv->t.nnodes; i++)
-        if (fv->paths[i] == path && fv->t.nodes[i].total > 0)
+    for (uint32_t i = 0; i < fv->merged.t.nnodes; i++)
+        if (fv->paths[i] == path && fv->merged.t.nodes[i].total > 0)
             return i;
     return otherwise;
 }
@@ -51,7 +50,7 @@ static uint32_t node_of(const struct flame_view *fv, uint64_t path, uint32_t oth
  * match (each sample once, however many matching frames it has). */
 static int find_matches(struct flame_view *fv)
 {
-    const struct calltree *t = &fv->t;
+    const struct calltree *t = &fv->merged.t;
     fv->match = 0;
     if (vec_reserve((void **)&fv->hit, &fv->hit_cap, 1, (size_t)t->nframes + 1) != 0)
         return -1;
@@ -78,21 +77,18 @@ static int find_matches(struct flame_view *fv)
 int flame_view_update(struct flame_view *fv, const struct outline_src *src)
 {
     /* Made again in the last one's memory. */
-    if (calltree_regroup(&fv->t, src->t, src->as, fv->have) != 0) {
-        fv->have = 0;
+    if (calltree_regroup(&fv->merged, src->t, src->as) != 0)
         return -1;
-    }
-    fv->have = 1;
     if (vec_reserve((void **)&fv->paths, &fv->paths_cap, sizeof *fv->paths,
-                    (size_t)fv->t.nnodes + 1) != 0)
+                    (size_t)fv->merged.t.nnodes + 1) != 0)
         return -1;
-    outline_paths(&fv->t, src->key, fv->paths);
+    outline_paths(&fv->merged.t, src->key, fv->paths);
     fv->zoom = node_of(fv, fv->zoom_path, 0);
     fv->sel = node_of(fv, fv->sel_path, fv->zoom);
     /* The selection inside the zoomed box, or on it. */
     uint32_t n = fv->sel;
     while (n != CT_NONE && n != fv->zoom)
-        n = fv->t.nodes[n].parent;
+        n = fv->merged.t.nodes[n].parent;
     if (n == CT_NONE)
         fv->sel = fv->zoom;
     fv->zoom_path = fv->paths[fv->zoom];
@@ -103,7 +99,7 @@ int flame_view_update(struct flame_view *fv, const struct outline_src *src)
 /* Lay out the boxes under the zoomed node for width columns. */
 static int lay_out(struct flame_view *fv, int width)
 {
-    const struct calltree *t = &fv->t;
+    const struct calltree *t = &fv->merged.t;
     fv->nboxes = 0;
     double all = (double)t->nodes[fv->zoom].total;
     if (all <= 0 || width <= 0)
@@ -176,7 +172,7 @@ static const struct flame_box *box_of(const struct flame_view *fv, uint32_t node
 static int depth_of(const struct flame_view *fv, uint32_t node)
 {
     int d = 0;
-    for (; node != fv->zoom && node != CT_NONE; node = fv->t.nodes[node].parent)
+    for (; node != fv->zoom && node != CT_NONE; node = fv->merged.t.nodes[node].parent)
         d++;
     return d;
 }
@@ -185,7 +181,7 @@ static int depth_of(const struct flame_view *fv, uint32_t node)
 static void describe(const struct flame_view *fv, const struct outline_src *src, uint32_t node,
                      char *out, size_t size)
 {
-    const struct calltree *t = &fv->t;
+    const struct calltree *t = &fv->merged.t;
     uint64_t all = t->nodes[0].total;
     if (node == 0) {
         snprintf(out, size, "all %llu samples", (unsigned long long)all);
@@ -212,7 +208,7 @@ void flame_view_draw(struct flame_view *fv, const struct outline_src *src, struc
                      int first, int rows, int cols)
 {
     char line[1400], what[700];
-    if (!fv->have || lay_out(fv, cols) != 0)
+    if (!fv->merged.have || lay_out(fv, cols) != 0)
         fv->nboxes = 0;
     describe(fv, src, fv->sel, what, sizeof what);
     if (fv->search[0] || fv->editing)
@@ -236,8 +232,8 @@ void flame_view_draw(struct flame_view *fv, const struct outline_src *src, struc
         if (b->depth < fv->top || b->depth >= fv->top + depth_rows)
             continue;
         /* The root ("all") has no frame. */
-        uint32_t frame = fv->t.nodes[b->node].frame;
-        const struct ct_frame *f = b->node == 0 ? NULL : &fv->t.frames[frame];
+        uint32_t frame = fv->merged.t.nodes[b->node].frame;
+        const struct ct_frame *f = b->node == 0 ? NULL : &fv->merged.t.frames[frame];
         int attr = b->node == fv->sel                  ? SA_FLAME_SELECTED
                    : f == NULL                         ? SA_FLAME + FC_STDLIB
                    : fv->hit != NULL && fv->hit[frame] ? SA_FLAME_MATCH
@@ -294,13 +290,13 @@ static int search_key(struct flame_view *fv, int key)
 int flame_view_key(struct flame_view *fv, const struct outline_src *src, int key)
 {
     (void)src;
-    if (!fv->have)
+    if (!fv->merged.have)
         return key == SCREEN_KEY_ESC ? FLAME_KEY_BACK : FLAME_KEY_OTHER;
     if (fv->editing)
         return search_key(fv, key);
     if (key == 'F') /* as T leaves the tree */
         return FLAME_KEY_BACK;
-    const struct calltree *t = &fv->t;
+    const struct calltree *t = &fv->merged.t;
     uint32_t sel = fv->sel;
     if (key == SCREEN_KEY_UP) {
         if (sel != fv->zoom)

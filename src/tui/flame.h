@@ -30,9 +30,8 @@ struct flame_box {
 };
 
 struct flame_view {
-    struct calltree t; /* src's tree, merged by row */
-    int have;
-    uint64_t *paths; /* t's paths (outline_paths) */
+    struct ct_regroup merged; /* src's tree, its frames merged by row */
+    uint64_t *paths;          /* t's paths (outline_paths) */
     size_t paths_cap;
     uint32_t zoom, sel;           /* nodes of t */
     uint64_t zoom_path, sel_path; /* the same, across snapshots */

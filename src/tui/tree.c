@@ -15,8 +15,7 @@ void tree_view_init(struct tree_view *tv)
 
 void tree_view_free(struct tree_view *tv)
 {
-    if (tv->have)
-        calltree_free(&tv->t);
+    calltree_regroup_free(&tv->merged);
     outline_free(&tv->ol);
     memset(tv, 0, sizeof *tv);
 }
@@ -42,20 +41,17 @@ static void reselect(struct tree_view *tv)
 int tree_view_update(struct tree_view *tv, const struct outline_src *src)
 {
     /* Made again in the last one's memory. */
-    if (calltree_regroup(&tv->t, src->t, src->as, tv->have) != 0) {
-        tv->have = 0;
+    if (calltree_regroup(&tv->merged, src->t, src->as) != 0)
         return -1;
-    }
-    tv->have = 1;
-    uint64_t limit = tree_view_limit(tv->t.nodes[0].total);
-    if (!tv->opened && tv->t.nodes[0].total > 0) {
-        if (outline_open_hottest(&tv->ol, &tv->t, src->key, limit) != 0)
+    uint64_t limit = tree_view_limit(tv->merged.t.nodes[0].total);
+    if (!tv->opened && tv->merged.t.nodes[0].total > 0) {
+        if (outline_open_hottest(&tv->ol, &tv->merged.t, src->key, limit) != 0)
             return -1;
         tv->opened = 1;
     }
     tv->ol.order = src->order;
     tv->ol.reverse = src->reverse;
-    if (outline_build(&tv->ol, &tv->t, src->key, limit) != 0)
+    if (outline_build(&tv->ol, &tv->merged.t, src->key, limit) != 0)
         return -1;
     if (!tv->sel_path && tv->ol.nrows)
         tv->sel_path = tv->ol.rows[0].path;
@@ -71,7 +67,7 @@ void tree_view_draw(struct tree_view *tv, const struct outline_src *src, struct 
     if (tv->ol.nrows <= (size_t)tv->page)
         tv->top = 0;
     outline_move(&tv->sel, &tv->top, tv->ol.nrows, 0, tv->page);
-    uint64_t base = tv->have ? tv->t.nodes[0].total : 0;
+    uint64_t base = tv->merged.have ? tv->merged.t.nodes[0].total : 0;
     int shift = outline_shift(&tv->ol, tv->top, tv->page, cols - 16);
     for (int r = 0; r < tv->page; r++) {
         int y = first + 1 + r;
@@ -87,10 +83,10 @@ void tree_view_draw(struct tree_view *tv, const struct outline_src *src, struct 
         if (row->hidden)
             snprintf(b, sizeof b, "%7s", "");
         else
-            outline_pct(tv->t.nodes[row->node].self, base, b, sizeof b);
+            outline_pct(tv->merged.t.nodes[row->node].self, base, b, sizeof b);
         snprintf(line, sizeof line, "%s %s  ", a, b);
         screen_text(s, y, 0, attr, line, 16);
-        outline_draw_name(s, y, 16, cols - 16, attr, &tv->ol, row, &tv->t, src, shift);
+        outline_draw_name(s, y, 16, cols - 16, attr, &tv->ol, row, &tv->merged.t, src, shift);
     }
 }
 
@@ -126,18 +122,19 @@ int tree_view_key(struct tree_view *tv, const struct outline_src *src, int key, 
             tv->sel_path = o->rows[tv->sel].path;
         }
     } else if (key == '*') {
-        rc = outline_open_below(o, &tv->t, tv->sel);
+        rc = outline_open_below(o, &tv->merged.t, tv->sel);
     } else if (key == SCREEN_KEY_ENTER || key == '\n' || key == '\r') {
         if (r->hidden)
             rc = outline_set(o, tv->sel, 1);
         else {
-            *frame = tv->t.nodes[r->node].frame;
+            *frame = tv->merged.t.nodes[r->node].frame;
             return TREE_KEY_CALLERS;
         }
     } else {
         return TREE_KEY_OTHER;
     }
-    if (rc != 0 || outline_build(o, &tv->t, src->key, tree_view_limit(tv->t.nodes[0].total)) != 0)
+    if (rc != 0 || outline_build(o, &tv->merged.t, src->key,
+                                 tree_view_limit(tv->merged.t.nodes[0].total)) != 0)
         return -1;
     reselect(tv);
     return TREE_KEY_NONE;

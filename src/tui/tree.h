@@ -15,8 +15,7 @@
 #include "tui/screen.h"
 
 struct tree_view {
-    struct calltree t; /* src's tree, merged by row */
-    int have;
+    struct ct_regroup merged; /* src's tree, its frames merged by row */
     struct outline ol;
     size_t sel, top;
     int page;
