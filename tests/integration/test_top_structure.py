@@ -21,6 +21,7 @@ import pytest
 from conftest import PYTOP, any_interpreter, launch, pytop_env
 from test_record import read_collapsed
 from test_top import KEY_TIMEOUT, started, top, view_of  # noqa: F401  (top: the module's skip logic)
+from test_top_options import COLOR_SGR
 
 TOLERANCE = 7.0
 NAME_COL = 16  # where the tree column starts: two percentages, then the names
@@ -245,6 +246,31 @@ def test_flamegraph_in_the_terminal(graph):
         tui.signal(signal.SIGTERM)
         tui.wait_exit()
         tui.assert_terminal_restored()
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+def test_flamegraph_colours(graph, no_color):
+    """Boxes coloured by module as the SVG colours them (the fixture's own
+    code: the application's red background); with NO_COLOR, no colour at
+    all and the boxes in reverse video."""
+    env = pytop_env()
+    env.pop("NO_COLOR", None)
+    if no_color:
+        env["NO_COLOR"] = "1"
+    with top("-p", graph.pid, env=env) as tui:
+        started(tui, min_samples=100, rows=("shared", "crunch"))
+        tui.send("F")
+        tui.wait_for(lambda s: flame(s)[1], "the flamegraph", timeout=KEY_TIMEOUT)
+        text = tui._tmux("capture-pane", "-p", "-e", "-t", tui.name).stdout
+        boxes = [l for l in text.splitlines() if EDGE + "crunch" in l]
+        assert boxes, text
+        if no_color:
+            assert not COLOR_SGR.search(text), "colours despite NO_COLOR: %r" % COLOR_SGR.search(text).group(0)
+            assert "\x1b[7m" in boxes[0], "boxes not in reverse video: %r" % boxes[0]
+        else:
+            assert re.search(r"\x1b\[(?:[0-9;]*;)?41[;m]", boxes[0]), "crunch (the application's code) not on red: %r" % boxes[0]
+        tui.send("q")
+        assert tui.wait_exit() == 0
 
 
 def test_views_without_a_utf8_locale(graph):
