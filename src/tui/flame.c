@@ -76,7 +76,7 @@ static int find_matches(struct flame_view *fv)
 
 int flame_view_update(struct flame_view *fv, const struct outline_src *src)
 {
-    /* Made again in the last one's memory. */
+    /* Kept from the last snapshot where it can be (calltree_regroup). */
     if (calltree_regroup(&fv->merged, src->t, src->as) != 0)
         return -1;
     if (vec_reserve((void **)&fv->paths, &fv->paths_cap, sizeof *fv->paths,
@@ -208,7 +208,13 @@ void flame_view_draw(struct flame_view *fv, const struct outline_src *src, struc
                      int first, int rows, int cols)
 {
     char line[1400], what[700];
-    if (!fv->merged.have || lay_out(fv, cols) != 0)
+    if (!fv->merged.have) { /* its last update ran out of memory */
+        screen_text(s, first, 0, SA_TITLE, "Flamegraph: no samples to draw", cols);
+        for (int r = 1; r < rows; r++)
+            screen_text(s, first + r, 0, SA_NORMAL, "", cols);
+        return;
+    }
+    if (lay_out(fv, cols) != 0)
         fv->nboxes = 0;
     describe(fv, src, fv->sel, what, sizeof what);
     if (fv->search[0] || fv->editing)

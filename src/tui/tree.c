@@ -40,9 +40,11 @@ static void reselect(struct tree_view *tv)
 
 int tree_view_update(struct tree_view *tv, const struct outline_src *src)
 {
-    /* Made again in the last one's memory. */
-    if (calltree_regroup(&tv->merged, src->t, src->as) != 0)
+    /* Kept from the last snapshot where it can be (calltree_regroup). */
+    if (calltree_regroup(&tv->merged, src->t, src->as) != 0) {
+        tv->ol.nrows = 0; /* its rows were of the tree just lost */
         return -1;
+    }
     uint64_t limit = tree_view_limit(tv->merged.t.nodes[0].total);
     if (!tv->opened && tv->merged.t.nodes[0].total > 0) {
         if (outline_open_hottest(&tv->ol, &tv->merged.t, src->key, limit) != 0)
