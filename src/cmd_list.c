@@ -20,6 +20,7 @@
 
 #include "proc/pyprocs.h"
 #include "proc/roles.h"
+#include "remote/access.h"
 
 #define LIST_CPU_INTERVAL_MS 300
 
@@ -183,11 +184,14 @@ int cmd_list(const struct options *opt, struct pt_error *err)
         r->command = pp->command;
     }
     int rc = list_print(rows, p.n, err);
-    if (rc == 0 && p.hidden > 0)
-        fprintf(stderr,
-                "pytop: note: %zu Python process%s of other users not shown (permission denied; "
-                "run as root or with CAP_SYS_PTRACE to see them)\n",
-                p.hidden, p.hidden == 1 ? "" : "es");
+    if (rc == 0 && p.hidden > 0) {
+        /* The first one's reason is told: it is most often every one's,
+         * since it lies on pytop's side (its user, capabilities, Yama). */
+        struct pt_error why;
+        access_refused(p.hidden_pid, &why);
+        fprintf(stderr, "pytop: note: %zu Python process%s not shown: %s\n", p.hidden,
+                p.hidden == 1 ? "" : "es", why.msg);
+    }
     free(rows);
     pyprocs_free(&p);
     return rc;

@@ -38,6 +38,7 @@
 #include "proc/roles.h"
 #include "proc/usage.h"
 #include "profile.h"
+#include "remote/mem.h"
 #include "remote/task.h"
 #include "requests.h"
 #include "sampler.h"
@@ -383,6 +384,9 @@ static void top_refresh(struct top *t)
     if (had)
         calltree_free(&old);
     top_header(t, &st);
+    char note[256];
+    if (remote_fallback_take(note, sizeof note))
+        view_status(&t->view, "%s", note);
 }
 
 /* `t`: all threads, then each thread seen so far by TID, then all again. */

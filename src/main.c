@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "options.h"
+#include "remote/mem.h"
 #include "util.h"
 
 int main(int argc, char **argv)
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
         break;
     }
     options_free(&opt);
+    char note[256];
+    if (remote_fallback_take(note, sizeof note))
+        fprintf(stderr, "pytop: %s\n", note);
     if (rc != 0) {
         fprintf(stderr, "pytop: %s\n", err.msg);
         return pt_error_exit_status(&err);

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "proc/ports.h"
+#include "remote/access.h"
 #include "remote/mem.h"
 #include "util.h"
 
@@ -465,7 +466,7 @@ ssize_t ports_listening(pid_t pid, int **out, struct pt_error *err)
         return -1;
     if (m.nunreadable) {
         ports_map_free(&m);
-        return remote_perm_error(err, pid);
+        return access_refused(pid, err);
     }
     size_t n = ports_map_ports_of(&m, pid, NULL, 0);
     int *v = n ? malloc(n * sizeof *v) : NULL;

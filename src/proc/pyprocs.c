@@ -159,7 +159,7 @@ static void free_rows(struct pyproc *v, size_t n)
 
 /* Rows in display order from the table, its probes, sockets and roles. */
 static int build_rows(struct pyprocs *p, const struct ports_map *m, const struct roles_proc *roles,
-                      int all, struct pyproc **out, size_t *nout, size_t *hidden)
+                      int all, struct pyproc **out, size_t *nout, size_t *hidden, pid_t *hidden_pid)
 {
     const struct proc_table *t = p->table;
     size_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
@@ -171,6 +171,7 @@ static int build_rows(struct pyprocs *p, const struct ports_map *m, const struct
     }
     size_t n = 0;
     *hidden = 0;
+    *hidden_pid = 0;
     for (size_t k = 0; k < t->n; k++) {
         size_t i = order[k];
         const struct proc_info *pi = &t->v[i];
@@ -178,7 +179,8 @@ static int build_rows(struct pyprocs *p, const struct ports_map *m, const struct
         if (!visible(pi) || pr == NULL || pr->code == PT_E_NOPROC)
             continue;
         if (pr->code == PT_E_PERM) {
-            *hidden += looks_python(pi);
+            if (looks_python(pi) && (*hidden)++ == 0)
+                *hidden_pid = pi->pid;
             continue;
         }
         if (!all && !roles[i].is_python)
@@ -221,6 +223,7 @@ int pyprocs_refresh(struct pyprocs *p, int all, struct pt_error *err)
     unsigned char *is_python = NULL;
     struct pyproc *rows = NULL;
     size_t nrows = 0, hidden = 0;
+    pid_t hidden_pid = 0;
     int rc = -1;
     if (probe_table(p) != 0)
         goto out;
@@ -232,12 +235,13 @@ int pyprocs_refresh(struct pyprocs *p, int all, struct pt_error *err)
         is_python[i] = pr != NULL && probe_is_python(pr->code);
     }
     if (roles_classify_table(p->table, &m, is_python, &roles) != 0 ||
-        build_rows(p, &m, roles, all, &rows, &nrows, &hidden) != 0)
+        build_rows(p, &m, roles, all, &rows, &nrows, &hidden, &hidden_pid) != 0)
         goto out;
     free_rows(p->v, p->n);
     p->v = rows;
     p->n = nrows;
     p->hidden = hidden;
+    p->hidden_pid = hidden_pid;
     rc = 0;
 out:
     if (rc != 0)

@@ -40,7 +40,8 @@ struct proc_table;
 struct pyprocs {
     struct pyproc *v; /* display order */
     size_t n;
-    size_t hidden; /* Python processes of other users left out (permission) */
+    size_t hidden;    /* Python processes left out: reading them was refused */
+    pid_t hidden_pid; /* the first of them, to tell why */
     /* private */
     struct proc_table *table;
     struct pyprobe_entry *probes; /* by pid */

@@ -11,11 +11,13 @@
 #include "config.h"
 #include "python/version.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "remote/access.h"
 #include "remote/elf.h"
 #include "remote/maps.h"
 #include "remote/mem.h"
@@ -169,6 +171,13 @@ int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struc
     char exe_link[64], exe[4096] = "";
     snprintf(exe_link, sizeof exe_link, "/proc/%d/exe", (int)pid);
     ssize_t n = readlink(exe_link, exe, sizeof exe - 1);
+    if (n < 0 && (errno == EACCES || errno == EPERM)) {
+        /* The maps are readable where the files behind them are not
+         * (root without CAP_SYS_PTRACE, fs/proc/base.c proc_exe_link): the
+         * probe would find no Python and say so, wrongly. */
+        maps_free(&m);
+        return access_refused(pid, err);
+    }
     if (n > 0) {
         exe[n] = '\0';
         char *del = strstr(exe, " (deleted)");

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "remote/maps.h"
+#include "remote/access.h"
 #include "remote/mem.h"
 #include "util.h"
 
@@ -83,7 +84,7 @@ int maps_read(pid_t pid, struct maps *m, struct pt_error *err)
             return pt_error_set(err, PT_E_NOPROC, "no such process: PID %d does not exist",
                                 (int)pid);
         if (e == EACCES || e == EPERM)
-            return remote_perm_error(err, pid);
+            return access_refused(pid, err);
         return pt_error_sys(err, PT_E_SYS, e, "cannot read %s: %s", path, strerror(e));
     }
     if (text[0] == '\0') {

@@ -14,6 +14,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "remote/access.h"
+
 /* The kernel's limit on iovecs per call (UIO_MAXIOV). */
 #define REMOTE_MAX_IOV 1024
 
@@ -70,6 +72,24 @@ static int vm_readv_batch(struct remote *r, const struct remote_iov *iov, int n)
     return 0;
 }
 
+/* The first process read through /proc/PID/mem since process_vm_readv
+ * was refused, and whether a user was told: once per run of pytop, from
+ * whichever thread samples. */
+static pid_t fallback_pid;
+static int fallback_told;
+
+int remote_fallback_take(char *msg, size_t size)
+{
+    pid_t pid = __atomic_load_n(&fallback_pid, __ATOMIC_RELAXED);
+    if (pid == 0 || __atomic_exchange_n(&fallback_told, 1, __ATOMIC_RELAXED))
+        return 0;
+    snprintf(msg, size,
+             "process_vm_readv was refused (a seccomp filter?): reading PID %d through "
+             "/proc/%d/mem instead, one system call per object",
+             (int)pid, (int)pid);
+    return 1;
+}
+
 static int pid_readv(struct remote *r, const struct remote_iov *iov, int n)
 {
     if (!r->use_procmem) {
@@ -85,21 +105,15 @@ static int pid_readv(struct remote *r, const struct remote_iov *iov, int n)
         if (procmem_readv(r, iov, n) != 0)
             return -1;
         r->use_procmem = 1;
+        pid_t none = 0;
+        __atomic_compare_exchange_n(&fallback_pid, &none, r->pid, 0, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED);
         return 0;
     }
     return procmem_readv(r, iov, n);
 }
 
 static const struct remote_ops pid_ops = {.readv = pid_readv};
-
-int remote_perm_error(struct pt_error *err, pid_t pid)
-{
-    return pt_error_set(err, PT_E_PERM,
-                        "permission denied reading PID %d (run as the same user with ptrace "
-                        "allowed, or as root, or give CAP_SYS_PTRACE; in containers add "
-                        "--cap-add SYS_PTRACE)",
-                        (int)pid);
-}
 
 int remote_open(struct remote *r, pid_t pid, struct pt_error *err)
 {
@@ -416,7 +430,7 @@ int remote_read_error(struct remote *r, struct pt_error *err, const char *what)
     if (r->pid > 0 && remote_process_gone(r->pid))
         return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)r->pid);
     if (e == EPERM || e == EACCES)
-        return remote_perm_error(err, r->pid);
+        return access_refused(r->pid, err);
     return pt_error_sys(err, PT_E_READ, e, "cannot read %s of PID %d: %s", what, (int)r->pid,
                         strerror(e));
 }

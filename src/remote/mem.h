@@ -96,7 +96,10 @@ int remote_process_gone(pid_t pid);
  * longer exists, PT_E_PERM for EPERM, PT_E_READ otherwise. Returns -1. */
 int remote_read_error(struct remote *r, struct pt_error *err, const char *what);
 
-/* The standard permission message of the CLI for pid. Returns -1. */
-int remote_perm_error(struct pt_error *err, pid_t pid);
+/* The first time after some read fell back from process_vm_readv to
+ * /proc/PID/mem (a seccomp filter or a security module refusing the call),
+ * fill msg with one line that says so and return 1; 0 otherwise. The
+ * fallback is slower, so the user is told, once per run. */
+int remote_fallback_take(char *msg, size_t size);
 
 #endif

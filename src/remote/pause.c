@@ -13,6 +13,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "remote/access.h"
 #include "remote/mem.h"
 
 static int seized(const struct pause_set *p, pid_t tid)
@@ -111,7 +112,7 @@ int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
                 wait_all(p, first);
                 pause_release(p);
                 if (e == EPERM || e == EACCES)
-                    return remote_perm_error(err, pid);
+                    return access_refused(pid, err);
                 return pt_error_sys(err, PT_E_SYS, e, "cannot pause thread %d of PID %d: %s",
                                     (int)tid, (int)pid, strerror(e));
             }

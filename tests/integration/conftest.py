@@ -450,10 +450,11 @@ def require_pytop():
         pytest.fail("pytop binary not found at %s (build it, or set PYTOP)" % PYTOP)
 
 
-def run_pytop(*args, timeout=PYTOP_TIMEOUT, user=None, pytop=None, cwd=None):
-    """Run pytop with args (as `user` via setpriv when given, in cwd when given); never raises on exit status."""
+def run_pytop(*args, timeout=PYTOP_TIMEOUT, user=None, pytop=None, cwd=None, wrap=()):
+    """Run pytop with args (as `user` via setpriv when given, in cwd when given, under the
+    command `wrap` when given); never raises on exit status."""
     require_pytop()
-    argv = [pytop or PYTOP] + [str(a) for a in args]
+    argv = list(wrap) + [pytop or PYTOP] + [str(a) for a in args]
     if user is not None:
         group = subprocess.run(["id", "-gn", user], capture_output=True, text=True).stdout.strip()
         argv = ["setpriv", "--reuid=" + user, "--regid=" + group, "--clear-groups", "--"] + argv

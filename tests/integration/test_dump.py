@@ -30,6 +30,7 @@ from conftest import (
     markers,
     old_interpreters,
     oracle_frames,
+    parse_dump,
     poll_dump,
     run_pytop,
 )
@@ -368,7 +369,58 @@ def test_permission_denied():
         if copy_dir:
             shutil.rmtree(copy_dir)
     assert r.returncode == 1, r.describe()
-    assert "permission denied reading PID %d" % target.pid in r.error_line(), r.describe()
+    assert "reading PID %d was refused: it runs as user root (uid 0) and pytop as user nobody" % target.pid in r.error_line(), r.describe()
+
+
+# Root without CAP_SYS_PTRACE: Docker's and Kubernetes' default. The maps of
+# the target are readable but its files and memory are not.
+NO_PTRACE = ["setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", "--"]
+
+
+def test_refused_without_ptrace_capability():
+    interp = any_interpreter()
+    with launch(interp, "nested.py") as target:
+        for args in (["dump", "-p", target.pid], ["record", "-p", target.pid, "-d", "1", "-o", os.devnull]):
+            r = run_pytop(*args, wrap=NO_PTRACE)
+            assert r.returncode == 1, r.describe()
+            line = r.error_line()
+            assert line.startswith("pytop: reading PID %d was refused: pytop runs without CAP_SYS_PTRACE" % target.pid), r.describe()
+            for hint in ("--cap-add SYS_PTRACE", "securityContext.capabilities.add: [SYS_PTRACE]", "kubectl debug --profile=general"):
+                assert hint in line, r.describe()
+        # `list` leaves the process out and says why.
+        r = run_pytop("list", wrap=NO_PTRACE)
+        assert r.returncode == 0, r.describe()
+        assert str(target.pid) not in [l.split()[0] for l in r.stdout.splitlines()[1:]], r.describe()
+        assert "not shown: reading PID" in r.stderr and "pytop runs without CAP_SYS_PTRACE" in r.stderr, r.describe()
+
+
+def test_seccomp_refusing_process_vm_readv_falls_back_once():
+    """A seccomp filter that fails process_vm_readv (tests/noreadv): the reads go through
+    /proc/PID/mem, the stack is the same, and pytop says so on one line."""
+    noreadv = os.path.join(os.path.dirname(PYTOP), "tests", "noreadv")
+    assert os.access(noreadv, os.X_OK), "tests/noreadv is not built next to pytop: %s" % noreadv
+    interp = any_interpreter()
+    with launch(interp, "nested.py") as target:
+        r = run_pytop("dump", "-p", target.pid, wrap=[noreadv])
+        assert r.returncode == 0, r.describe()
+        thread = parse_dump(r.stdout)[0].thread(tid=target.pid)
+        assert thread.stack == oracle_frames(target.oracle, target.oracle_thread("MainThread")), r.describe()
+        note = "pytop: process_vm_readv was refused (a seccomp filter?): reading PID %d through /proc/%d/mem instead" % (target.pid, target.pid)
+        assert [l for l in r.stderr.splitlines() if l.startswith(note)] == r.stderr.splitlines(), r.describe()
+        assert len(r.stderr.splitlines()) == 1, r.describe()
+        # A recording reads the target a hundred times and says it once.
+        out = os.path.join(tempfile.mkdtemp(prefix="pytop-it-noreadv-"), "out.txt")
+        try:
+            r = run_pytop("record", "-p", target.pid, "-d", "1", "-i", "-f", "collapsed", "-o", out, wrap=[noreadv])
+            assert r.returncode == 0, r.describe()
+            with open(out) as f:
+                stacks = f.read()
+        finally:
+            shutil.rmtree(os.path.dirname(out))
+        assert [l for l in r.stderr.splitlines() if l.startswith(note)] and len(r.stderr.splitlines()) == 2, r.describe()
+        # Every sample is the one parked stack, read through /proc/PID/mem.
+        leaves = {l.rsplit(" ", 1)[0].split(";")[-1] for l in stacks.splitlines()}
+        assert len(leaves) == 1 and "inner" in leaves.pop(), stacks
 
 
 def test_usage_without_target():
