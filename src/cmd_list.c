@@ -21,19 +21,22 @@
 #include "proc/pyprocs.h"
 #include "proc/roles.h"
 #include "remote/access.h"
+#include "util.h"
 
 #define LIST_CPU_INTERVAL_MS 300
 
 /* One printed line, as text. */
 struct list_row {
-    char pid[16], ppid[16], cpu[16], rss[16], threads[16];
-    const char *role, *ports, *python;
+    char pid[16], ppid[16], nspid[16], cpu[16], rss[16], threads[16];
+    const char *container, *role, *ports, *python;
     char *command; /* borrowed from the pyprocs row; cut to the terminal */
 };
 
 enum list_col {
     COL_PID,
     COL_PPID,
+    COL_NSPID,
+    COL_CONTAINER,
     COL_ROLE,
     COL_PORTS,
     COL_PYTHON,
@@ -43,9 +46,9 @@ enum list_col {
     COL_COUNT
 };
 
-static const char *const list_headers[COL_COUNT] = {"PID",    "PPID", "ROLE", "PORTS",
-                                                    "PYTHON", "CPU%", "RSS",  "THREADS"};
-static const int list_right_aligned[COL_COUNT] = {1, 1, 0, 0, 0, 1, 1, 1};
+static const char *const list_headers[COL_COUNT] = {
+    "PID", "PPID", "NSPID", "CONTAINER", "ROLE", "PORTS", "PYTHON", "CPU%", "RSS", "THREADS"};
+static const int list_right_aligned[COL_COUNT] = {1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
 
 static double list_now(void)
 {
@@ -75,6 +78,10 @@ static const char *list_cell(const struct list_row *r, enum list_col c)
         return r->pid;
     case COL_PPID:
         return r->ppid;
+    case COL_NSPID:
+        return r->nspid;
+    case COL_CONTAINER:
+        return r->container;
     case COL_ROLE:
         return r->role;
     case COL_PORTS:
@@ -93,14 +100,16 @@ static const char *list_cell(const struct list_row *r, enum list_col c)
     return "";
 }
 
-/* One line; command cut to command_cols characters unless that is 0. */
+/* One line; command cut to command_cols characters unless that is 0. A
+ * column of width 0 is not shown. */
 static void list_print_line(FILE *out, const int *width, const char *const *cells, char *command,
                             size_t command_cols)
 {
     if (command_cols > 0)
         list_truncate(command, command_cols);
     for (int c = 0; c < COL_COUNT; c++)
-        fprintf(out, list_right_aligned[c] ? "%*s  " : "%-*s  ", width[c], cells[c]);
+        if (width[c] > 0)
+            fprintf(out, list_right_aligned[c] ? "%*s  " : "%-*s  ", width[c], cells[c]);
     fprintf(out, "%s\n", command);
 }
 
@@ -116,6 +125,11 @@ static size_t list_terminal_width(void)
 static int list_print(const struct list_row *rows, size_t n, struct pt_error *err)
 {
     int width[COL_COUNT];
+    /* The container's columns only when some process is in one: most
+     * machines have none, and their list keeps its width. */
+    int contained = 0;
+    for (size_t i = 0; i < n; i++)
+        contained |= strcmp(rows[i].nspid, "-") != 0 || strcmp(rows[i].container, "-") != 0;
     for (int c = 0; c < COL_COUNT; c++) {
         width[c] = (int)strlen(list_headers[c]);
         for (size_t i = 0; i < n; i++) {
@@ -123,12 +137,14 @@ static int list_print(const struct list_row *rows, size_t n, struct pt_error *er
             if (w > width[c])
                 width[c] = w;
         }
+        if (!contained && (c == COL_NSPID || c == COL_CONTAINER))
+            width[c] = 0;
     }
     size_t command_cols = 0, term = list_terminal_width();
     if (term > 0) {
         size_t used = 0;
         for (int c = 0; c < COL_COUNT; c++)
-            used += (size_t)width[c] + 2;
+            used += width[c] > 0 ? (size_t)width[c] + 2 : 0;
         command_cols = term > used + 8 ? term - used : 8;
     }
     char header[] = "COMMAND";
@@ -175,6 +191,11 @@ int cmd_list(const struct options *opt, struct pt_error *err)
         struct list_row *r = &rows[i];
         snprintf(r->pid, sizeof r->pid, "%d", (int)pp->pid);
         snprintf(r->ppid, sizeof r->ppid, "%d", (int)pp->ppid);
+        if (pp->nspid > 0)
+            snprintf(r->nspid, sizeof r->nspid, "%d", (int)pp->nspid);
+        else
+            str_copy(r->nspid, sizeof r->nspid, "-");
+        r->container = pp->container[0] ? pp->container : "-";
         r->role = roles_name(pp->role);
         r->ports = pp->ports;
         r->python = pp->python;

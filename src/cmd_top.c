@@ -33,6 +33,7 @@
 #include "output/atomic.h"
 #include "output/flamegraph.h"
 #include "output/meta.h"
+#include "proc/container.h"
 #include "proc/proc.h"
 #include "proc/pyprocs.h"
 #include "proc/roles.h"
@@ -54,7 +55,9 @@ struct top {
     struct select_result sel; /* what is sampled now */
     pid_t launched;           /* the command pytop started, 0 if none */
     pid_t main_pid;           /* the process the header is about */
-    pid_t server_master;      /* `a`: the master whose workers are followed */
+    pid_t container_pid;      /* main_pid when container was read */
+    struct container container;
+    pid_t server_master; /* `a`: the master whose workers are followed */
     struct sampler_config cfg;
     struct sampler *sampler; /* NULL until a process is chosen */
     struct profile *prof;
@@ -255,6 +258,17 @@ static void top_header(struct top *t, const struct profile_stats *st)
             found = 1;
         }
     }
+    /* The container of the process the header is about, read once: with
+     * several processes, its name alone (their PIDs inside differ). */
+    if (t->main_pid != t->container_pid) {
+        t->container_pid = t->main_pid;
+        if (container_of(t->main_pid, &t->container) != 0)
+            memset(&t->container, 0, sizeof t->container);
+    }
+    struct container shown = t->container;
+    if (npids > 1)
+        shown.nspid = 0;
+    container_format(&shown, h->container, sizeof h->container);
     h->threads_running = total ? running : -1;
     h->threads_total = total ? total : -1;
     h->cpu_pct = found ? cpu : -1;
@@ -815,8 +829,9 @@ int cmd_top(const struct options *opt, struct pt_error *err)
             /* A server's master and workers: the picker chooses. */
             if (top_open_picker(&t, t.sel.pids, t.sel.n, err) != 0)
                 goto out;
-            snprintf(t.picker.title, sizeof t.picker.title,
-                     "port %d is held by %zu processes: choose one", t.sel.port, t.sel.nchosen);
+            char what[128];
+            select_describe_port(&t.sel, what, sizeof what);
+            snprintf(t.picker.title, sizeof t.picker.title, "%s: choose one", what);
             picker_select_busiest(&t.picker);
         } else {
             struct select_result sel = t.sel;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc/container.h"
 #include "proc/ports.h"
 #include "proc/roles.h"
 #include "python/version.h"
@@ -329,28 +330,47 @@ int select_targets(const struct options *opt, struct select_result *out, struct 
     return rc;
 }
 
+void select_describe_port(const struct select_result *r, char *buf, size_t size)
+{
+    size_t nets = container_netns_count(r->pids, r->nchosen);
+    if (nets > 1)
+        snprintf(buf, size, "port %d is open in %zu network namespaces, by %zu processes", r->port,
+                 nets, r->nchosen);
+    else
+        snprintf(buf, size, "port %d is held by %zu processes", r->port, r->nchosen);
+}
+
 int select_require_one(const struct select_result *r, struct pt_error *err)
 {
     if (!r->ambiguous)
         return 0;
+    /* In containers, each PID with the words that tell its container. */
+    int contained = container_netns_count(r->pids, r->nchosen) > 1;
     char list[400];
     size_t len = 0;
     list[0] = '\0';
     for (size_t i = 0; i < r->n; i++) {
         if (r->descendant[i])
             continue;
-        int w = snprintf(list + len, sizeof list - len, "%s%d", len ? ", " : "", (int)r->pids[i]);
+        char where[300] = "";
+        struct container ct;
+        if (contained && container_of(r->pids[i], &ct) == 0)
+            container_format(&ct, where, sizeof where);
+        int w = snprintf(list + len, sizeof list - len, "%s%d%s%s%s", len ? ", " : "",
+                         (int)r->pids[i], where[0] ? " (" : "", where, where[0] ? ")" : "");
         if (w < 0 || (size_t)w >= sizeof list - len) {
             snprintf(list + len, sizeof list - len, ", ...");
             break;
         }
         len += (size_t)w;
     }
-    if (r->port)
+    if (r->port) {
+        char what[128];
+        select_describe_port(r, what, sizeof what);
         return pt_error_set(err, PT_E_MANY,
-                            "port %d is held by %zu processes (PIDs %s): add -s to profile them "
-                            "all, or choose one with -p PID",
-                            r->port, r->nchosen, list);
+                            "%s (PIDs %s): add -s to profile them all, or choose one with -p PID",
+                            what, list);
+    }
     return pt_error_set(err, PT_E_MANY,
                         "%zu candidate processes (PIDs %s): add -s to profile them all, or choose "
                         "one with -p PID",

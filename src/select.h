@@ -51,9 +51,15 @@ int select_targets(const struct options *opt, struct select_result *out, struct 
 int select_build(const pid_t *chosen, size_t n, int subprocesses, const struct proc_table *t,
                  struct select_result *out, struct pt_error *err);
 
+/* "port 8000 is held by 3 processes", or where they are in several
+ * network namespaces (containers, each its own service) "port 8000 is open
+ * in 2 network namespaces, by 2 processes". */
+void select_describe_port(const struct select_result *r, char *buf, size_t size);
+
 /* 0 if r is not ambiguous; else PT_E_MANY: "port 8000 is held by 3
- * processes (PIDs 10, 11, 12): add -s to profile them all, or choose one
- * with -p PID". */
+ * processes (PIDs 10, 11, 12): add -s to profile them all, or choose
+ * one with -p PID", each PID followed by its container's words when the
+ * port is open in several network namespaces. */
 int select_require_one(const struct select_result *r, struct pt_error *err);
 
 /* The index of the first of pids[0..n) that is not a Python process pytop

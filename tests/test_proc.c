@@ -33,11 +33,14 @@
 
 #include "options.h"
 #include "proc/children.h"
+#include "proc/container.h"
 #include "proc/ports.h"
 #include "proc/proc.h"
 #include "proc/roles.h"
+#include "remote/nspid.h"
 #include "remote/task.h"
 #include "select.h"
+#include "util.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1137,9 +1140,54 @@ static void test_select_waits_for_the_port(void **state)
     end_child(child);
 }
 
+/* The header's words for each thing a container may say. */
+static void test_container_format(void **state)
+{
+    (void)state;
+    char buf[64];
+    struct container c = {.nspid = 1};
+    str_copy(c.name, sizeof c.name, "web-1");
+    container_format(&c, buf, sizeof buf);
+    assert_string_equal(buf, "PID 1 in web-1");
+    c.nspid = 0;
+    container_format(&c, buf, sizeof buf);
+    assert_string_equal(buf, "in web-1");
+    c.nspid = 7;
+    c.name[0] = '\0';
+    container_format(&c, buf, sizeof buf);
+    assert_string_equal(buf, "PID 7");
+    c.nspid = 0;
+    container_format(&c, buf, sizeof buf);
+    assert_string_equal(buf, "");
+}
+
+/* This test runs in pytop's own namespaces: its ids are the same inside,
+ * it is in no container, and a child shares its network namespace. */
+static void test_own_namespaces(void **state)
+{
+    (void)state;
+    assert_int_equal(nspid_inner(getpid(), 0), getpid());
+    assert_int_equal(nspid_inner(getpid(), getpid()), getpid());
+    struct nspid_map m = {0};
+    assert_int_equal(nspid_map_read(&m, getpid()), 0);
+    assert_int_equal(nspid_map_host(&m, getpid()), getpid());
+    assert_int_equal(nspid_map_host(&m, -5), 0);
+    nspid_map_free(&m);
+    struct container c;
+    assert_int_equal(container_of(getpid(), &c), 0);
+    assert_int_equal(c.nspid, 0);
+    pid_t both[2] = {getpid(), getppid()};
+    assert_int_equal(container_netns_count(both, 2), 1);
+    pid_t none[1] = {999999999};
+    assert_int_equal(container_netns_count(none, 1), 0);
+    assert_int_equal(nspid_inner(999999999, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_container_format),
+        cmocka_unit_test(test_own_namespaces),
         cmocka_unit_test(test_parse_ipv4_listening),
         cmocka_unit_test(test_parse_ipv4_not_listening),
         cmocka_unit_test(test_parse_ipv6),

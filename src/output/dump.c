@@ -10,6 +10,7 @@
 
 #include "native.h"
 #include "output/filename.h"
+#include "proc/container.h"
 #include "python/asyncio.h"
 #include "python/objects.h"
 #include "python/stack.h"
@@ -160,7 +161,13 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
     task_cmdline(t->pid, cmdline, sizeof cmdline);
     task_cwd(t->pid, cwd, sizeof cwd);
     py_version_format(&t->ver, version, sizeof version);
-    fprintf(out, "Process %d: %s\n", (int)t->pid, cmdline);
+    /* In a container, also the PID and name the service's own logs use. */
+    struct container ct;
+    char where[300] = "";
+    if (container_of(t->pid, &ct) == 0)
+        container_format(&ct, where, sizeof where);
+    fprintf(out, "Process %d%s%s%s: %s\n", (int)t->pid, where[0] ? " (" : "", where,
+            where[0] ? ")" : "", cmdline);
     fprintf(out, "Python %s (%s)\n", version, t->bin.path);
 
     char(*names)[64] = calloc((size_t)s->nthreads + 1, sizeof *names);

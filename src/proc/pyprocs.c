@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proc/container.h"
 #include "proc/ports.h"
 #include "proc/proc.h"
 #include "python/version.h"
+#include "util.h"
 
 #define PYPROCS_MAX_PORTS 8
 
@@ -198,6 +200,11 @@ static int build_rows(struct pyprocs *p, const struct ports_map *m, const struct
         r->cpu_pct = pi->cpu_pct;
         r->rss_kib = pi->rss_kib;
         r->threads = pi->threads;
+        struct container ct;
+        if (container_of(pi->pid, &ct) == 0) {
+            r->nspid = ct.nspid;
+            str_copy(r->container, sizeof r->container, ct.name);
+        }
         r->command = command_of(pi);
         if (r->command == NULL) {
             free_rows(rows, n);

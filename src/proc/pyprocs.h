@@ -31,7 +31,9 @@ struct pyproc {
     double cpu_pct;  /* since the previous snapshot; 100 = one core */
     unsigned long rss_kib;
     int threads;
-    char *command; /* the command line, control characters as '?'; owned */
+    pid_t nspid;         /* its PID inside its own PID namespace; 0: pytop's */
+    char container[256]; /* its container's hostname, or its root; "" */
+    char *command;       /* the command line, control characters as '?'; owned */
 };
 
 struct pyprobe_entry;

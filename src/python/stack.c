@@ -489,9 +489,35 @@ int pystack_frame(struct py_target *t, uint64_t addr, struct py_frame *out)
 
 /* --- Threads. --- */
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* pytop's id of the thread the target knows as inner (the same outside a
+ * PID namespace); 0 when no thread of the process has it. A thread not
+ * listed makes the list be read again, at most every 100 ms: a thread
+ * state can outlive its thread for a moment. */
+static pid_t host_tid(struct py_target *t, pid_t inner)
+{
+    if (t->inner_pid == t->pid || inner <= 0)
+        return inner;
+    pid_t host = nspid_map_host(&t->tids, inner);
+    uint64_t now = now_ns();
+    if (host == 0 && now - t->tids_read >= 100 * 1000 * 1000) {
+        t->tids_read = now;
+        nspid_map_read(&t->tids, t->pid);
+        host = nspid_map_host(&t->tids, inner);
+    }
+    return host;
+}
+
 /* 3.8-3.10 only know each thread's pthread_t. glibc's struct pthread (at
  * the pthread_t address) holds the kernel tid at a fixed offset: find it
- * once, by the main thread, whose tid is the PID. */
+ * once, by the main thread, whose tid is the PID (in the process's own
+ * PID namespace). */
 /* Whether every thread from `from` on has, at offset off of its struct
  * pthread, the id of one of the process's tasks. */
 static int tid_offset_fits(struct py_target *t, const struct py_sample *s, int from, int off)
@@ -502,8 +528,9 @@ static int tid_offset_fits(struct py_target *t, const struct py_sample *s, int f
         if (remote_read(&t->mem, s->threads[i].pthread + (uint64_t)off, &tid, sizeof tid) != 0 ||
             tid <= 0)
             return 0;
-        snprintf(path, sizeof path, "/proc/%d/task/%d", (int)t->pid, (int)tid);
-        if (access(path, F_OK) != 0)
+        pid_t host = host_tid(t, tid);
+        snprintf(path, sizeof path, "/proc/%d/task/%d", (int)t->pid, (int)host);
+        if (host <= 0 || access(path, F_OK) != 0)
             return 0;
     }
     return 1;
@@ -516,7 +543,7 @@ static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, 
      * whose tid is the PID, and it need not be the first listed. */
     for (int i = from; i < s->nthreads; i++)
         if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) == 0 &&
-            load_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->pid)
+            load_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->inner_pid)
             return PTHREAD_TID_GLIBC_X86_64;
     /* Another libc: an offset holding the PID in some thread's struct,
      * kept only if it holds a task id of every thread (another field may
@@ -525,7 +552,7 @@ static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, 
         if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) != 0)
             continue;
         for (int off = 0; off + 4 <= (int)sizeof buf; off += 4)
-            if (load_i32(buf, (uint32_t)off) == t->pid && tid_offset_fits(t, s, from, off))
+            if (load_i32(buf, (uint32_t)off) == t->inner_pid && tid_offset_fits(t, s, from, off))
                 return off;
     }
     return -1;
@@ -548,7 +575,7 @@ static void fill_tids_from_pthreads(struct py_target *t, struct py_sample *s, in
         if (remote_readv(&t->mem, iov, n) != 0)
             return;
         for (int i = 0; i < n; i++)
-            s->threads[at + i].tid = tids[i] > 0 ? tids[i] : 0;
+            s->threads[at + i].tid = tids[i] > 0 ? host_tid(t, tids[i]) : 0;
     }
 }
 
@@ -623,7 +650,7 @@ static int walk_threads(struct py_target *t, struct py_sample *s, uint64_t tstat
         th->interp_id = interp_index;
         th->pthread = load_u64(ts, lay->ts_thread_id);
         th->tid = layout_has(lay->ts_native_thread_id)
-                      ? (pid_t)load_i32(ts, lay->ts_native_thread_id)
+                      ? host_tid(t, (pid_t)load_i32(ts, lay->ts_native_thread_id))
                       : 0;
         /* 3.15+: each thread says whether it holds the GIL. */
         if (layout_has(lay->ts_holds_gil))
@@ -695,13 +722,6 @@ int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *er
         break;
     }
     return rc;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* 3.12-3.14 keep the GIL holder in each interpreter's GIL state (3.8-3.11

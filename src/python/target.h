@@ -17,6 +17,7 @@
 #include "python/version.h"
 #include "util.h"
 #include "remote/mem.h"
+#include "remote/nspid.h"
 
 /* A loaded range of the target's frame memory (3.11+ data stack chunks). */
 struct frame_segment {
@@ -52,6 +53,13 @@ struct py_target {
     struct py_binary bin;
     struct code_cache codes;
     int tid_offset; /* 3.8-3.10: offset of the tid in struct pthread; -1 = unknown */
+    /* In a PID namespace (a container), the interpreter knows its threads
+     * by the namespace's ids: inner_pid is the process's own there (pid
+     * outside one), and tids turns them into pytop's, read again at most
+     * every 100 ms when a thread is not listed (see stack.c). */
+    pid_t inner_pid;
+    struct nspid_map tids;
+    uint64_t tids_read;
     /* The frame reader of the thread being walked (3.11+): reused buffers,
      * so a sample allocates nothing once warm. */
     uint8_t *arena;

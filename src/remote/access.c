@@ -182,7 +182,7 @@ int access_explain(const struct access_facts *f, pid_t pid, struct pt_error *err
         return pt_error_set(err, PT_E_PERM,
                             "reading PID %d was refused: it runs in a user namespace pytop is not "
                             "privileged over (run pytop inside it: nsenter --target %d --user "
-                            "--pid, or as that namespace's owner with CAP_SYS_PTRACE)",
+                            "--pid, or as the user who created it)",
                             (int)pid, (int)pid);
     if (!capable) {
         int same_user = 1;

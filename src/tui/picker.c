@@ -8,15 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum picker_col { PC_PID, PC_PPID, PC_ROLE, PC_PORTS, PC_PYTHON, PC_CPU, PC_RSS, PC_THREADS, PC_N };
+#include "proc/container.h"
+#include "util.h"
 
-static const char *const col_titles[PC_N] = {"PID",    "PPID", "ROLE", "PORTS",
-                                             "PYTHON", "CPU%", "RSS",  "THREADS"};
-static const int col_right[PC_N] = {1, 1, 0, 0, 0, 1, 1, 1};
+enum picker_col {
+    PC_PID,
+    PC_PPID,
+    PC_CONTAINER,
+    PC_ROLE,
+    PC_PORTS,
+    PC_PYTHON,
+    PC_CPU,
+    PC_RSS,
+    PC_THREADS,
+    PC_N
+};
+
+static const char *const col_titles[PC_N] = {"PID",    "PPID", "CONTAINER", "ROLE",   "PORTS",
+                                             "PYTHON", "CPU%", "RSS",       "THREADS"};
+static const int col_right[PC_N] = {1, 1, 0, 0, 0, 0, 1, 1, 1};
 /* Columns given up first when the terminal is narrow. */
-static const enum picker_col drop_order[] = {PC_THREADS, PC_PPID, PC_RSS, PC_PORTS};
+static const enum picker_col drop_order[] = {PC_THREADS, PC_PPID, PC_RSS, PC_PORTS, PC_CONTAINER};
 
-#define PICKER_TOP_ROWS 4 /* title, hint, status, column titles */
+#define PICKER_CONTAINER_COLS 24 /* the widest CONTAINER cell */
+#define PICKER_TOP_ROWS       4  /* title, hint, status, column titles */
 /* Before the columns: '>' on the selected row (visible without colours
  * too), '*' on the process profiled now, and a space. */
 #define PICKER_MARK_COLS 3
@@ -191,6 +206,23 @@ static void cell(const struct pyproc *r, enum picker_col c, char *buf, size_t si
     case PC_PPID:
         snprintf(buf, size, "%d", (int)r->ppid);
         break;
+    case PC_CONTAINER: {
+        struct container ct = {.nspid = r->nspid};
+        str_copy(ct.name, sizeof ct.name, r->container);
+        char text[sizeof ct.name + 32];
+        container_format(&ct, text, sizeof text);
+        /* A root's path can be long, and its end tells it: the command
+         * keeps its room. */
+        size_t len = strlen(text);
+        if (len > PICKER_CONTAINER_COLS) {
+            const char *tail = text + len - (PICKER_CONTAINER_COLS - 1);
+            while (((unsigned char)*tail & 0xC0) == 0x80)
+                tail++; /* not inside a UTF-8 sequence */
+            snprintf(buf, size, "\u2026%s", tail);
+        } else
+            snprintf(buf, size, "%s", text);
+        break;
+    }
     case PC_ROLE:
         if (is_worker(r->role) && r->worker_count > 0)
             snprintf(buf, size, "%s %d/%d", roles_name(r->role), r->worker_index, r->worker_count);
@@ -223,6 +255,12 @@ static void cell(const struct pyproc *r, enum picker_col c, char *buf, size_t si
 static int layout(const struct picker *p, int cols, int *w)
 {
     char buf[128];
+    /* The container's column only when some process is in one. */
+    int contained = 0;
+    for (size_t k = 0; k < p->nrows; k++) {
+        const struct pyproc *r = &p->procs->v[p->rows[k]];
+        contained |= r->nspid > 0 || r->container[0] != '\0';
+    }
     for (int c = 0; c < PC_N; c++) {
         w[c] = screen_width(col_titles[c]);
         for (size_t k = 0; k < p->nrows; k++) {
@@ -231,6 +269,8 @@ static int layout(const struct picker *p, int cols, int *w)
             if (cw > w[c])
                 w[c] = cw;
         }
+        if (c == PC_CONTAINER && !contained)
+            w[c] = 0;
     }
     for (size_t d = 0;; d++) {
         int used = PICKER_MARK_COLS;

@@ -537,8 +537,9 @@ static void draw_header(struct view *v, struct screen *s, int cols)
     const struct view_header *h = &v->h;
     char line[1024];
     /* The long command line last: it is what the width cuts. */
-    snprintf(line, sizeof line, "%s%s%s%s%s", h->python, h->python[0] ? " \u00b7 " : "", h->role,
-             h->role[0] ? " \u00b7 " : "", h->target);
+    snprintf(line, sizeof line, "%s%s%s%s%s%s%s", h->python, h->python[0] ? " \u00b7 " : "",
+             h->role, h->role[0] ? " \u00b7 " : "", h->container, h->container[0] ? " \u00b7 " : "",
+             h->target);
     screen_text(s, 0, 0, SA_BOLD, line, cols);
 
     uint64_t tried = h->samples + h->lost;

@@ -38,9 +38,10 @@ enum view_col {
 /* What the header says; filled by the caller about once a second.
  * Negative numbers are unknown and not shown. */
 struct view_header {
-    char target[512]; /* "PID 42 (python3 app.py)" */
-    char role[96];    /* "uvicorn worker 2/4" */
-    char python[64];  /* "Python 3.12.1" */
+    char target[512];    /* "PID 42 (python3 app.py)" */
+    char role[96];       /* "uvicorn worker 2/4" */
+    char python[64];     /* "Python 3.12.1" */
+    char container[300]; /* "PID 1 in web-1": where it runs, if not pytop's */
     double rate, achieved, elapsed;
     uint64_t samples, lost;
     int threads_running, threads_total;

@@ -505,6 +505,7 @@ class Process:
     version: str
     runtime_path: str
     threads: List[Thread] = field(default_factory=list)
+    container: str = ""  # "PID 1 in web-1", "in /srv/root": where it differs from pytop's
 
     def thread(self, tid=None, name=None):
         for t in self.threads:
@@ -517,7 +518,8 @@ class DumpFormatError(Exception):
     pass
 
 
-PROCESS_RE = re.compile(r"^Process (\d+): (.*)$")
+# "Process 4242: CMD", or in a container "Process 4242 (PID 1 in web-1): CMD".
+PROCESS_RE = re.compile(r"^Process (\d+)(?: \(([^)]*)\))?: (.*)$")
 PYTHON_RE = re.compile(r"^Python (\d+\.\d+\.\d+\S*) \((/.*)\)$")
 THREAD_RE = re.compile(r"^Thread (\d+) \((.*)\) \[(running|idle)\]( \[GIL\])?$")
 FRAME_RE = re.compile(r"^    (\S.*?) \((.+):(\d+)\)$")
@@ -539,12 +541,12 @@ def parse_dump(text):
         m = PROCESS_RE.match(lines[i])
         if not m:
             fail("expected 'Process PID: CMDLINE'")
-        proc_pid, cmdline = int(m.group(1)), m.group(2)
+        proc_pid, container, cmdline = int(m.group(1)), m.group(2) or "", m.group(3)
         i += 1
         m = PYTHON_RE.match(lines[i]) if i < len(lines) else None
         if not m:
             fail("expected 'Python X.Y.Z (PATH)'")
-        process = Process(proc_pid, cmdline, m.group(1), m.group(2))
+        process = Process(proc_pid, cmdline, m.group(1), m.group(2), container=container)
         processes.append(process)
         i += 1
         if i >= len(lines) or lines[i] != "":

@@ -6,6 +6,7 @@ reports for its threads: see tests/fixtures/fixturelib.py).  Targets are
 started once per interpreter and shared by the tests of this module.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from conftest import (
     INTERPRETERS,
     PRESENT,
     PYTOP,
+    Target,
     any_interpreter,
     descendants,
     dump,
@@ -32,8 +34,10 @@ from conftest import (
     oracle_frames,
     parse_dump,
     poll_dump,
+    pytop_env,
     run_pytop,
 )
+from tuilib import Tui
 
 
 def test_some_interpreter_is_available():
@@ -351,25 +355,63 @@ def test_unsupported_python(old):
     assert re.search(r"Python %s is not supported.*supported: 3\.8" % re.escape(old.version), line), r.describe()
 
 
-def test_permission_denied():
-    interp = any_interpreter()
-    as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
-    copy_dir = None
-    pytop = PYTOP
-    if subprocess.run(as_nobody + ["test", "-x", PYTOP]).returncode != 0:
-        # nobody cannot reach the binary where it is: give it a copy it can run.
-        copy_dir = tempfile.mkdtemp(prefix="pytop-it-nobody-")
+@contextlib.contextmanager
+def pytop_for(user):
+    """A pytop binary user can run: ours, or a copy where ours is out of its reach."""
+    group = subprocess.run(["id", "-gn", user], capture_output=True, text=True).stdout.strip()
+    as_user = ["setpriv", "--reuid=" + user, "--regid=" + group, "--clear-groups", "--"]
+    if subprocess.run(as_user + ["test", "-x", PYTOP]).returncode == 0:
+        yield PYTOP
+        return
+    copy_dir = tempfile.mkdtemp(prefix="pytop-it-%s-" % user)
+    try:
         os.chmod(copy_dir, 0o755)
         pytop = os.path.join(copy_dir, "pytop")
         shutil.copy2(PYTOP, pytop)
-    try:
-        with launch(interp, "nested.py") as target:
-            r = run_pytop("dump", "-p", target.pid, user="nobody", pytop=pytop)
+        yield pytop
     finally:
-        if copy_dir:
-            shutil.rmtree(copy_dir)
+        shutil.rmtree(copy_dir)
+
+
+def test_permission_denied():
+    interp = any_interpreter()
+    with pytop_for("nobody") as pytop, launch(interp, "nested.py") as target:
+        r = run_pytop("dump", "-p", target.pid, user="nobody", pytop=pytop)
     assert r.returncode == 1, r.describe()
     assert "reading PID %d was refused: it runs as user root (uid 0) and pytop as user nobody" % target.pid in r.error_line(), r.describe()
+
+
+def test_refused_in_a_user_namespace():
+    """A rootless container: Python in a user namespace that nobody made. Another
+    user is refused and told to go inside; its creator and root may read it."""
+    try:
+        with open("/proc/sys/kernel/unprivileged_userns_clone") as f:
+            if f.read().strip() == "0":
+                pytest.skip("unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)")
+    except OSError:
+        pass
+    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+            "unshare", "--user", "--map-root-user", DEBIAN_PYTHON, "nested.py"]
+    # No oracle: nobody may not write where the tests keep theirs.
+    target = Target(argv, FIXTURES, "userns-nested", env={"FIXTURE_ORACLE": ""})
+    try:
+        target.wait_until(lambda: "ready\n" in target.output()[0], "ready")
+        pid = target.pid
+        with open("/proc/%d/uid_map" % pid) as f:
+            assert f.read().split()[:2] == ["0", "65534"], "not in its own user namespace"
+        with pytop_for("daemon") as pytop:
+            r = run_pytop("dump", "-p", pid, user="daemon", pytop=pytop)
+        assert r.returncode == 1, r.describe()
+        assert r.error_line() == (
+            "pytop: reading PID %d was refused: it runs in a user namespace pytop is not privileged "
+            "over (run pytop inside it: nsenter --target %d --user --pid, or as the user who created it)" % (pid, pid)
+        ), r.describe()
+        for user in ("nobody", None):
+            with (pytop_for(user) if user else contextlib.nullcontext(PYTOP)) as pytop:
+                r = run_pytop("dump", "-p", pid, user=user, pytop=pytop)
+            assert r.returncode == 0 and "inner (nested.py:" in r.stdout, r.describe()
+    finally:
+        target.stop()
 
 
 # Root without CAP_SYS_PTRACE: Docker's and Kubernetes' default. The maps of
@@ -421,6 +463,9 @@ def test_seccomp_refusing_process_vm_readv_falls_back_once():
         # Every sample is the one parked stack, read through /proc/PID/mem.
         leaves = {l.rsplit(" ", 1)[0].split(";")[-1] for l in stacks.splitlines()}
         assert len(leaves) == 1 and "inner" in leaves.pop(), stacks
+        # The live view says it on its status line.
+        with Tui([noreadv, PYTOP, "-p", target.pid, "-i"], env=pytop_env(), name="noreadv-top") as tui:
+            tui.wait_for(lambda s: "process_vm_readv was refused (a seccomp filter?)" in s.text and "inner" in s.text, "the fallback on the status line")
 
 
 def test_usage_without_target():

@@ -43,6 +43,7 @@ def app(environ, start_response):
     return [b"ok\\n"]
 """
 
+CONTAINER_COLUMNS = ["NSPID", "CONTAINER"]
 COLUMNS = ["PID", "PPID", "ROLE", "PORTS", "PYTHON", "CPU%", "RSS", "THREADS", "COMMAND"]
 
 
@@ -108,14 +109,19 @@ def parse_list(out):
     """Rows of `pytop list` as dicts keyed by column name."""
     lines = out.splitlines()
     assert lines, "pytop list printed nothing, not even its header"
-    assert lines[0].split() == COLUMNS
+    # NSPID and CONTAINER come after PPID when some process is in a
+    # container (a chroot too: the Debian roots' fixtures are).
+    columns = lines[0].split()
+    assert columns in (COLUMNS, COLUMNS[:2] + CONTAINER_COLUMNS + COLUMNS[2:]), lines[0]
     rows = []
     for line in lines[1:]:
-        cells = line.split(None, len(COLUMNS) - 1)
-        assert len(cells) == len(COLUMNS), f"bad row: {line!r}"
-        row = dict(zip(COLUMNS, cells))
+        cells = line.split(None, len(columns) - 1)
+        assert len(cells) == len(columns), f"bad row: {line!r}"
+        row = dict(zip(columns, cells))
         row["PID"] = int(row["PID"])
         row["PPID"] = int(row["PPID"])
+        row["NSPID"] = 0 if row.get("NSPID", "-") == "-" else int(row["NSPID"])
+        row["CONTAINER"] = row.get("CONTAINER", "-")
         row["PORTS"] = [] if row["PORTS"] == "-" else [int(p) for p in row["PORTS"].split(",")]
         rows.append(row)
     return rows

@@ -1,0 +1,81 @@
+/*
+ * remote/nspid: ids inside a PID namespace and pytop's. See nspid.h.
+ */
+#include "config.h"
+#include "remote/nspid.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+pid_t nspid_inner(pid_t pid, pid_t tid)
+{
+    char path[64];
+    if (tid > 0)
+        snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+    else
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    char *text = read_file(path, NULL);
+    if (text == NULL)
+        return -1;
+    pid_t inner = tid > 0 ? tid : pid;
+    const char *line = strstr(text, "\nNSpid:");
+    if (line != NULL) {
+        const char *p = line + 7;
+        for (;;) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            inner = (pid_t)v;
+            p = end;
+        }
+    }
+    free(text);
+    return inner;
+}
+
+int nspid_map_read(struct nspid_map *m, pid_t pid)
+{
+    m->n = 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL && rc == 0) {
+        pid_t tid = (pid_t)atoi(de->d_name);
+        if (tid <= 0)
+            continue;
+        pid_t inner = nspid_inner(pid, tid);
+        if (inner <= 0)
+            continue; /* the thread ended while listed */
+        if (vec_reserve((void **)&m->v, &m->cap, sizeof *m->v, m->n + 1) != 0) {
+            m->n = 0;
+            rc = -1;
+            break;
+        }
+        m->v[m->n++] = (struct nspid_pair){inner, tid};
+    }
+    closedir(d);
+    return rc;
+}
+
+pid_t nspid_map_host(const struct nspid_map *m, pid_t inner)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i].inner == inner)
+            return m->v[i].host;
+    return 0;
+}
+
+void nspid_map_free(struct nspid_map *m)
+{
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
