@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "calltree.h"
-#include "output/atomic.h"
+#include "output/atomic_file.h"
 #include "output/collapsed.h"
 #include "output/flamegraph.h"
 #include "output/meta.h"
@@ -69,8 +69,8 @@ static void time_writer(const char *dir, const char *name, writer_fn fn, const s
     struct atomic_file af;
     struct pt_error err;
     double t0 = now();
-    if (atomic_open(&af, path, &err) != 0 || fn(af.fp, t, m, &err) != 0 ||
-        atomic_commit(&af, &err) != 0) {
+    if (atomic_file_open(&af, path, &err) != 0 || fn(af.fp, t, m, &err) != 0 ||
+        atomic_file_commit(&af, &err) != 0) {
         fprintf(stderr, "bench_profile: %s\n", err.msg);
         exit(1);
     }

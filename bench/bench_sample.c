@@ -48,7 +48,7 @@ struct bench_options {
 struct bench_totals {
     long samples; /* successful pystack_sample() calls */
     long failed;  /* calls that returned -1 */
-    enum pt_code last_failure;
+    char last_failure[512]; /* the message of the last failed sample */
     long late; /* rate mode: samples that started a period or more late */
     uint64_t threads, torn_threads, truncated_threads;
     uint64_t frames;
@@ -166,7 +166,7 @@ static int sample_once(struct py_target *t, struct py_sample *s, struct bench_to
             account(b, s);
         } else {
             b->failed++;
-            b->last_failure = err.code;
+            snprintf(b->last_failure, sizeof b->last_failure, "%s", err.msg);
         }
     }
     if (rc != 0 && err.code == PT_E_GONE) {
@@ -308,7 +308,7 @@ int main(int argc, char **argv)
     printf("code_objects=%u\n", t.codes.n);
     printf("samples=%ld\n", calls);
     printf("failed_samples=%ld\n", b.failed);
-    printf("last_failure=%s\n", b.failed ? pt_code_name(b.last_failure) : "none");
+    printf("last_failure=%s\n", b.failed ? b.last_failure : "none");
     printf("elapsed_s=%.3f\n", elapsed);
     printf("achieved_rate_hz=%.1f\n", elapsed > 0 ? (double)calls / elapsed : 0);
     printf("max_rate_hz=%.1f\n", wall_mean > 0 ? 1e6 / wall_mean : 0);

@@ -11,57 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+#include "hindex.h"
 #include "util.h"
-
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
-static uint64_t str_hash(const char *s, uint64_t h)
-{
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
 
 uint64_t calltree_frame_hash(int kind, const char *name, const char *file, int line)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;
-    h = str_hash(name, h);
-    h = str_hash(file, h * 31);
-    return mix(h ^ (uint64_t)(uint32_t)line);
+    uint64_t h = hash_str(file, hash_str(name, HASH_SEED ^ (uint64_t)kind));
+    return hash_mix(h ^ (uint64_t)(uint32_t)line);
 }
 
 static uint64_t edge_hash(uint32_t parent, uint32_t frame)
 {
-    return mix(((uint64_t)parent << 32) | frame);
-}
-
-static int grow(void **v, uint32_t *cap, size_t elem, uint32_t need)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    void *nv = realloc(*v, (size_t)ncap * elem);
-    if (nv == NULL)
-        return -1;
-    *v = nv;
-    *cap = ncap;
-    return 0;
+    return hash_mix(((uint64_t)parent << 32) | frame);
 }
 
 int calltree_init(struct calltree *t)
 {
     memset(t, 0, sizeof *t);
-    if (grow((void **)&t->nodes, &t->nodes_cap, sizeof *t->nodes, 1) != 0)
+    if (vec_reserve((void **)&t->nodes, &t->nodes_cap, sizeof *t->nodes, 1) != 0)
         return -1;
     t->nodes[0] = (struct ct_node){CT_NONE, CT_NONE, CT_NONE, CT_NONE, CT_NONE, 0, 0};
     t->nnodes = 1;
@@ -76,41 +44,29 @@ void calltree_free(struct calltree *t)
     }
     free(t->frames);
     free(t->nodes);
-    free(t->frame_slots);
-    free(t->edge_slots);
+    hindex_free(&t->frame_index);
+    hindex_free(&t->edge_index);
     memset(t, 0, sizeof *t);
 }
 
-static int rehash_frames(struct calltree *t)
+static int frame_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
-    uint32_t n = t->frame_nslots ? t->frame_nslots * 2 : 1024;
-    uint32_t *slots = calloc(n, sizeof *slots);
-    if (slots == NULL)
-        return -1;
-    for (uint32_t i = 0; i < t->nframes; i++) {
-        const struct ct_frame *f = &t->frames[i];
-        uint32_t h = (uint32_t)calltree_frame_hash(f->kind, f->name, f->file, f->line) & (n - 1);
-        while (slots[h])
-            h = (h + 1) & (n - 1);
-        slots[h] = i + 1;
-    }
-    free(t->frame_slots);
-    t->frame_slots = slots;
-    t->frame_nslots = n;
-    return 0;
+    const struct ct_frame *f = &((const struct calltree *)ctx)->frames[i];
+    *hash = calltree_frame_hash(f->kind, f->name, f->file, f->line);
+    return 1;
 }
 
 /* The frame's id, or CT_NONE with *slot the empty slot it would take. */
 static uint32_t frame_probe(const struct calltree *t, int kind, const char *name, const char *file,
                             int line, uint32_t *slot)
 {
-    uint32_t mask = t->frame_nslots - 1;
-    uint32_t h = (uint32_t)calltree_frame_hash(kind, name, file, line) & mask;
-    for (; t->frame_slots[h]; h = (h + 1) & mask) {
-        const struct ct_frame *f = &t->frames[t->frame_slots[h] - 1];
+    const struct hindex *x = &t->frame_index;
+    uint32_t h = hindex_start(x, calltree_frame_hash(kind, name, file, line));
+    for (; hindex_at(x, h); h = hindex_next(x, h)) {
+        const struct ct_frame *f = &t->frames[hindex_at(x, h) - 1];
         if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
             strcmp(f->file, file) == 0)
-            return t->frame_slots[h] - 1;
+            return hindex_at(x, h) - 1;
     }
     *slot = h;
     return CT_NONE;
@@ -120,7 +76,7 @@ uint32_t calltree_frame_find(const struct calltree *t, int kind, const char *nam
                              int line)
 {
     uint32_t slot;
-    if (t->frame_nslots == 0)
+    if (hindex_slots(&t->frame_index) == 0)
         return CT_NONE;
     return frame_probe(t, kind, name, file ? file : "", line, &slot);
 }
@@ -130,13 +86,14 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
 {
     if (file == NULL)
         file = "";
-    if ((t->nframes + 1) * 2 > t->frame_nslots && rehash_frames(t) != 0)
+    if (hindex_reserve(&t->frame_index, (size_t)t->nframes + 1, 0, t->nframes, frame_hash_at, t) !=
+        0)
         return -1;
     uint32_t h = 0;
     *id = frame_probe(t, kind, name, file, line, &h);
     if (*id != CT_NONE)
         return 0;
-    if (grow((void **)&t->frames, &t->frames_cap, sizeof *t->frames, t->nframes + 1) != 0)
+    if (vec_reserve((void **)&t->frames, &t->frames_cap, sizeof *t->frames, t->nframes + 1) != 0)
         return -1;
     struct ct_frame *f = &t->frames[t->nframes];
     f->name = strdup(name);
@@ -150,7 +107,7 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
         free(f->file);
         return -1;
     }
-    t->frame_slots[h] = t->nframes + 1;
+    hindex_put(&t->frame_index, h, t->nframes);
     *id = t->nframes++;
     return 0;
 }
@@ -163,28 +120,17 @@ void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line
     }
 }
 
-/* Make the edge table twice as large as it is (need 0), or large enough
- * for need edges at half load. */
-static int rehash_edges_for(struct calltree *t, uint32_t need)
+static int edge_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
-    uint32_t n = need == 0 && t->edge_nslots ? t->edge_nslots * 2 : 1024;
-    while (n < (uint64_t)need * 2)
-        n *= 2;
-    if (n <= t->edge_nslots && need > 0)
-        return 0;
-    uint32_t *slots = calloc(n, sizeof *slots);
-    if (slots == NULL)
-        return -1;
-    for (uint32_t i = 1; i < t->nnodes; i++) {
-        uint32_t h = (uint32_t)edge_hash(t->nodes[i].parent, t->nodes[i].frame) & (n - 1);
-        while (slots[h])
-            h = (h + 1) & (n - 1);
-        slots[h] = i + 1;
-    }
-    free(t->edge_slots);
-    t->edge_slots = slots;
-    t->edge_nslots = n;
-    return 0;
+    const struct ct_node *n = &((const struct calltree *)ctx)->nodes[i];
+    *hash = edge_hash(n->parent, n->frame);
+    return 1;
+}
+
+/* Room in the edge table for need edges (the root, node 0, is no edge). */
+static int reserve_edges(struct calltree *t, size_t need)
+{
+    return hindex_reserve(&t->edge_index, need, 1, t->nnodes, edge_hash_at, t);
 }
 
 uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t frame)
@@ -195,21 +141,16 @@ uint32_t calltree_child(const struct calltree *t, uint32_t parent, uint32_t fram
         return CT_NONE;
     if (p->child == p->last)
         return t->nodes[p->child].frame == frame ? p->child : CT_NONE;
-    if (t->edge_nslots == 0)
+    const struct hindex *x = &t->edge_index;
+    if (hindex_slots(x) == 0)
         return CT_NONE;
-    uint32_t mask = t->edge_nslots - 1;
-    for (uint32_t h = (uint32_t)edge_hash(parent, frame) & mask; t->edge_slots[h];
-         h = (h + 1) & mask) {
-        const struct ct_node *n = &t->nodes[t->edge_slots[h] - 1];
+    for (uint32_t h = hindex_start(x, edge_hash(parent, frame)); hindex_at(x, h);
+         h = hindex_next(x, h)) {
+        const struct ct_node *n = &t->nodes[hindex_at(x, h) - 1];
         if (n->parent == parent && n->frame == frame)
-            return t->edge_slots[h] - 1;
+            return hindex_at(x, h) - 1;
     }
     return CT_NONE;
-}
-
-static int rehash_edges(struct calltree *t)
-{
-    return rehash_edges_for(t, 0);
 }
 
 /* The child of parent for frame, created if missing. */
@@ -218,9 +159,9 @@ uint32_t calltree_child_add(struct calltree *t, uint32_t parent, uint32_t frame)
     uint32_t c = calltree_child(t, parent, frame);
     if (c != CT_NONE)
         return c;
-    if ((t->nnodes + 1) * 2 > t->edge_nslots && rehash_edges(t) != 0)
+    if (reserve_edges(t, t->nnodes) != 0)
         return CT_NONE;
-    if (grow((void **)&t->nodes, &t->nodes_cap, sizeof *t->nodes, t->nnodes + 1) != 0)
+    if (vec_reserve((void **)&t->nodes, &t->nodes_cap, sizeof *t->nodes, t->nnodes + 1) != 0)
         return CT_NONE;
     uint32_t id = t->nnodes++;
     struct ct_node *n = &t->nodes[id];
@@ -232,11 +173,7 @@ uint32_t calltree_child_add(struct calltree *t, uint32_t parent, uint32_t frame)
     else
         t->nodes[p->last].sibling = id;
     p->last = id;
-    uint32_t mask = t->edge_nslots - 1;
-    uint32_t h = (uint32_t)edge_hash(parent, frame) & mask;
-    while (t->edge_slots[h])
-        h = (h + 1) & mask;
-    t->edge_slots[h] = id + 1;
+    hindex_add(&t->edge_index, edge_hash(parent, frame), id);
     return id;
 }
 
@@ -299,16 +236,13 @@ int calltree_copy(struct calltree *dst, const struct calltree *src)
     dst->borrowed = 1;
     dst->frames = dup_array(src->frames, (size_t)src->nframes * sizeof *src->frames);
     dst->nodes = dup_array(src->nodes, (size_t)src->nnodes * sizeof *src->nodes);
-    dst->frame_slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
-    dst->edge_slots = dup_array(src->edge_slots, (size_t)src->edge_nslots * sizeof(uint32_t));
-    if (!dst->frames || !dst->nodes || !dst->frame_slots || !dst->edge_slots) {
+    if (!dst->frames || !dst->nodes || hindex_copy(&dst->frame_index, &src->frame_index) != 0 ||
+        hindex_copy(&dst->edge_index, &src->edge_index) != 0) {
         calltree_free(dst);
         return -1;
     }
     dst->nframes = dst->frames_cap = src->nframes;
     dst->nnodes = dst->nodes_cap = src->nnodes;
-    dst->frame_nslots = src->frame_nslots;
-    dst->edge_nslots = src->edge_nslots;
     return 0;
 }
 
@@ -345,29 +279,11 @@ int calltree_init_like(struct calltree *dst, const struct calltree *src)
         return -1;
     dst->borrowed = 1;
     dst->frames = dup_array(src->frames, (size_t)src->nframes * sizeof *src->frames);
-    dst->frame_slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
-    if (dst->frames == NULL || dst->frame_slots == NULL) {
+    if (dst->frames == NULL || hindex_copy(&dst->frame_index, &src->frame_index) != 0) {
         calltree_free(dst);
         return -1;
     }
     dst->nframes = dst->frames_cap = src->nframes;
-    dst->frame_nslots = src->frame_nslots;
-    return 0;
-}
-
-/* dst's table of frames as src's (dst shares src's frames). */
-static int copy_frame_slots(struct calltree *dst, const struct calltree *src)
-{
-    if (src->frame_nslots != dst->frame_nslots) {
-        uint32_t *slots = dup_array(src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
-        if (slots == NULL)
-            return -1;
-        free(dst->frame_slots);
-        dst->frame_slots = slots;
-        dst->frame_nslots = src->frame_nslots;
-    } else if (src->frame_nslots > 0) {
-        memcpy(dst->frame_slots, src->frame_slots, (size_t)src->frame_nslots * sizeof(uint32_t));
-    }
     return 0;
 }
 
@@ -377,17 +293,16 @@ static int copy_frame_slots(struct calltree *dst, const struct calltree *src)
 static int reuse_like(struct calltree *dst, const struct calltree *src)
 {
     if (!dst->borrowed ||
-        grow((void **)&dst->frames, &dst->frames_cap, sizeof *dst->frames, src->nframes) != 0 ||
-        copy_frame_slots(dst, src) != 0)
+        vec_reserve((void **)&dst->frames, &dst->frames_cap, sizeof *dst->frames, src->nframes) !=
+            0 ||
+        hindex_copy(&dst->frame_index, &src->frame_index) != 0)
         return -1;
     if (src->nframes > 0)
         memcpy(dst->frames, src->frames, (size_t)src->nframes * sizeof *src->frames);
     dst->nframes = src->nframes;
-    dst->frame_nslots = src->frame_nslots;
     dst->nodes[0] = (struct ct_node){CT_NONE, CT_NONE, CT_NONE, CT_NONE, CT_NONE, 0, 0};
     dst->nnodes = 1;
-    if (dst->edge_nslots > 0)
-        memset(dst->edge_slots, 0, (size_t)dst->edge_nslots * sizeof *dst->edge_slots);
+    hindex_clear(&dst->edge_index);
     return 0;
 }
 
@@ -407,8 +322,9 @@ static int rebuild(struct calltree *dst, const struct calltree *src, const unsig
         return -1;
     /* Room for as many nodes as src has, at once: no table grows twenty
      * times over on the way. */
-    if (grow((void **)&dst->nodes, &dst->nodes_cap, sizeof *dst->nodes, src->nnodes + 1) != 0 ||
-        rehash_edges_for(dst, src->nnodes + 1) != 0) {
+    if (vec_reserve((void **)&dst->nodes, &dst->nodes_cap, sizeof *dst->nodes, src->nnodes + 1) !=
+            0 ||
+        reserve_edges(dst, (size_t)src->nnodes + 1) != 0) {
         calltree_free(dst);
         return -1;
     }
@@ -483,8 +399,8 @@ static int regroup_grown(struct ct_regroup *r, const struct calltree *src, const
         t->nodes[d].self += n->self;
     }
     /* The frames src added, then its new nodes. */
-    if (grow((void **)&t->frames, &t->frames_cap, sizeof *t->frames, src->nframes) != 0 ||
-        copy_frame_slots(t, src) != 0 ||
+    if (vec_reserve((void **)&t->frames, &t->frames_cap, sizeof *t->frames, src->nframes) != 0 ||
+        hindex_copy(&t->frame_index, &src->frame_index) != 0 ||
         vec_reserve((void **)&r->map, &r->map_cap, sizeof *r->map, (size_t)src->nnodes + 1) != 0)
         return -1;
     map = r->map;

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hindex.h"
+
 #define CT_NONE UINT32_MAX
 
 enum ct_kind {
@@ -63,14 +65,14 @@ struct ct_node {
 
 struct calltree {
     struct ct_frame *frames;
-    uint32_t nframes, frames_cap;
+    uint32_t nframes;
+    size_t frames_cap;
     struct ct_node *nodes;
-    uint32_t nnodes, nodes_cap;
-    uint32_t *frame_slots; /* hash of frames: id + 1, 0 empty */
-    uint32_t frame_nslots;
-    uint32_t *edge_slots; /* hash of (parent, frame) -> node: id + 1 */
-    uint32_t edge_nslots;
-    int borrowed; /* frame strings belong to another tree (calltree_copy) */
+    uint32_t nnodes;
+    size_t nodes_cap;
+    struct hindex frame_index; /* frames by content */
+    struct hindex edge_index;  /* nodes by (parent, frame) */
+    int borrowed;              /* frame strings belong to another tree (calltree_copy) */
 };
 
 /* An empty tree holding only the root. 0, or -1 when out of memory. */

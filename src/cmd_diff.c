@@ -12,7 +12,7 @@
 
 #include "commands.h"
 #include "input/load.h"
-#include "output/atomic.h"
+#include "output/atomic_file.h"
 #include "output/flamegraph.h"
 #include "report/compare.h"
 #include "report/difftree.h"
@@ -56,9 +56,18 @@ static const char *base_name(const char *path)
     return slash != NULL && slash[1] ? slash + 1 : path;
 }
 
-static int write_diff(FILE *out, enum diff_format df, const struct loaded_profile lp[2],
-                      const struct options *opt, struct pt_error *err)
+struct diff_job {
+    enum diff_format format;
+    const struct loaded_profile *lp; /* [0] before, [1] after */
+    const struct options *opt;
+};
+
+static int write_diff(FILE *out, const void *arg, struct pt_error *err)
 {
+    const struct diff_job *job = arg;
+    enum diff_format df = job->format;
+    const struct loaded_profile *lp = job->lp;
+    const struct options *opt = job->opt;
     if (df == DIFF_FLAMEGRAPH) {
         struct difftree d;
         if (difftree_build(&d, &lp[0].tree, &lp[1].tree) != 0)
@@ -104,22 +113,13 @@ int cmd_diff(const struct options *opt, struct pt_error *err)
     int rc = profile_load(opt->positional[0], &lp[0], err);
     if (rc == 0)
         rc = profile_load(opt->positional[1], &lp[1], err);
-    if (rc == 0 && (path == NULL || strcmp(path, "-") == 0)) {
-        rc = write_diff(stdout, df, lp, opt, err);
-    } else if (rc == 0) {
-        struct atomic_file af;
-        rc = atomic_open(&af, path, err);
-        if (rc == 0 && write_diff(af.fp, df, lp, opt, err) != 0) {
-            atomic_abort(&af);
-            rc = -1;
-        } else if (rc == 0) {
-            rc = atomic_commit(&af, err);
-        }
-        if (rc == 0 && df == DIFF_FLAMEGRAPH)
-            fprintf(stderr, "pytop: wrote %s: %s (%llu samples) against %s (%llu samples)\n", path,
-                    opt->positional[1], (unsigned long long)lp[1].tree.nodes[0].total,
-                    opt->positional[0], (unsigned long long)lp[0].tree.nodes[0].total);
-    }
+    struct diff_job job = {df, lp, opt};
+    if (rc == 0)
+        rc = atomic_file_write(path ? path : "-", write_diff, &job, err);
+    if (rc == 0 && df == DIFF_FLAMEGRAPH && path != NULL && strcmp(path, "-") != 0)
+        fprintf(stderr, "pytop: wrote %s: %s (%llu samples) against %s (%llu samples)\n", path,
+                opt->positional[1], (unsigned long long)lp[1].tree.nodes[0].total,
+                opt->positional[0], (unsigned long long)lp[0].tree.nodes[0].total);
     loaded_profile_free(&lp[0]);
     loaded_profile_free(&lp[1]);
     return rc;

@@ -130,8 +130,7 @@ int cmd_dump(const struct options *opt, struct pt_error *err)
         if (dump_one(sel.pids[i], opt, &one) != 0) {
             /* A worker that exits between selection and reading is skipped
              * with a note; the first chosen process failing is an error. */
-            if ((dumped > 1 || sel.descendant[i]) &&
-                (one.code == PT_E_GONE || one.code == PT_E_NOPROC)) {
+            if ((dumped > 1 || sel.descendant[i]) && pt_error_gone(&one)) {
                 fprintf(stdout, "Process %d: exited while being read\n", (int)sel.pids[i]);
                 continue;
             }

@@ -168,7 +168,7 @@ int cmd_list(const struct options *opt, struct pt_error *err)
 {
     double start = list_now();
     struct pyprocs p;
-    if (pyprocs_open(&p, err) != 0)
+    if (pyprocs_init(&p, err) != 0)
         return -1;
     double elapsed_ms = (list_now() - start) * 1000;
     if (elapsed_ms < LIST_CPU_INTERVAL_MS) {

@@ -17,18 +17,12 @@
 
 #include "commands.h"
 #include "launch.h"
-#include "output/atomic.h"
-#include "output/collapsed.h"
-#include "output/flamegraph.h"
-#include "output/meta.h"
-#include "output/pprof.h"
-#include "output/speedscope.h"
+#include "output/atomic_file.h"
+#include "output/formats.h"
 #include "profile.h"
 #include "sampler.h"
 #include "select.h"
 #include "util.h"
-
-enum format { FMT_FLAMEGRAPH, FMT_COLLAPSED, FMT_SPEEDSCOPE, FMT_PPROF };
 
 static volatile sig_atomic_t stop_signal;
 static struct sampler *volatile waiting_on; /* the sampler the main thread sleeps on */
@@ -39,72 +33,32 @@ static void on_stop_signal(int sig)
     sampler_wake(waiting_on);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int choose_format(const struct options *opt, const char *path, enum format *f,
+static int choose_format(const struct options *opt, const char *path, enum profile_format *f,
                          struct pt_error *err)
 {
-    if (opt->format != NULL) {
-        if (!strcmp(opt->format, "flamegraph") || !strcmp(opt->format, "svg"))
-            *f = FMT_FLAMEGRAPH;
-        else if (!strcmp(opt->format, "collapsed") || !strcmp(opt->format, "folded"))
-            *f = FMT_COLLAPSED;
-        else if (!strcmp(opt->format, "speedscope"))
-            *f = FMT_SPEEDSCOPE;
-        else if (!strcmp(opt->format, "pprof"))
-            *f = FMT_PPROF;
-        else
-            return pt_error_set(err, PT_E_USAGE,
-                                "unknown format '%s' (record writes flamegraph, collapsed, "
-                                "speedscope or pprof)",
-                                opt->format);
+    if (opt->format == NULL) {
+        *f = format_of_path(path);
         return 0;
     }
-    if (ends_with(path, ".txt") || ends_with(path, ".folded") || ends_with(path, ".collapsed"))
-        *f = FMT_COLLAPSED;
-    else if (ends_with(path, ".json"))
-        *f = FMT_SPEEDSCOPE;
-    else if (ends_with(path, ".pb.gz"))
-        *f = FMT_PPROF;
-    else
-        *f = FMT_FLAMEGRAPH;
+    if (format_by_name(opt->format, f) != 0)
+        return pt_error_set(err, PT_E_USAGE,
+                            "unknown format '%s' (record writes flamegraph, collapsed, "
+                            "speedscope or pprof)",
+                            opt->format);
     return 0;
 }
 
-static int write_profile(const char *path, enum format f, const struct calltree *t,
-                         const struct profile_meta *m, struct pt_error *err)
-{
-    struct atomic_file af;
-    if (atomic_open(&af, path, err) != 0)
-        return -1;
-    int rc = f == FMT_COLLAPSED    ? collapsed_write(af.fp, t, err)
-             : f == FMT_SPEEDSCOPE ? speedscope_write(af.fp, t, m, err)
-             : f == FMT_PPROF      ? pprof_write(af.fp, t, m, err)
-                                   : flamegraph_write(af.fp, t, m, err);
-    if (rc != 0) {
-        atomic_abort(&af);
-        return -1;
-    }
-    return atomic_commit(&af, err);
-}
-
-static void print_summary(const char *path, const struct profile_stats *st, double rate,
-                          const char *why)
+static void print_summary(const char *path, const struct profile_meta *m,
+                          const struct profile_stats *st, const char *why)
 {
     uint64_t tried = st->samples + st->lost_total;
     fprintf(stderr, "pytop: wrote %s: %llu samples in %.1f s (%.1f Hz requested, %.1f Hz achieved)",
-            path, (unsigned long long)st->samples, st->elapsed, rate,
-            st->elapsed > 0 ? (double)st->ticks / st->elapsed : 0.0);
+            path, (unsigned long long)st->samples, m->duration, m->rate, m->achieved);
     if (st->pauses) {
         /* Each process is paused once a tick: stopped pause x rate of the time. */
         double pause = (double)st->pause_ns / 1e9 / (double)st->pauses;
-        double rate = st->elapsed > 0 ? (double)st->ticks / st->elapsed : 0.0;
         fprintf(stderr, "; target paused %.1f us per sample (stopped %.2f%% of the time)",
-                pause * 1e6, 100.0 * pause * rate);
+                pause * 1e6, 100.0 * pause * m->achieved);
     }
     if (st->lost_total) {
         fprintf(stderr, "; lost %llu (%.1f%%):", (unsigned long long)st->lost_total,
@@ -149,7 +103,7 @@ static int nothing_appeared(struct sampler *sampler, const struct options *opt,
 int cmd_record(const struct options *opt, struct pt_error *err)
 {
     const char *path = opt->output ? opt->output : "profile.svg";
-    enum format fmt;
+    enum profile_format fmt;
     if (opt->npositional > 0)
         return pt_error_set(err, PT_E_USAGE, "unexpected argument '%s' (see pytop --help)",
                             opt->positional[0]);
@@ -157,40 +111,30 @@ int cmd_record(const struct options *opt, struct pt_error *err)
         return -1;
     /* A path that cannot be written is said now, not after the recording. */
     struct atomic_file probe;
-    if (atomic_open(&probe, path, err) != 0)
+    if (atomic_file_open(&probe, path, err) != 0)
         return -1;
-    atomic_abort(&probe);
+    atomic_file_abort(&probe);
     stop_signals_install(on_stop_signal);
 
     if (opt->cmd_argv == NULL && opt->pid == 0 && opt->port == 0)
         return pt_error_set(err, PT_E_USAGE,
                             "record needs a target: -p PID, -P PORT or -- COMMAND");
-    struct select_result sel;
-    pid_t launched, python;
-    if (launch_targets(opt, -1, &sel, &launched, &python, err) != 0) {
-        launch_stop(launched, 2);
-        return -1;
-    }
-    if (select_require_one(&sel, err) != 0) {
-        select_result_free(&sel);
-        return -1;
-    }
+    /* One way out: what was started or made so far is undone at `out`. */
+    struct select_result sel = {0};
+    pid_t launched = 0, python;
     struct profile prof;
-    if (profile_init(&prof, err) != 0) {
-        select_result_free(&sel);
-        launch_stop(launched, 2);
-        return -1;
-    }
+    int have_profile = 0, rc = -1;
+    struct sampler *sampler = NULL;
+    if (launch_targets(opt, -1, &sel, &launched, &python, err) != 0 ||
+        select_require_one(&sel, err) != 0 || profile_init(&prof, err) != 0)
+        goto out;
+    have_profile = 1;
     struct sampler_config cfg;
     sampler_config_init(&cfg, opt, &sel, launched != 0);
-    struct sampler *sampler;
     if (sampler_start(&sampler, &cfg, &prof, err) != 0) {
-        profile_free(&prof);
-        select_result_free(&sel);
-        launch_stop(launched, 2);
-        return -1;
+        sampler = NULL;
+        goto out;
     }
-    time_t started = time(NULL);
     char root[128];
     /* Nothing else shows until the recording ends: say what it waits for. */
     if (sampler_waiting(sampler, root, sizeof root, NULL) && isatty(STDERR_FILENO))
@@ -217,40 +161,32 @@ int cmd_record(const struct options *opt, struct pt_error *err)
             sampler_wait(sampler, left);
         waiting_on = NULL;
     }
-    if (nothing_appeared(sampler, opt, ended, err) != 0) {
-        sampler_free(sampler);
-        launch_stop(launched, 2);
-        profile_free(&prof);
-        select_result_free(&sel);
-        return -1;
-    }
+    if (nothing_appeared(sampler, opt, ended, err) != 0)
+        goto out;
+    /* The sampling thread has stopped: the snapshot is the whole run. */
     double duration = sampler_elapsed(sampler);
-    struct profile_meta meta;
-    memset(&meta, 0, sizeof meta);
-    sampler_describe(sampler, meta.target, sizeof meta.target, meta.python, sizeof meta.python);
-    sampler_free(sampler);
-    launch_stop(launched, 2);
-
     struct calltree tree;
     struct profile_stats st;
-    int rc = profile_snapshot(&prof, &tree, NULL, 0, 0, &st, err);
-    if (rc == 0) {
-        meta.started = started;
-        meta.duration = duration;
-        meta.samples = st.samples;
-        meta.lost = st.lost_total;
-        meta.rate = opt->rate;
-        meta.achieved = duration > 0 ? (double)st.ticks / duration : 0;
-        st.elapsed = duration;
-        meta.by_function = opt->function;
-        meta.idle = opt->idle;
-        meta.gil_only = opt->gil;
-        rc = write_profile(path, fmt, &tree, &meta, err);
-        if (rc == 0)
-            print_summary(path, &st, opt->rate, why);
-        calltree_free(&tree);
-    }
-    profile_free(&prof);
+    struct profile_meta meta;
+    if (profile_snapshot(&prof, &tree, NULL, 0, 0, &st, err) != 0)
+        goto out;
+    sampler_meta(sampler, &st, &meta);
+    /* The run lasted from the start to the stop, past the last tick. */
+    meta.duration = duration;
+    sampler_stop(sampler);
+    sampler = NULL;
+    launch_stop(launched, LAUNCH_STOP_GRACE_S);
+    launched = 0;
+    struct profile_file pf = {fmt, &tree, &meta};
+    rc = atomic_file_write(path, format_write, &pf, err);
+    if (rc == 0)
+        print_summary(path, &meta, &st, why);
+    calltree_free(&tree);
+out:
+    sampler_stop(sampler);
+    launch_stop(launched, LAUNCH_STOP_GRACE_S);
+    if (have_profile)
+        profile_free(&prof);
     select_result_free(&sel);
     return rc;
 }

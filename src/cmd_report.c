@@ -10,7 +10,7 @@
 
 #include "commands.h"
 #include "input/load.h"
-#include "output/atomic.h"
+#include "output/atomic_file.h"
 #include "report/analysis.h"
 #include "report/category.h"
 #include "report/html.h"
@@ -51,13 +51,21 @@ static int choose_format(const struct options *opt, enum report_format *f, struc
     return 0;
 }
 
-static int write_report(FILE *out, const struct report *r, const struct loaded_profile *lp,
-                        const char *path, enum report_format f, struct pt_error *err)
+struct report_job {
+    const struct report *report;
+    const struct loaded_profile *lp;
+    const char *path; /* the profile's */
+    enum report_format format;
+};
+
+static int write_report(FILE *out, const void *arg, struct pt_error *err)
 {
-    struct report_source src = {path, lp->format, &lp->meta, lp->skipped};
-    if (f == REPORT_HTML)
-        return report_write_html(out, r, &src, err);
-    return report_write_text(out, r, &src, f == REPORT_MARKDOWN, err);
+    const struct report_job *job = arg;
+    const struct loaded_profile *lp = job->lp;
+    struct report_source src = {job->path, lp->format, &lp->meta, lp->skipped};
+    if (job->format == REPORT_HTML)
+        return report_write_html(out, job->report, &src, err);
+    return report_write_text(out, job->report, &src, job->format == REPORT_MARKDOWN, err);
 }
 
 int cmd_report(const struct options *opt, struct pt_error *err)
@@ -85,18 +93,8 @@ int cmd_report(const struct options *opt, struct pt_error *err)
     if (rc == 0 && report_compute(&lp.tree, ct, &r) != 0)
         rc = pt_error_set(err, PT_E_NOMEM, "out of memory analysing %s", path);
     else if (rc == 0) {
-        if (opt->output == NULL || strcmp(opt->output, "-") == 0) {
-            rc = write_report(stdout, &r, &lp, path, f, err);
-        } else {
-            struct atomic_file af;
-            rc = atomic_open(&af, opt->output, err);
-            if (rc == 0 && write_report(af.fp, &r, &lp, path, f, err) != 0) {
-                atomic_abort(&af);
-                rc = -1;
-            } else if (rc == 0) {
-                rc = atomic_commit(&af, err);
-            }
-        }
+        struct report_job job = {&r, &lp, path, f};
+        rc = atomic_file_write(opt->output ? opt->output : "-", write_report, &job, err);
         report_free(&r);
     }
     loaded_profile_free(&lp);

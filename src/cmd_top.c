@@ -30,8 +30,8 @@
 #include "commands.h"
 #include "funcstats.h"
 #include "launch.h"
-#include "output/atomic.h"
-#include "output/flamegraph.h"
+#include "output/atomic_file.h"
+#include "output/formats.h"
 #include "output/meta.h"
 #include "proc/container.h"
 #include "proc/proc.h"
@@ -69,7 +69,6 @@ struct top {
     struct view view;
     struct screen *screen;
     struct stacks_source stacks;
-    time_t started;
     double elapsed_before; /* seconds sampled by samplers restarted since */
     int exited;
     char output_log[256];      /* where a started command's output goes */
@@ -176,7 +175,7 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     if (t->have_tree)
         calltree_free(&t->tree);
     t->have_tree = 0;
-    sampler_free(t->sampler);
+    sampler_stop(t->sampler);
     if (t->prof != NULL) {
         profile_free(t->prof);
         free(t->prof);
@@ -199,7 +198,6 @@ static int top_sample(struct top *t, struct select_result *sel, pid_t master, in
     t->exited = 0;
     t->thread = 0;
     t->elapsed_before = 0;
-    t->started = time(NULL);
     t->view.banner[0] = '\0';
     snprintf(t->view.threads, sizeof t->view.threads, "all");
     snprintf(t->view.h.target, sizeof t->view.h.target, "PID %d", (int)main_pid);
@@ -230,8 +228,7 @@ static void top_header(struct top *t, const struct profile_stats *st)
         snprintf(h->target, sizeof h->target, "%s", target);
     h->rate = t->opt->rate;
     h->elapsed = t->elapsed_before + st->elapsed;
-    /* n ticks span n - 1 periods (the first is at time 0). */
-    h->achieved = st->elapsed > 0 && st->ticks > 1 ? (double)(st->ticks - 1) / st->elapsed : 0;
+    h->achieved = profile_achieved_rate(st);
     h->samples = st->samples;
     h->lost = st->lost_total;
     h->gil_pct = st->target_ticks ? 100.0 * (double)st->gil_ticks / (double)st->target_ticks : -1;
@@ -433,7 +430,7 @@ static void top_save(struct top *t)
         view_status(&t->view, "nothing sampled yet");
         return;
     }
-    atomic_unused_path(want, path, sizeof path);
+    atomic_file_unused_path(want, path, sizeof path);
     if (profile_snapshot(t->prof, &tree, NULL, 0, 0, &st, &err) != 0) {
         view_status(&t->view, "not saved: %s", err.msg);
         return;
@@ -445,26 +442,9 @@ static void top_save(struct top *t)
         return;
     }
     struct profile_meta meta;
-    memset(&meta, 0, sizeof meta);
-    sampler_describe(t->sampler, meta.target, sizeof meta.target, meta.python, sizeof meta.python);
-    meta.started = t->started;
-    meta.duration = st.elapsed;
-    meta.samples = st.samples;
-    meta.lost = st.lost_total;
-    meta.rate = t->opt->rate;
-    meta.achieved = st.elapsed > 0 && st.ticks > 1 ? (double)(st.ticks - 1) / st.elapsed : 0;
-    meta.by_function = t->cfg.by_function;
-    meta.idle = t->cfg.idle;
-    meta.gil_only = t->cfg.gil;
-    struct atomic_file af;
-    int rc = atomic_open(&af, path, &err);
-    if (rc == 0) {
-        rc = flamegraph_write(af.fp, &plain, &meta, &err);
-        if (rc == 0)
-            rc = atomic_commit(&af, &err);
-        else
-            atomic_abort(&af);
-    }
+    sampler_meta(t->sampler, &st, &meta);
+    struct profile_file pf = {FORMAT_FLAMEGRAPH, &plain, &meta};
+    int rc = atomic_file_write(path, format_write, &pf, &err);
     calltree_free(&plain);
     calltree_free(&tree);
     if (rc == 0)
@@ -481,7 +461,7 @@ static void top_restart_flipped(struct top *t, int *flag, const char *what)
 {
     struct pt_error err;
     t->elapsed_before += sampler_elapsed(t->sampler);
-    sampler_free(t->sampler);
+    sampler_stop(t->sampler);
     t->sampler = NULL;
     *flag = !*flag;
     profile_reset(t->prof);
@@ -569,7 +549,7 @@ static int top_procs(struct top *t, struct pt_error *err)
     if (t->have_procs)
         return pyprocs_refresh(&t->procs_list, 0, err);
     double start = monotonic_s();
-    if (pyprocs_open(&t->procs_list, err) != 0)
+    if (pyprocs_init(&t->procs_list, err) != 0)
         return -1;
     t->have_procs = 1;
     double left = TOP_CPU_INTERVAL_MS / 1000.0 - (monotonic_s() - start);
@@ -854,8 +834,8 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     rc = 0;
 out:
     screen_close(t.screen);
-    sampler_free(t.sampler);
-    launch_stop(t.launched, 2);
+    sampler_stop(t.sampler);
+    launch_stop(t.launched, LAUNCH_STOP_GRACE_S);
     proc_usage_free(&t.usage);
     view_free(&t.view);
     if (t.have_tree)

@@ -442,7 +442,7 @@ static int watch_run(struct watch *w, struct options *opt, pid_t *launched, stru
         if (opt->duration > 0 && w->sampler && sampler_elapsed(w->sampler) >= opt->duration)
             return 0;
         if (w->sampler != NULL && sampler_finished(w->sampler, why, sizeof why)) {
-            sampler_free(w->sampler);
+            sampler_stop(w->sampler);
             w->sampler = NULL;
             if (opt->port == 0) {
                 fprintf(stderr, "pytop: %s: nothing left to watch\n", why);
@@ -459,9 +459,10 @@ static int watch_run(struct watch *w, struct options *opt, pid_t *launched, stru
             next_try = monotonic_s() + WATCH_RETRY_S;
             if (watch_attach(w, opt, launched, &aerr) == 0) {
                 fprintf(stderr, "pytop: watching port %d again\n", opt->port);
-            } else if (aerr.code != PT_E_NOPORT && aerr.code != PT_E_GONE &&
-                       aerr.code != PT_E_NOTPYTHON && aerr.code != PT_E_NOPROC) {
-                return pt_error_set(err, aerr.code, "%s", aerr.msg);
+            } else if (aerr.code != PT_E_NOPORT && aerr.code != PT_E_NOTPYTHON &&
+                       !pt_error_gone(&aerr)) {
+                *err = aerr;
+                return -1;
             }
         }
         if (w->sampler != NULL) {
@@ -570,8 +571,8 @@ int cmd_watch(const struct options *opt_in, struct pt_error *err)
     rc = watch_run(&w, &opt, &launched, err);
     summary(&w);
 out:
-    sampler_free(w.sampler);
-    launch_stop(launched, 2);
+    sampler_stop(w.sampler);
+    launch_stop(launched, LAUNCH_STOP_GRACE_S);
     if (w.sender != NULL) {
         struct sender_stats ss;
         sender_stop_stats(w.sender, WATCH_SEND_GRACE, &ss);

@@ -7,23 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const code_names[PT_E_COUNT] = {
-    [PT_OK] = "ok",
-    [PT_E_USAGE] = "usage",
-    [PT_E_NOPROC] = "no such process",
-    [PT_E_PERM] = "permission denied",
-    [PT_E_NOTPYTHON] = "not python",
-    [PT_E_UNSUPPORTED] = "unsupported version",
-    [PT_E_NOPORT] = "no listener",
-    [PT_E_MANY] = "several candidates",
-    [PT_E_READ] = "read failed",
-    [PT_E_TORN] = "torn read",
-    [PT_E_GONE] = "process gone",
-    [PT_E_NOMEM] = "out of memory",
-    [PT_E_IO] = "i/o error",
-    [PT_E_SYS] = "system error",
-};
-
 static int error_vset(struct pt_error *err, enum pt_code code, int errno_value, const char *fmt,
                       va_list ap)
 {
@@ -62,11 +45,25 @@ void pt_error_clear(struct pt_error *err)
     err->msg[0] = '\0';
 }
 
-const char *pt_code_name(enum pt_code code)
+int pt_error_prefix(struct pt_error *err, const char *fmt, ...)
 {
-    if ((unsigned)code >= PT_E_COUNT)
-        return "unknown";
-    return code_names[code];
+    if (err == NULL)
+        return -1;
+    char prefix[sizeof err->msg], both[2 * sizeof err->msg + 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    snprintf(both, sizeof both, "%s: %s", prefix, err->msg);
+    /* Cut to the message's size: the cause's end goes first. */
+    memcpy(err->msg, both, sizeof err->msg - 1);
+    err->msg[sizeof err->msg - 1] = '\0';
+    return -1;
+}
+
+int pt_error_gone(const struct pt_error *err)
+{
+    return err->code == PT_E_GONE || err->code == PT_E_NOPROC;
 }
 
 int pt_error_exit_status(const struct pt_error *err)

@@ -43,11 +43,20 @@ int pt_error_set(struct pt_error *err, enum pt_code code, const char *fmt, ...)
 int pt_error_sys(struct pt_error *err, enum pt_code code, int errno_value, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Make err's message more precise by putting a printf-style prefix and
+ * ": " before it ("profile.txt: line 3: ..."), keeping its code, errno
+ * and cause. Returns -1. */
+int pt_error_prefix(struct pt_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Reset err to PT_OK with an empty message. */
 void pt_error_clear(struct pt_error *err);
 
-/* A short stable name for a code ("torn read", "process gone", ...). */
-const char *pt_code_name(enum pt_code code);
+/* Whether err says the process is not there: it exited while read
+ * (PT_E_GONE) or was gone before (PT_E_NOPROC). Such a process is
+ * dropped, not reported: the one answer for every caller that follows
+ * processes coming and going. */
+int pt_error_gone(const struct pt_error *err);
 
 /* The exit status for an error: 2 for usage errors, 1 for the rest. */
 int pt_error_exit_status(const struct pt_error *err);

@@ -15,30 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HASH_MUL 0x9e3779b97f4a7c15ULL
-
-/* A string's hash, eight bytes at a time. */
-static uint64_t hash_str(const char *s, uint64_t h)
-{
-    size_t n = strlen(s);
-    uint64_t w;
-    for (; n >= 8; s += 8, n -= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * HASH_MUL;
-        h ^= h >> 29;
-    }
-    w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w ^ ((uint64_t)n << 59)) * HASH_MUL;
-    return h ^ (h >> 32);
-}
+#include "hash.h"
 
 static uint64_t hash_function(const struct ct_frame *fr)
 {
-    uint64_t h = hash_str(fr->file, hash_str(fr->name, 0xcbf29ce484222325ULL ^ (uint64_t)fr->kind));
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
+    return hash_mix(hash_str(fr->file, hash_str(fr->name, HASH_SEED ^ (uint64_t)fr->kind)));
 }
 
 /* Map every frame to a row: frames of one function share it (by function),

@@ -33,8 +33,13 @@ int launch_targets(const struct options *opt, int out_fd, struct select_result *
  * command's tree, see sampler.h.) */
 int launch_wait_python(pid_t pid, double timeout, pid_t *python, struct pt_error *err);
 
+/* How long a command pytop started has to end after SIGTERM: time for a
+ * server's shutdown hooks, short enough that quitting pytop is prompt. */
+#define LAUNCH_STOP_GRACE_S 2.0
+
 /* Stop the process group of pid: SIGTERM, then SIGKILL after grace
- * seconds, and reap pid. Safe to call when it already exited. */
+ * seconds, and reap pid. Safe to call when it already exited, and a no-op
+ * for pid 0 (nothing was started). */
 void launch_stop(pid_t pid, double grace);
 
 /* Has pid exited (reaped here)? *status gets its wait status. */

@@ -1,6 +1,6 @@
 /*
  * main: argv -> options -> one command; errors become one line on stderr
- * and the exit status of CLI.md (1 runtime, 2 usage).
+ * and the exit status of the man page's EXIT STATUS (1 runtime, 2 usage).
  */
 #include "config.h"
 

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "modules.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,26 +61,34 @@ static int is_stdlib_module(const char *mod, size_t len)
                    sizeof *stdlib_modules, str_cmp) != NULL;
 }
 
-/* The text after the last occurrence of dir in path, or NULL. */
+/* The text after the last occurrence of dir in path, or NULL (also when
+ * nothing follows it). */
 static const char *after_last(const char *path, const char *dir)
 {
     const char *found = NULL;
     for (const char *p = strstr(path, dir); p; p = strstr(p + 1, dir))
-        found = p + strlen(dir);
+        if (p[strlen(dir)] != '\0')
+            found = p + strlen(dir);
     return found;
 }
 
-/* The text after the last "/lib/pythonX.Y/" of path, or NULL. */
-static const char *after_stdlib_dir(const char *path)
+const char *module_path_in_packages(const char *path)
+{
+    const char *p = after_last(path, "/site-packages/");
+    const char *q = after_last(path, "/dist-packages/");
+    return q > p ? q : p;
+}
+
+const char *module_path_in_stdlib(const char *path)
 {
     const char *found = NULL;
     for (const char *p = strstr(path, "/lib/python"); p; p = strstr(p + 1, "/lib/python")) {
         const char *q = p + strlen("/lib/python");
         if (*q < '0' || *q > '9')
-            continue;
+            continue; /* Debian's /usr/lib/python3/dist-packages is not it */
         while ((*q >= '0' && *q <= '9') || *q == '.')
             q++;
-        if (*q == '/')
+        if (*q == '/' && q[1] != '\0')
             found = q + 1;
     }
     return found;
@@ -105,15 +114,12 @@ enum module_family module_of(const char *file, int origin, const char **mod, siz
                : origin == CT_ORIGIN_STDLIB ? MOD_STDLIB
                                             : MOD_APP;
     }
-    const char *p = after_last(file, "/site-packages/");
-    const char *q = after_last(file, "/dist-packages/");
-    if (q > p)
-        p = q;
+    const char *p = module_path_in_packages(file);
     if (p != NULL) {
         *mod = p, *len = first_component(p);
         return MOD_THIRD;
     }
-    if ((p = after_stdlib_dir(file)) != NULL) {
+    if ((p = module_path_in_stdlib(file)) != NULL) {
         *mod = p, *len = first_component(p);
         return MOD_STDLIB;
     }
@@ -159,4 +165,49 @@ int frame_class(const struct ct_frame *f)
         return fam == MOD_THIRD ? FC_THIRD : fam == MOD_STDLIB ? FC_STDLIB : FC_APP;
     }
     }
+}
+
+int module_origin(const char *path)
+{
+    if (module_path_in_packages(path))
+        return CT_ORIGIN_PACKAGE;
+    if (module_path_in_stdlib(path) || strncmp(path, "<frozen ", 8) == 0)
+        return CT_ORIGIN_STDLIB;
+    return CT_ORIGIN_APP;
+}
+
+void module_dotted_name(const char *path, char *out, size_t size)
+{
+    const char *s = module_path_in_packages(path);
+    size_t n;
+    out[0] = '\0';
+    if (size == 0)
+        return;
+    if (s == NULL)
+        s = module_path_in_stdlib(path);
+    if (s == NULL && strncmp(path, "<frozen ", 8) == 0) {
+        s = path + 8;
+        n = strcspn(s, ">");
+    } else {
+        if (s == NULL && (path[0] == '/' || path[0] == '<'))
+            return;
+        if (s == NULL)
+            s = path[0] == '.' && path[1] == '/' ? path + 2 : path;
+        n = strlen(s);
+        static const char *const exts[] = {".py", ".pyc", ".pyx", ".so"};
+        for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+            size_t e = strlen(exts[i]);
+            if (n > e && strcmp(s + n - e, exts[i]) == 0) {
+                n -= e;
+                break;
+            }
+        }
+        if (n > 9 && strncmp(s + n - 9, "/__init__", 9) == 0)
+            n -= 9;
+    }
+    if (n >= size)
+        n = size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s[i] == '/' ? '.' : s[i];
+    out[n] = '\0';
 }

@@ -1,7 +1,7 @@
 /*
  * options: the command line, PYTOP_* environment variables and the config
  * file, merged into one struct options (command line > environment >
- * config file > defaults), as ../shared/design/CLI.md describes.
+ * config file > defaults), as the man page (man/pytop.1) describes.
  */
 #ifndef PYTOP_OPTIONS_H
 #define PYTOP_OPTIONS_H

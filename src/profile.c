@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* clang-format off */
 static const char *const lost_names[LOST_COUNT] = {
     [LOST_TORN] = "torn",
@@ -84,10 +86,7 @@ int profile_export(struct profile *p, const uint32_t *frames, int n, uint64_t co
 
 static uint32_t node_hash(uint32_t node)
 {
-    node ^= node >> 16;
-    node *= 0x7feb352dU;
-    node ^= node >> 15;
-    return node;
+    return (uint32_t)hash_mix(node);
 }
 
 static int bucket_grow(struct profile_bucket *b)
@@ -144,12 +143,7 @@ static int bucket_add(struct profile *p, int64_t second, uint32_t leaf)
 
 static uint64_t stack_hash(const uint32_t *frames, int n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
-    for (int i = 0; i < n; i++) {
-        h ^= frames[i];
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
+    uint64_t h = hash_bytes(frames, (size_t)n * sizeof *frames, HASH_SEED ^ (uint64_t)n);
     return h ? h : 1;
 }
 
@@ -192,6 +186,11 @@ void profile_tick(struct profile *p, double elapsed, int targets, int gil_held)
     p->stats.target_ticks += (uint64_t)targets;
     p->stats.gil_ticks += (uint64_t)gil_held;
     pthread_mutex_unlock(&p->lock);
+}
+
+double profile_achieved_rate(const struct profile_stats *st)
+{
+    return st->elapsed > 0 && st->ticks > 1 ? (double)(st->ticks - 1) / st->elapsed : 0;
 }
 
 void profile_pause(struct profile *p, uint64_t ns)

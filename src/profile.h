@@ -98,6 +98,11 @@ int profile_export(struct profile *p, const uint32_t *frames, int n, uint64_t co
 /* Count a lost sample, or a tick, with the time since start. */
 void profile_lost(struct profile *p, enum lost_reason why);
 void profile_tick(struct profile *p, double elapsed, int targets, int gil_held);
+/* The achieved sampling rate of st, in ticks per second: n ticks span
+ * n - 1 periods, the first being at time 0. The one answer for every
+ * place that shows it (the live view, record's summary, files' titles). */
+double profile_achieved_rate(const struct profile_stats *st);
+
 /* Count one pause of a process (--blocking, --native) of ns nanoseconds. */
 void profile_pause(struct profile *p, uint64_t ns);
 

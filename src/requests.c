@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "util.h"
 
 struct rq_live {
@@ -36,10 +37,7 @@ struct rq_endpoint {
 
 static uint64_t text_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return hash_str(s, HASH_SEED);
 }
 
 int requests_init(struct requests *rq, double slow, int keep_stacks, struct pt_error *err)

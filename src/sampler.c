@@ -27,8 +27,11 @@
 #include <unistd.h>
 
 #include "calltree.h"
+#include "hash.h"
 #include "output/dump.h"
+#include "modules.h"
 #include "output/filename.h"
+#include "output/meta.h"
 #include "proc/children.h"
 #include "proc/proc.h"
 #include "requests.h"
@@ -48,12 +51,16 @@
 #define SAMPLER_RETIRED 32
 
 /* A thread of a target, as the sampler knows it. */
+/* A thread's running state not asked of the kernel (yet): beside 1
+ * (running), 0 (not) and -1 (unreadable). */
+#define UNASKED (-2)
+
 struct sthread {
     pid_t tid;
     struct task_probe probe; /* its state; probe.stat_fd -1 if unreadable */
     uint32_t frame;          /* its "thread TID (name)" frame, CT_NONE until named */
     uint64_t seen;           /* last tick it was in a sample */
-    int before;              /* blocking: running (1) or not (0) before the pause, -2 unknown */
+    int before;              /* blocking: running (1) or not (0) before the pause, or UNASKED */
     int state;               /* thread_running's last answer, read at state_ns */
     uint64_t state_ns;
     int asked;           /* thread_is_running's answer this tick... */
@@ -72,7 +79,8 @@ struct starget {
     uint32_t *frames;
     uint32_t nslots, nkeys;
     struct sthread *threads;
-    int nthreads, cap;
+    int nthreads;
+    size_t cap;
     struct py_tasks tasks;  /* --async: its asyncio tasks, read each tick */
     struct pyreq_state req; /* --by-endpoint: what serves requests */
     int retired;            /* exited: only the shell is left (target_retire) */
@@ -104,13 +112,16 @@ struct sampler {
     struct profile *prof;
     pthread_mutex_t lock; /* guards targets[] against sampler_describe */
     struct starget **targets;
-    int ntargets, cap;
+    int ntargets;
+    size_t cap;
     struct rejected *rejected;
-    int nrejected, rejected_cap;
+    int nrejected;
+    size_t rejected_cap;
     struct py_sample sample;
     uint32_t stack[PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2];
     struct merged_frame merged[PY_MAX_DEPTH + NATIVE_MAX_DEPTH];
     struct timespec start;
+    time_t started; /* the wall clock at start, for profile files */
     uint64_t tick;
     atomic_int stop;
     atomic_int finished;
@@ -137,10 +148,7 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 
 static uint64_t key_hash(uint64_t k)
 {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
+    return hash_mix(k);
 }
 
 static int cache_grow(struct starget *tg)
@@ -212,7 +220,7 @@ static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int li
         filename_absolute(c->filename, tg->cwd, file, sizeof file);
     else
         filename_shorten(c->filename, tg->cwd, file, sizeof file);
-    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, filename_origin(c->filename),
+    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, module_origin(c->filename),
                       c->firstlineno, out) != 0)
         return -1;
     return cache_put(tg, key, *out);
@@ -223,17 +231,12 @@ static struct sthread *thread_of(struct starget *tg, pid_t tid)
     for (int i = 0; i < tg->nthreads; i++)
         if (tg->threads[i].tid == tid)
             return &tg->threads[i];
-    if (tg->nthreads == tg->cap) {
-        int ncap = tg->cap ? tg->cap * 2 : 16;
-        struct sthread *nv = realloc(tg->threads, (size_t)ncap * sizeof *nv);
-        if (nv == NULL)
-            return NULL;
-        tg->threads = nv;
-        tg->cap = ncap;
-    }
+    if (vec_reserve((void **)&tg->threads, &tg->cap, sizeof *tg->threads,
+                    (size_t)tg->nthreads + 1) != 0)
+        return NULL;
     struct sthread *th = &tg->threads[tg->nthreads++];
     *th = (struct sthread){
-        .tid = tid, .probe = {.stat_fd = -1, .sched_fd = -1}, .frame = CT_NONE, .before = -2};
+        .tid = tid, .probe = {.stat_fd = -1, .sched_fd = -1}, .frame = CT_NONE, .before = UNASKED};
     if (tid > 0)
         task_probe_open(&th->probe, tg->py.pid, tid);
     return th;
@@ -338,17 +341,12 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     }
     pthread_mutex_lock(&s->lock);
-    if (s->ntargets == s->cap) {
-        int ncap = s->cap ? s->cap * 2 : 8;
-        struct starget **nv = realloc(s->targets, (size_t)ncap * sizeof *nv);
-        if (nv == NULL) {
-            pthread_mutex_unlock(&s->lock);
-            pytarget_detach(&tg->py);
-            free(tg);
-            return pt_error_set(err, PT_E_NOMEM, "out of memory");
-        }
-        s->targets = nv;
-        s->cap = ncap;
+    if (vec_reserve((void **)&s->targets, &s->cap, sizeof *s->targets, (size_t)s->ntargets + 1) !=
+        0) {
+        pthread_mutex_unlock(&s->lock);
+        pytarget_detach(&tg->py);
+        free(tg);
+        return pt_error_set(err, PT_E_NOMEM, "out of memory");
     }
     s->targets[s->ntargets++] = tg;
     pthread_mutex_unlock(&s->lock);
@@ -469,14 +467,9 @@ static void reject(struct sampler *s, pid_t pid, const struct pt_error *err)
             s->rejected[i].tries++;
             return;
         }
-    if (s->nrejected == s->rejected_cap) {
-        int ncap = s->rejected_cap ? s->rejected_cap * 2 : 16;
-        struct rejected *nv = realloc(s->rejected, (size_t)ncap * sizeof *nv);
-        if (nv == NULL)
-            return;
-        s->rejected = nv;
-        s->rejected_cap = ncap;
-    }
+    if (vec_reserve((void **)&s->rejected, &s->rejected_cap, sizeof *s->rejected,
+                    (size_t)s->nrejected + 1) != 0)
+        return;
     struct rejected *r = &s->rejected[s->nrejected++];
     r->pid = pid;
     r->tries = 1;
@@ -491,7 +484,7 @@ static int follow_one(struct sampler *s, pid_t pid)
         return 0;
     if (target_add(s, pid, &err) == 0)
         return 1;
-    if (err.code != PT_E_GONE && err.code != PT_E_NOPROC)
+    if (!pt_error_gone(&err))
         reject(s, pid, &err);
     return 0;
 }
@@ -808,10 +801,10 @@ static int thread_is_running(struct sampler *s, const struct py_thread *pt, stru
     /* The GIL holder is not idle, whatever the kernel says of it this
      * instant (it runs Python, or native code that keeps every other
      * thread waiting): no stat read for it. */
-    th->asked = s->cfg.blocking && th->before != -2 ? th->before
-                : pt->gil                           ? 1
-                : s->cfg.rate > 2000                ? thread_running_at(th, tick_ns)
-                                                    : thread_running(th);
+    th->asked = s->cfg.blocking && th->before != UNASKED ? th->before
+                : pt->gil                                ? 1
+                : s->cfg.rate > 2000                     ? thread_running_at(th, tick_ns)
+                                                         : thread_running(th);
     th->asked_tick = s->tick + 1;
     return th->asked;
 }
@@ -970,7 +963,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
         if (pause_process(tg->py.pid, &paused, &err) != 0) {
             /* A process that exited (a zombie until its parent, maybe
              * pytop, reaps it) cannot be seized: it is gone, not lost. */
-            if (err.code == PT_E_GONE || remote_process_gone(tg->py.pid)) {
+            if (pt_error_gone(&err) || remote_process_gone(tg->py.pid)) {
                 tg->alive = 0;
                 return 0;
             }
@@ -988,7 +981,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
             pause_release(&paused);
             profile_pause(s->prof, monotonic_ns() - paused_at);
         }
-        if (err.code == PT_E_GONE || remote_process_gone(tg->py.pid)) {
+        if (pt_error_gone(&err) || remote_process_gone(tg->py.pid)) {
             tg->alive = 0;
             return 0;
         }
@@ -1026,7 +1019,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
         }
         if (pt->nframes == 0)
             continue;
-        int running = -2; /* not asked */
+        int running = UNASKED;
         int keep = !covered[i];
         if (keep && s->cfg.gil) {
             keep = pt->gil;
@@ -1047,7 +1040,7 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
             if (n >= 0)
                 profile_add(s->prof, s->stack, n, second);
         }
-        if (track_on && running == -2)
+        if (track_on && running == UNASKED)
             running = thread_is_running(s, pt, th, tick_ns);
         cpu += running == 1;
         if (q.r != NULL && track_on && !tracked[i]) {
@@ -1260,7 +1253,7 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
     s->roots = calloc((size_t)cfg->nroots + 1, sizeof *s->roots);
     s->waiting = calloc((size_t)cfg->nroots + 1, 1);
     if (s->roots == NULL || s->waiting == NULL) {
-        sampler_free(s);
+        sampler_stop(s);
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     }
     memcpy(s->roots, cfg->roots, (size_t)cfg->nroots * sizeof *s->roots);
@@ -1283,25 +1276,26 @@ int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct
                 task_cmdline(s->wait_root, s->wait_cmdline, sizeof s->wait_cmdline);
             }
         } else if (root >= 0 || !cfg->subprocesses) {
-            sampler_free(s);
+            sampler_stop(s);
             return -1;
         }
         reject(s, cfg->pids[i], err);
     }
     pt_error_clear(err);
     if (s->ntargets == 0 && s->wait_root == 0) {
-        sampler_free(s);
+        sampler_stop(s);
         return pt_error_set(err, PT_E_NOTPYTHON, "no Python process to sample");
     }
     if ((s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
         int e = errno;
-        sampler_free(s);
+        sampler_stop(s);
         return pt_error_sys(err, PT_E_SYS, e, "cannot make an eventfd: %s", strerror(e));
     }
     clock_gettime(CLOCK_MONOTONIC, &s->start);
+    s->started = time(NULL);
     int rc = pthread_create(&s->thread, NULL, sampler_main, s);
     if (rc != 0) {
-        sampler_free(s);
+        sampler_stop(s);
         return pt_error_sys(err, PT_E_SYS, rc, "cannot start the sampling thread: %s",
                             strerror(rc));
     }
@@ -1348,7 +1342,7 @@ double sampler_elapsed(struct sampler *s)
     return ts_diff(&now, &s->start);
 }
 
-void sampler_free(struct sampler *s)
+void sampler_stop(struct sampler *s)
 {
     if (s == NULL)
         return;
@@ -1429,6 +1423,21 @@ void sampler_describe(struct sampler *s, char *target, size_t tsize, char *pytho
         snprintf(target, tsize, "%d processes (PIDs %s)", s->ntargets, list);
     }
     pthread_mutex_unlock(&s->lock);
+}
+
+void sampler_meta(struct sampler *s, const struct profile_stats *st, struct profile_meta *m)
+{
+    memset(m, 0, sizeof *m);
+    sampler_describe(s, m->target, sizeof m->target, m->python, sizeof m->python);
+    m->started = s->started;
+    m->duration = st->elapsed;
+    m->samples = st->samples;
+    m->lost = st->lost_total;
+    m->rate = s->cfg.rate;
+    m->achieved = profile_achieved_rate(st);
+    m->by_function = s->cfg.by_function;
+    m->idle = s->cfg.idle;
+    m->gil_only = s->cfg.gil;
 }
 
 int sampler_waiting(struct sampler *s, char *root, size_t size, struct pt_error *unreadable)

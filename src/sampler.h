@@ -62,7 +62,7 @@ void sampler_config_init(struct sampler_config *cfg, const struct options *opt,
  * be attached fail the start (err says why) unless they are descendants
  * found by -s, or, with -s, roots that are not Python (PT_E_NOTPYTHON):
  * those are waited under (see sampler_waiting). The caller keeps prof
- * alive until sampler_free. */
+ * alive until sampler_stop. */
 int sampler_start(struct sampler **out, const struct sampler_config *cfg, struct profile *prof,
                   struct pt_error *err);
 
@@ -98,7 +98,7 @@ double sampler_elapsed(struct sampler *s);
 char *sampler_dump(struct sampler *s, int timeout_ms, struct pt_error *err);
 
 /* Stop the thread (after its current tick) and release every target. */
-void sampler_free(struct sampler *s);
+void sampler_stop(struct sampler *s);
 
 /* Sample asyncio tasks (--async) from the next tick on, or stop. */
 void sampler_set_async(struct sampler *s, int on);
@@ -116,5 +116,14 @@ int sampler_tasks(struct sampler *s);
  * waits under a root that is not Python: "waiting for Python processes
  * under PID 42 (bash run.sh)" and "". */
 void sampler_describe(struct sampler *s, char *target, size_t tsize, char *python, size_t psize);
+
+/* What a profile file says of how it was taken, for the samples st
+ * counts: the targets and Python versions (sampler_describe), the wall
+ * clock at the sampler's start, st's duration, samples, losses and
+ * achieved rate, and the configuration's rate, aggregation and filters.
+ * The one filler of profile_meta for every file a sampler's profile
+ * becomes. */
+struct profile_meta;
+void sampler_meta(struct sampler *s, const struct profile_stats *st, struct profile_meta *m);
 
 #endif

@@ -50,8 +50,8 @@ static void section_of(const struct py_layout *lay, uint64_t *d)
     d[W_TASK_AWAITED_BY_IS_SET] = lay->fut_awaited_by + 9;
     d[W_TASK_CORO] = lay->task_coro;
     d[W_TASK_NODE] = lay->task_node;
-    d[W_INTERP_SIZE] = lay->is_asyncio_tasks + 4096;
-    d[W_INTERP_TASKS] = lay->is_asyncio_tasks;
+    d[W_INTERP_SIZE] = lay->interp_asyncio_tasks + 4096;
+    d[W_INTERP_TASKS] = lay->interp_asyncio_tasks;
     d[W_THREAD_SIZE] = lay->ts_asyncio_tasks + 64;
     d[W_THREAD_LOOP] = lay->ts_asyncio_loop;
     d[W_THREAD_TASK] = lay->ts_asyncio_task;
@@ -87,7 +87,7 @@ static void test_thread_and_interpreter_offsets_are_taken_from_the_section(void 
     assert_int_equal(lay.ts_asyncio_loop, table->ts_asyncio_loop + 8);
     assert_int_equal(lay.ts_asyncio_task, table->ts_asyncio_task + 8);
     assert_int_equal(lay.ts_asyncio_tasks, table->ts_asyncio_tasks + 8);
-    assert_int_equal(lay.is_asyncio_tasks, table->is_asyncio_tasks + 16);
+    assert_int_equal(lay.interp_asyncio_tasks, table->interp_asyncio_tasks + 16);
     assert_int_equal(lay.task_coro, table->task_coro);
 }
 

@@ -20,9 +20,9 @@
 
 #include "input/load.h"
 #include "input/svg.h"
+#include "modules.h"
 #include "output/collapsed.h"
 #include "output/flamegraph.h"
-#include "output/filename.h"
 #include "report/analysis.h"
 #include "report/category.h"
 #include "report/html.h"
@@ -48,7 +48,7 @@ static void test_module_names_from_paths(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char m[256];
-        filename_module(cases[i].path, m, sizeof m);
+        module_dotted_name(cases[i].path, m, sizeof m);
         assert_string_equal(m, cases[i].module);
     }
 }

@@ -444,13 +444,13 @@ static uint64_t make_runtime(struct world *w, uint64_t head, uint64_t holder)
     struct image *im = &w->im;
     w->runtime =
         image_alloc(im, max3(lay->rt_interp_head, lay->rt_tstate_current, 0) + 8, R_RUNTIME);
-    uint64_t interp =
-        image_alloc(im, max3(lay->is_next, lay->is_tstate_head, lay->is_gil_ptr) + 8, R_INTERP);
+    uint64_t interp = image_alloc(
+        im, max3(lay->interp_next, lay->interp_tstate_head, lay->interp_gil_ptr) + 8, R_INTERP);
     put_u64(im, w->runtime + lay->rt_interp_head, interp);
     note_field(im, w->runtime + lay->rt_interp_head, F_INTERP_NEXT);
-    note_field(im, interp + lay->is_next, F_INTERP_NEXT);
-    put_u64(im, interp + lay->is_tstate_head, head);
-    note_field(im, interp + lay->is_tstate_head, F_THREAD_NEXT);
+    note_field(im, interp + lay->interp_next, F_INTERP_NEXT);
+    put_u64(im, interp + lay->interp_tstate_head, head);
+    note_field(im, interp + lay->interp_tstate_head, F_THREAD_NEXT);
     if (layout_has(lay->rt_tstate_current)) {
         put_u64(im, w->runtime + lay->rt_tstate_current, holder);
     } else if (layout_has(lay->ts_holds_gil)) {
@@ -460,8 +460,8 @@ static uint64_t make_runtime(struct world *w, uint64_t head, uint64_t holder)
         uint64_t gil = image_alloc(im, 32, R_OTHER);
         put_u32(im, gil + lay->gil_locked, holder != 0);
         put_u64(im, gil + lay->gil_last_holder, holder);
-        put_u64(im, interp + lay->is_gil_ptr, gil);
-        note_field(im, interp + lay->is_gil_ptr, F_OBJECT_PTR);
+        put_u64(im, interp + lay->interp_gil_ptr, gil);
+        note_field(im, interp + lay->interp_gil_ptr, F_OBJECT_PTR);
     }
     return interp;
 }
@@ -608,8 +608,8 @@ static void assert_sample_in_bounds(const struct py_target *t, const struct py_s
     assert_false(fm->bad_iov);
     assert_true(fm->max_len <= MAX_READ_LEN);
     assert_in_range(s->nthreads, 0, PY_MAX_THREADS);
-    assert_true(s->nthreads <= s->threads_cap);
-    assert_true(s->nframes >= 0 && s->nframes <= s->frames_cap);
+    assert_true(s->nthreads >= 0 && (size_t)s->nthreads <= s->threads_cap);
+    assert_true(s->nframes >= 0 && (size_t)s->nframes <= s->frames_cap);
     int next_first = 0;
     for (int i = 0; i < s->nthreads; i++) {
         const struct py_thread *th = &s->threads[i];
@@ -775,7 +775,7 @@ static void interpreter_points_at_itself(struct world *w)
 {
     uint64_t interp;
     memcpy(&interp, image_at(&w->im, w->runtime + w->lay.rt_interp_head, 8), 8);
-    put_u64(&w->im, interp + w->lay.is_next, interp);
+    put_u64(&w->im, interp + w->lay.interp_next, interp);
 }
 
 static void test_thread_and_interpreter_cycles_fail_as_torn(void **state)
@@ -1204,12 +1204,12 @@ static void build_shared_threads_world(struct world *w, int minor, int n)
         prev = t;
     }
     uint64_t i1 = make_runtime(w, first, 0);
-    uint64_t i2 =
-        image_alloc(&w->im, max3(lay->is_next, lay->is_tstate_head, lay->is_gil_ptr) + 8, R_INTERP);
-    put_u64(&w->im, i1 + lay->is_next, i2);
-    put_u64(&w->im, i2 + lay->is_tstate_head, first);
-    if (layout_has(lay->is_gil_ptr))
-        put_u64(&w->im, i2 + lay->is_gil_ptr, get_u64_at(w, i1 + lay->is_gil_ptr));
+    uint64_t i2 = image_alloc(
+        &w->im, max3(lay->interp_next, lay->interp_tstate_head, lay->interp_gil_ptr) + 8, R_INTERP);
+    put_u64(&w->im, i1 + lay->interp_next, i2);
+    put_u64(&w->im, i2 + lay->interp_tstate_head, first);
+    if (layout_has(lay->interp_gil_ptr))
+        put_u64(&w->im, i2 + lay->interp_gil_ptr, get_u64_at(w, i1 + lay->interp_gil_ptr));
 }
 
 static void test_threads_in_all_interpreters_stay_within_max_threads(void **state)

@@ -201,11 +201,10 @@ static int load_folded(const char *what, const char *data, size_t size, struct l
     if (in == NULL) {
         rc = pt_error_set(err, PT_E_NOMEM, "out of memory reading %s", what);
     } else {
-        struct pt_error e;
-        rc = collapsed_read(in, &lp->tree, &e);
+        rc = collapsed_read(in, &lp->tree, err);
         fclose(in);
         if (rc != 0)
-            rc = pt_error_set(err, e.code, "%s: %s", what, e.msg);
+            pt_error_prefix(err, "%s", what);
     }
     free(copy);
     return rc;
@@ -226,28 +225,22 @@ int profile_load_bytes(const char *what, const char *data, size_t size, struct l
     int rc;
     if (pprof_detect(data, size)) {
         rc = pprof_read(data, size, &lp->tree, &lp->meta, err);
-        if (rc != 0) {
-            struct pt_error e = *err;
-            rc = pt_error_set(err, e.code, "%s: %s", what, e.msg);
-        }
+        if (rc != 0)
+            pt_error_prefix(err, "%s", what);
         snprintf(lp->format, sizeof lp->format, "pprof");
     } else if (d[lead] == '{') {
         char exporter[64];
         rc = speedscope_read(data, size, &lp->tree, &lp->meta, exporter, sizeof exporter, err);
-        if (rc != 0) {
-            struct pt_error e = *err;
-            rc = pt_error_set(err, e.code, "%s: %s", what, e.msg);
-        }
+        if (rc != 0)
+            pt_error_prefix(err, "%s", what);
         snprintf(lp->format, sizeof lp->format, "speedscope%s%.40s%s", exporter[0] ? " (" : "",
                  exporter, exporter[0] ? ")" : "");
     } else if (size - lead > 5 &&
                (strncmp(data + lead, "<?xml", 5) == 0 || strncmp(data + lead, "<svg", 4) == 0 ||
                 strncmp(data + lead, "<!DOCTYPE", 9) == 0)) {
         rc = svg_read(data, size, &lp->tree, &lp->meta, err);
-        if (rc != 0) {
-            struct pt_error e = *err;
-            rc = pt_error_set(err, e.code, "%s: %s", what, e.msg);
-        }
+        if (rc != 0)
+            pt_error_prefix(err, "%s", what);
         snprintf(lp->format, sizeof lp->format, "pytop flamegraph (SVG)");
     } else if (!is_text(d, size)) {
         rc = refuse(err, what, binary_kind(d, size));

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 /* The text of the current path, and where each depth's frame ends in it. */
 struct path {
     char *buf;
@@ -28,17 +30,7 @@ struct path {
 
 static int path_reserve(struct path *p, size_t more)
 {
-    if (p->len + more <= p->cap)
-        return 0;
-    size_t ncap = p->cap ? p->cap : 4096;
-    while (ncap < p->len + more)
-        ncap *= 2;
-    char *nb = realloc(p->buf, ncap);
-    if (nb == NULL)
-        return -1;
-    p->buf = nb;
-    p->cap = ncap;
-    return 0;
+    return vec_reserve((void **)&p->buf, &p->cap, 1, p->len + more);
 }
 
 static int path_append(struct path *p, const char *s, size_t n)
@@ -132,17 +124,9 @@ static void write_node(void *ctx, const struct calltree *t, uint32_t node, int d
     if (w->nomem || depth == 0)
         return;
     size_t d = (size_t)depth;
-    if (d >= p->nends) {
-        size_t n = p->nends ? p->nends * 2 : 64;
-        while (n <= d)
-            n *= 2;
-        size_t *ne = realloc(p->ends, n * sizeof *ne);
-        if (ne == NULL) {
-            w->nomem = 1;
-            return;
-        }
-        p->ends = ne;
-        p->nends = n;
+    if (vec_reserve((void **)&p->ends, &p->nends, sizeof *p->ends, d + 1) != 0) {
+        w->nomem = 1;
+        return;
     }
     p->ends[0] = 0;
     p->len = p->ends[d - 1];
@@ -294,14 +278,8 @@ struct ids {
 
 static int ids_push(struct ids *ids, uint32_t id)
 {
-    if (ids->n == ids->cap) {
-        size_t ncap = ids->cap ? ids->cap * 2 : 256;
-        uint32_t *nv = realloc(ids->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        ids->v = nv;
-        ids->cap = ncap;
-    }
+    if (vec_reserve((void **)&ids->v, &ids->cap, sizeof *ids->v, ids->n + 1) != 0)
+        return -1;
     ids->v[ids->n++] = id;
     return 0;
 }

@@ -17,18 +17,4 @@ void filename_shorten(const char *path, const char *cwd, char *out, size_t size)
  * are joined to cwd. */
 void filename_absolute(const char *path, const char *cwd, char *out, size_t size);
 
-/* Where path lives, as an enum ct_origin (calltree.h): site-packages or
- * dist-packages, the standard library (lib/pythonX.Y, <frozen ...>), or
- * the application. */
-int filename_origin(const char *path);
-
-/* The dotted name of the module a source path holds, as far as the path
- * says: "sqlalchemy/orm/query.py" and ".../site-packages/sqlalchemy/orm/
- * query.py" are sqlalchemy.orm.query, a package's __init__.py is the
- * package, "<frozen importlib._bootstrap>" is importlib._bootstrap. An
- * absolute path outside site-packages and the standard library names no
- * module ("" : the program's own file), nor do "<stdin>" and "<string>".
- * Written into out (cut at size). */
-void filename_module(const char *path, char *out, size_t size);
-
 #endif

@@ -13,6 +13,7 @@
 #include "output/flamegraph.h"
 #include "output/collapsed.h"
 #include "output/markup.h"
+#include "hash.h"
 #include "modules.h"
 #include "util.h"
 
@@ -283,15 +284,10 @@ static void frame_label(const struct ct_frame *f, char *buf, size_t size)
 
 /* ---- Colours ------------------------------------------------------------ */
 
-static uint32_t hash_bytes(const char *s, size_t n)
+/* A name's place in a colour range, the same in every file. */
+static uint32_t colour_hash(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    h ^= h >> 15;
-    h *= 0x2c1b3c6dU;
-    h ^= h >> 12;
-    return h;
+    return (uint32_t)hash_mix(hash_bytes(s, n, HASH_SEED));
 }
 
 /* hsl(h, s, l) as "rrggbb". */
@@ -322,7 +318,7 @@ static void hsl_hex(double h, double s, double l, char out[7])
  * its name (a slight change of lightness): the same in every profile. */
 static void frame_colour(const struct ct_frame *f, char out[7])
 {
-    uint32_t name_h = hash_bytes(f->name, strlen(f->name));
+    uint32_t name_h = colour_hash(f->name, strlen(f->name));
     double jitter = ((int)(name_h % 7) - 3) * 0.012;
     if (f->kind == CT_PROCESS) {
         hsl_hex(212, 0.32, 0.74 + jitter / 2, out);
@@ -341,14 +337,14 @@ static void frame_colour(const struct ct_frame *f, char out[7])
         return;
     }
     if (f->kind == CT_NATIVE) {
-        double u = (hash_bytes(f->file, strlen(f->file)) % 1000) / 1000.0;
+        double u = (colour_hash(f->file, strlen(f->file)) % 1000) / 1000.0;
         hsl_hex(250 + 30 * u, 0.28, 0.75 + jitter / 2, out);
         return;
     }
     const char *mod;
     size_t len;
     enum module_family fam = module_of(f->file, f->origin, &mod, &len);
-    double u = (hash_bytes(mod, len) % 1000) / 1000.0;
+    double u = (colour_hash(mod, len) % 1000) / 1000.0;
     switch (fam) {
     case MOD_APP: /* reds and oranges */
         hsl_hex(2 + 26 * u, 0.80, 0.62 + jitter, out);

@@ -18,6 +18,8 @@
 #include "config.h"
 #include "output/pprof.h"
 #include "output/profile.pb-c.h"
+#include "hash.h"
+#include "hindex.h"
 #include "util.h"
 
 #include <errno.h>
@@ -52,17 +54,6 @@ static int is_gzip(const void *data, size_t size)
     return size >= 2 && b[0] == 0x1f && b[1] == 0x8b;
 }
 
-/* FNV-1a, for the string and function tables. */
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-#define HASH_SEED 0xcbf29ce484222325ULL
-
 /* ---- writing: the string table ---------------------------------------- */
 
 /* The profile's string table being built. Entries point at strings that
@@ -70,30 +61,14 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 struct strtab {
     ProtobufCBinaryData *v;
     size_t n, cap;
-    uint32_t *slots; /* hash of the entries: index + 1, 0 empty */
-    size_t nslots;
+    struct hindex index; /* the entries by their bytes */
 };
 
-static uint32_t *slot_for(uint32_t *slots, size_t nslots, uint64_t h)
+static int str_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
-    size_t mask = nslots - 1, i = (size_t)h & mask;
-    while (slots[i] != 0)
-        i = (i + 1) & mask;
-    return &slots[i];
-}
-
-static int strtab_rehash(struct strtab *s)
-{
-    size_t n = s->nslots ? s->nslots * 2 : 1024;
-    uint32_t *slots = calloc(n, sizeof *slots);
-    if (slots == NULL)
-        return -1;
-    for (size_t i = 0; i < s->n; i++)
-        *slot_for(slots, n, hash_bytes(s->v[i].data, s->v[i].len, HASH_SEED)) = (uint32_t)i + 1;
-    free(s->slots);
-    s->slots = slots;
-    s->nslots = n;
-    return 0;
+    const ProtobufCBinaryData *e = &((const struct strtab *)ctx)->v[i];
+    *hash = hash_bytes(e->data, e->len, HASH_SEED);
+    return 1;
 }
 
 /* The index of str in the table, added on first sight (not copied: str
@@ -101,22 +76,23 @@ static int strtab_rehash(struct strtab *s)
 static int strtab_index(struct strtab *s, const char *str, int64_t *index)
 {
     size_t len = strlen(str);
-    if ((s->n + 1) * 2 > s->nslots && strtab_rehash(s) != 0)
+    struct hindex *x = &s->index;
+    if (s->n >= UINT32_MAX - 1 ||
+        hindex_reserve(x, s->n + 1, 0, (uint32_t)s->n, str_hash_at, s) != 0)
         return -1;
-    uint64_t h = hash_bytes(str, len, HASH_SEED);
-    size_t mask = s->nslots - 1, i = (size_t)h & mask;
-    for (; s->slots[i] != 0; i = (i + 1) & mask) {
-        const ProtobufCBinaryData *e = &s->v[s->slots[i] - 1];
+    uint32_t i = hindex_start(x, hash_bytes(str, len, HASH_SEED));
+    for (; hindex_at(x, i); i = hindex_next(x, i)) {
+        const ProtobufCBinaryData *e = &s->v[hindex_at(x, i) - 1];
         if (e->len == len && memcmp(e->data, str, len) == 0) {
-            *index = s->slots[i] - 1;
+            *index = hindex_at(x, i) - 1;
             return 0;
         }
     }
-    if (s->n >= UINT32_MAX - 1 || vec_reserve((void **)&s->v, &s->cap, sizeof *s->v, s->n + 1))
+    if (vec_reserve((void **)&s->v, &s->cap, sizeof *s->v, s->n + 1))
         return -1;
     s->v[s->n] = (ProtobufCBinaryData){len, (uint8_t *)str};
-    s->slots[i] = (uint32_t)++s->n;
-    *index = (int64_t)s->n - 1;
+    hindex_put(x, i, (uint32_t)s->n);
+    *index = (int64_t)s->n++;
     return 0;
 }
 
@@ -137,8 +113,7 @@ struct writer {
 
     Pprof__Function *funcs;
     size_t nfuncs, funcs_cap;
-    uint32_t *func_slots; /* hash of the functions (func_key): index + 1 */
-    size_t func_nslots;
+    struct hindex func_index; /* the functions by func_key */
 
     Pprof__Mapping *maps;
     size_t nmaps, maps_cap;
@@ -211,21 +186,17 @@ static void func_key(const Pprof__Function *f, int64_t key[4])
     key[3] = f->system_name;
 }
 
-static int func_rehash(struct writer *w)
+static uint64_t func_hash(const Pprof__Function *f)
 {
-    size_t n = w->func_nslots ? w->func_nslots * 2 : 1024;
-    uint32_t *slots = calloc(n, sizeof *slots);
-    if (slots == NULL)
-        return -1;
-    for (size_t i = 0; i < w->nfuncs; i++) {
-        int64_t key[4];
-        func_key(&w->funcs[i], key);
-        *slot_for(slots, n, hash_bytes(key, sizeof key, HASH_SEED)) = (uint32_t)i + 1;
-    }
-    free(w->func_slots);
-    w->func_slots = slots;
-    w->func_nslots = n;
-    return 0;
+    int64_t key[4];
+    func_key(f, key);
+    return hash_bytes(key, sizeof key, HASH_SEED);
+}
+
+static int func_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
+{
+    *hash = func_hash(&((const struct writer *)ctx)->funcs[i]);
+    return 1;
 }
 
 /* The id of frame f's Function, added on first sight. A native frame's
@@ -246,12 +217,12 @@ static int function_id(struct writer *w, const struct ct_frame *f, uint64_t *id)
     want.system_name = native ? want.name : 0;
     int64_t key[4], other[4];
     func_key(&want, key);
-    if ((w->nfuncs + 1) * 2 > w->func_nslots && func_rehash(w) != 0)
+    struct hindex *x = &w->func_index;
+    if (hindex_reserve(x, w->nfuncs + 1, 0, (uint32_t)w->nfuncs, func_hash_at, w) != 0)
         return -1;
-    size_t mask = w->func_nslots - 1;
-    size_t i = (size_t)hash_bytes(key, sizeof key, HASH_SEED) & mask;
-    for (; w->func_slots[i] != 0; i = (i + 1) & mask) {
-        const Pprof__Function *g = &w->funcs[w->func_slots[i] - 1];
+    uint32_t i = hindex_start(x, func_hash(&want));
+    for (; hindex_at(x, i); i = hindex_next(x, i)) {
+        const Pprof__Function *g = &w->funcs[hindex_at(x, i) - 1];
         func_key(g, other);
         if (memcmp(key, other, sizeof key) == 0) {
             *id = g->id;
@@ -261,8 +232,8 @@ static int function_id(struct writer *w, const struct ct_frame *f, uint64_t *id)
     if (vec_reserve((void **)&w->funcs, &w->funcs_cap, sizeof *w->funcs, w->nfuncs + 1) != 0)
         return -1;
     want.id = w->nfuncs + 1;
+    hindex_put(x, i, (uint32_t)w->nfuncs);
     w->funcs[w->nfuncs++] = want;
-    w->func_slots[i] = (uint32_t)w->nfuncs;
     *id = want.id;
     return 0;
 }
@@ -568,9 +539,9 @@ static int build_profile(struct writer *w, Pprof__Profile *p)
 static void writer_free(struct writer *w)
 {
     free(w->strs.v);
-    free(w->strs.slots);
+    hindex_free(&w->strs.index);
     free(w->funcs);
-    free(w->func_slots);
+    hindex_free(&w->func_index);
     free(w->maps);
     free(w->locs);
     free(w->lines);
@@ -647,7 +618,10 @@ static void gz_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
     s->staged += len;
 }
 
-/* Pack p gzipped to out. 0, -1 when out of memory, -2 when out fails. */
+/* pack_gzip's answer when writing to out failed (-1: out of memory). */
+#define PACK_IO_FAILED (-2)
+
+/* Pack p gzipped to out. 0, -1 when out of memory, PACK_IO_FAILED. */
 static int pack_gzip(const Pprof__Profile *p, FILE *out)
 {
     struct gz_sink *s = calloc(1, sizeof *s);
@@ -665,7 +639,7 @@ static int pack_gzip(const Pprof__Profile *p, FILE *out)
     if (!s->zfailed && !s->iofailed)
         gz_run(s, s->in, s->staged, Z_FINISH);
     deflateEnd(&s->z);
-    int rc = s->iofailed ? -2 : s->zfailed ? -1 : 0;
+    int rc = s->iofailed ? PACK_IO_FAILED : s->zfailed ? -1 : 0;
     free(s);
     return rc;
 }
@@ -690,7 +664,7 @@ int pprof_write(FILE *out, const struct calltree *t, const struct profile_meta *
     writer_free(&w);
     if (rc == -1)
         return pt_error_set(err, PT_E_NOMEM, "out of memory while writing the pprof profile");
-    if (rc == -2 || fflush(out) != 0 || ferror(out)) {
+    if (rc == PACK_IO_FAILED || fflush(out) != 0 || ferror(out)) {
         int e = errno ? errno : EIO; /* errno may be gone since the failed write */
         return pt_error_sys(err, PT_E_IO, e, "cannot write the pprof profile: %s", strerror(e));
     }

@@ -33,14 +33,8 @@ struct ports_u64s {
 
 static int ports_u64s_push(struct ports_u64s *a, uint64_t x)
 {
-    if (a->n == a->cap) {
-        size_t ncap = a->cap ? a->cap * 2 : 16;
-        uint64_t *nv = realloc(a->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        a->v = nv;
-        a->cap = ncap;
-    }
+    if (vec_reserve((void **)&a->v, &a->cap, sizeof *a->v, a->n + 1) != 0)
+        return -1;
     a->v[a->n++] = x;
     return 0;
 }
@@ -254,17 +248,11 @@ static ssize_t ports_all_pids(pid_t **out)
         long pid = strtol(de->d_name, &end, 10);
         if (!isdigit((unsigned char)de->d_name[0]) || *end != '\0' || pid <= 0)
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            pid_t *nv = realloc(v, ncap * sizeof *nv);
-            if (nv == NULL) {
-                free(v);
-                closedir(d);
-                errno = ENOMEM;
-                return -1;
-            }
-            v = nv;
-            cap = ncap;
+        if (vec_reserve((void **)&v, &cap, sizeof *v, n + 1) != 0) {
+            free(v);
+            closedir(d);
+            errno = ENOMEM;
+            return -1;
         }
         v[n++] = (pid_t)pid;
     }
@@ -278,28 +266,17 @@ static int ports_map_push(struct ports_map *m, pid_t pid, int port, uint64_t ino
     for (size_t i = m->n; i > 0 && m->v[i - 1].pid == pid; i--)
         if (m->v[i - 1].inode == inode)
             return 0;
-    if (m->n == m->cap) {
-        size_t ncap = m->cap ? m->cap * 2 : 32;
-        struct ports_holder *nv = realloc(m->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        m->v = nv;
-        m->cap = ncap;
-    }
+    if (vec_reserve((void **)&m->v, &m->cap, sizeof *m->v, m->n + 1) != 0)
+        return -1;
     m->v[m->n++] = (struct ports_holder){pid, port, inode};
     return 0;
 }
 
 static int ports_map_push_unreadable(struct ports_map *m, pid_t pid)
 {
-    if (m->nunreadable == m->capunreadable) {
-        size_t ncap = m->capunreadable ? m->capunreadable * 2 : 16;
-        pid_t *nv = realloc(m->unreadable, ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        m->unreadable = nv;
-        m->capunreadable = ncap;
-    }
+    if (vec_reserve((void **)&m->unreadable, &m->capunreadable, sizeof *m->unreadable,
+                    m->nunreadable + 1) != 0)
+        return -1;
     m->unreadable[m->nunreadable++] = pid;
     return 0;
 }

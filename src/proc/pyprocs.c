@@ -93,7 +93,7 @@ static const struct pyprobe_entry *probe_of(const struct pyprocs *p, pid_t pid)
     return bsearch(&key, p->probes, p->nprobes, sizeof key, cmp_probe);
 }
 
-int pyprocs_open(struct pyprocs *p, struct pt_error *err)
+int pyprocs_init(struct pyprocs *p, struct pt_error *err)
 {
     memset(p, 0, sizeof *p);
     p->table = proc_table_new(err);

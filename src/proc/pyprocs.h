@@ -52,7 +52,7 @@ struct pyprocs {
 
 /* A first snapshot of every process, each probed for Python; no rows yet
  * (CPU % needs the next snapshot). 0, or -1 with err set. */
-int pyprocs_open(struct pyprocs *p, struct pt_error *err);
+int pyprocs_init(struct pyprocs *p, struct pt_error *err);
 
 /* A new snapshot: rows of every Python process (every process with all),
  * CPU % over the time since the previous snapshot. 0, or -1 with err set

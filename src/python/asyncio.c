@@ -327,7 +327,7 @@ static void collect_lists(struct reader *r)
         collect_list(r, r->s->threads[i].tstate + lay->ts_asyncio_tasks, i);
     uint64_t interp;
     if (rd(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) == 0)
-        collect_list(r, interp + lay->is_asyncio_tasks, -1);
+        collect_list(r, interp + lay->interp_asyncio_tasks, -1);
 }
 
 /* --- Loops, threads and the running task. --- */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+#include "hindex.h"
 #include "python/layout.h"
 #include "python/linetable.h"
 #include "python/pystr.h"
@@ -30,36 +32,20 @@ void code_cache_free(struct code_cache *cc)
         free(cc->v[i].linetable);
     }
     free(cc->v);
-    free(cc->slots);
+    hindex_free(&cc->index);
     memset(cc, 0, sizeof *cc);
 }
 
 static uint32_t addr_hash(uint64_t addr)
 {
-    addr ^= addr >> 33;
-    addr *= 0xff51afd7ed558ccdULL;
-    addr ^= addr >> 33;
-    return (uint32_t)addr;
+    return (uint32_t)hash_mix(addr);
 }
 
-static int slots_grow(struct code_cache *cc)
+static int addr_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
-    uint32_t nslots = cc->nslots ? cc->nslots * 2 : 1024;
-    uint32_t *slots = calloc(nslots, sizeof *slots);
-    if (slots == NULL)
-        return -1;
-    for (uint32_t i = 0; i < cc->n; i++) {
-        if (cc->v[i].addr == 0)
-            continue; /* replaced: kept for its id only */
-        uint32_t h = addr_hash(cc->v[i].addr) & (nslots - 1);
-        while (slots[h] != 0)
-            h = (h + 1) & (nslots - 1);
-        slots[h] = i + 1;
-    }
-    free(cc->slots);
-    cc->slots = slots;
-    cc->nslots = nslots;
-    return 0;
+    const struct py_code *e = &((const struct code_cache *)ctx)->v[i];
+    *hash = addr_hash(e->addr);
+    return e->addr != 0; /* 0: replaced, kept for its id only */
 }
 
 /* The bytes of a code object pytop reads: up to its last used field. */
@@ -167,20 +153,21 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
         return 0;
     }
     uint32_t *replace = NULL; /* the slot of a stale entry for addr */
-    if (cc->nslots != 0) {
-        uint32_t h = addr_hash(addr) & (cc->nslots - 1);
-        for (; cc->slots[h] != 0; h = (h + 1) & (cc->nslots - 1)) {
-            struct py_code *e = &cc->v[cc->slots[h] - 1];
+    struct hindex *x = &cc->index;
+    if (hindex_slots(x) != 0) {
+        for (uint32_t h = hindex_start(x, addr_hash(addr)); hindex_at(x, h);
+             h = hindex_next(x, h)) {
+            struct py_code *e = &cc->v[hindex_at(x, h) - 1];
             if (e->addr != addr)
                 continue;
             if (e->epoch != cc->epoch) {
                 if (!code_still_same(mem, lay, e)) {
-                    replace = &cc->slots[h];
+                    replace = &x->slots[h];
                     break;
                 }
                 e->epoch = cc->epoch;
             }
-            *id = cc->slots[h] - 1;
+            *id = hindex_at(x, h) - 1;
             cc->last_addr = addr;
             cc->last_id = *id;
             return 0;
@@ -189,14 +176,8 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
     struct py_code e;
     if (code_read(cc, mem, lay, addr, &e) != 0)
         return -1;
-    if (cc->n == cc->cap) {
-        uint32_t ncap = cc->cap ? cc->cap * 2 : 256;
-        struct py_code *nv = realloc(cc->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            goto fail;
-        cc->v = nv;
-        cc->cap = ncap;
-    }
+    if (vec_reserve((void **)&cc->v, &cc->cap, sizeof *cc->v, (size_t)cc->n + 1) != 0)
+        goto fail;
     cc->v[cc->n] = e;
     if (replace != NULL) {
         /* The old entry keeps its id (samples counted under it stay
@@ -204,12 +185,9 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
         cc->v[*replace - 1].addr = 0;
         *replace = cc->n + 1;
     } else {
-        if ((cc->n + 1) * 2 > cc->nslots && slots_grow(cc) != 0)
+        if (hindex_reserve(x, (size_t)cc->n + 1, 0, cc->n, addr_hash_at, cc) != 0)
             goto fail;
-        uint32_t h = addr_hash(addr) & (cc->nslots - 1);
-        while (cc->slots[h] != 0)
-            h = (h + 1) & (cc->nslots - 1);
-        cc->slots[h] = cc->n + 1;
+        hindex_add(x, addr_hash(addr), cc->n);
     }
     *id = cc->n++;
     cc->changes++;

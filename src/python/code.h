@@ -9,14 +9,16 @@
  * call on most frames and somewhere else at the top). Code objects are immutable and long-lived, so
  * the cache is not invalidated, but a code object can be freed and another allocated at its address
  * (code exec'd at run time): each entry is checked again against the target once per epoch (the
- * caller advances the epoch, about once a second), and a changed one gets a new id. Ids are never
- * reused, so what was counted under an old id stays right.
+ * caller advances the epoch every 50 ms to 1 s, longer while nothing changes), and a changed one
+ * gets a new id. Ids are never reused, so what was counted under an old id stays right.
  */
 #ifndef PYTOP_PYTHON_CODE_H
 #define PYTOP_PYTHON_CODE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "hindex.h"
 
 struct remote;
 struct py_layout;
@@ -43,11 +45,11 @@ struct py_code {
 
 struct code_cache {
     struct py_code *v; /* entries; an id is an index into v */
-    uint32_t n, cap;
-    uint32_t *slots; /* open addressing over addresses: id + 1, 0 = empty */
-    uint32_t nslots;
-    uint64_t code_type; /* address of PyCode_Type in the target; 0 = do not check */
-    uint64_t last_addr; /* the last code object looked up, and its id */
+    uint32_t n;
+    size_t cap;
+    struct hindex index; /* entries by address (replaced ones left out) */
+    uint64_t code_type;  /* address of PyCode_Type in the target; 0 = do not check */
+    uint64_t last_addr;  /* the last code object looked up, and its id */
     uint32_t last_id;
     uint32_t epoch;   /* advanced by code_cache_new_epoch */
     uint32_t changes; /* entries added or replaced, ever */

@@ -186,10 +186,14 @@ int layout_apply_debug_offsets(struct py_layout *lay, struct remote *mem, uint64
 #define ASYNCIO_WORDS 13
 
 static const struct debug_field asyncio_fields[] = {
-    {PYF(task_name), 1, 0, DEBUG_NONE, 1},        {PYF(fut_awaited_by), 2, 0, DEBUG_NONE, 1},
-    {PYF(task_coro), 5, 0, DEBUG_NONE, 1},        {PYF(task_node), 6, 0, DEBUG_NONE, 1},
-    {PYF(is_asyncio_tasks), 8, 7, DEBUG_NONE, 0}, {PYF(ts_asyncio_loop), 10, 9, DEBUG_NONE, 0},
-    {PYF(ts_asyncio_task), 11, 9, DEBUG_NONE, 0}, {PYF(ts_asyncio_tasks), 12, 9, DEBUG_NONE, 0},
+    {PYF(task_name), 1, 0, DEBUG_NONE, 1},
+    {PYF(fut_awaited_by), 2, 0, DEBUG_NONE, 1},
+    {PYF(task_coro), 5, 0, DEBUG_NONE, 1},
+    {PYF(task_node), 6, 0, DEBUG_NONE, 1},
+    {PYF(interp_asyncio_tasks), 8, 7, DEBUG_NONE, 0},
+    {PYF(ts_asyncio_loop), 10, 9, DEBUG_NONE, 0},
+    {PYF(ts_asyncio_task), 11, 9, DEBUG_NONE, 0},
+    {PYF(ts_asyncio_tasks), 12, 9, DEBUG_NONE, 0},
 };
 
 static const char *const asyncio_field_name[] = {

@@ -38,12 +38,12 @@ struct remote;
     /* _PyRuntime and PyInterpreterState */                                                        \
     X(rt_interp_head,       "runtime_state.interpreters_head")                                     \
     X(rt_tstate_current,    "")  /* the GIL holder, 3.8-3.11 */                                    \
-    X(is_gil_ptr,           "interpreter_state.ceval_gil")  /* 3.12+ */                            \
+    X(interp_gil_ptr,       "interpreter_state.ceval_gil")  /* 3.12+ */                            \
     X(gil_last_holder,      "interpreter_state.gil_runtime_state_holder - interpreter_state.gil_runtime_state") \
     X(gil_locked,           "interpreter_state.gil_runtime_state_locked - interpreter_state.gil_runtime_state") \
-    X(is_next,              "interpreter_state.next")                                              \
-    X(is_tstate_head,       "interpreter_state.threads_head")                                      \
-    X(is_modules,           "interpreter_state.imports_modules")                                   \
+    X(interp_next,          "interpreter_state.next")                                              \
+    X(interp_tstate_head,   "interpreter_state.threads_head")                                      \
+    X(interp_modules,       "interpreter_state.imports_modules")                                   \
     /* PyThreadState (3.11-3.12: and _PyCFrame) */                                                 \
     X(ts_next,              "thread_state.next")                                                   \
     X(ts_interp,            "thread_state.interp")                                                 \
@@ -147,7 +147,7 @@ struct remote;
     X(ts_asyncio_loop,      "@13 thread_state.size")  /* 3.13+; 3.13: after the PyThreadState */ \
     X(ts_asyncio_task,      "")  /* 3.14+: asyncio_running_task */                                 \
     X(ts_asyncio_tasks,     "")  /* 3.14+: asyncio_tasks_head */                                   \
-    X(is_asyncio_tasks,     "")  /* 3.14+: PyInterpreterState.asyncio_tasks_head */
+    X(interp_asyncio_tasks, "")  /* 3.14+: PyInterpreterState.asyncio_tasks_head */
 // clang-format on
 
 struct py_layout {

@@ -931,7 +931,7 @@ int pyobj_module(struct py_target *t, const char *module, uint64_t *mod)
     const struct py_layout *lay = &t->lay;
     uint64_t interp, modules;
     if (rd_u64(t, t->bin.runtime_addr + lay->rt_interp_head, &interp) != 0 ||
-        rd_u64(t, interp + lay->is_modules, &modules) != 0)
+        rd_u64(t, interp + lay->interp_modules, &modules) != 0)
         return -1;
     return dict_get_str(t, modules, module, mod);
 }

@@ -63,14 +63,9 @@ static int sample_fail(struct py_target *t, struct pt_error *err, enum pt_code c
 
 static struct py_thread *push_thread(struct py_sample *s)
 {
-    if (s->nthreads == s->threads_cap) {
-        int ncap = s->threads_cap ? s->threads_cap * 2 : 16;
-        struct py_thread *nv = realloc(s->threads, (size_t)ncap * sizeof *nv);
-        if (nv == NULL)
-            return NULL;
-        s->threads = nv;
-        s->threads_cap = ncap;
-    }
+    if (vec_reserve((void **)&s->threads, &s->threads_cap, sizeof *s->threads,
+                    (size_t)s->nthreads + 1) != 0)
+        return NULL;
     struct py_thread *th = &s->threads[s->nthreads++];
     memset(th, 0, sizeof *th);
     th->first = s->nframes;
@@ -91,14 +86,9 @@ static int push_entry(struct py_sample *s, struct py_thread *th, uint64_t addr)
 
 static struct py_frame *push_frame(struct py_sample *s)
 {
-    if (s->nframes == s->frames_cap) {
-        int ncap = s->frames_cap ? s->frames_cap * 2 : 256;
-        struct py_frame *nv = realloc(s->frames, (size_t)ncap * sizeof *nv);
-        if (nv == NULL)
-            return NULL;
-        s->frames = nv;
-        s->frames_cap = ncap;
-    }
+    if (vec_reserve((void **)&s->frames, &s->frames_cap, sizeof *s->frames,
+                    (size_t)s->nframes + 1) != 0)
+        return NULL;
     return &s->frames[s->nframes++];
 }
 
@@ -502,7 +492,7 @@ static uint64_t now_ns(void)
  * state can outlive its thread for a moment. */
 static pid_t host_tid(struct py_target *t, pid_t inner)
 {
-    if (t->inner_pid == t->pid || inner <= 0)
+    if (t->ns_pid == 0 || inner <= 0)
         return inner;
     pid_t host = nspid_map_host(&t->tids, inner);
     uint64_t now = now_ns();
@@ -514,10 +504,12 @@ static pid_t host_tid(struct py_target *t, pid_t inner)
     return host;
 }
 
-/* 3.8-3.10 only know each thread's pthread_t. glibc's struct pthread (at
- * the pthread_t address) holds the kernel tid at a fixed offset: find it
- * once, by the main thread, whose tid is the PID (in the process's own
- * PID namespace). */
+/* The process's id as it sees it (getpid() inside its PID namespace). */
+static pid_t own_pid(const struct py_target *t)
+{
+    return t->ns_pid ? t->ns_pid : t->pid;
+}
+
 /* Whether every thread from `from` on has, at offset off of its struct
  * pthread, the id of one of the process's tasks. */
 static int tid_offset_fits(struct py_target *t, const struct py_sample *s, int from, int off)
@@ -536,6 +528,10 @@ static int tid_offset_fits(struct py_target *t, const struct py_sample *s, int f
     return 1;
 }
 
+/* 3.8-3.10 only know each thread's pthread_t. glibc's struct pthread (at
+ * the pthread_t address) holds the kernel tid at a fixed offset: find it
+ * once, by the main thread, whose tid is the PID (in the process's own
+ * PID namespace). */
 static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, int from)
 {
     uint8_t buf[PTHREAD_SCAN_BYTES];
@@ -543,7 +539,7 @@ static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, 
      * whose tid is the PID, and it need not be the first listed. */
     for (int i = from; i < s->nthreads; i++)
         if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) == 0 &&
-            load_i32(buf, PTHREAD_TID_GLIBC_X86_64) == t->inner_pid)
+            load_i32(buf, PTHREAD_TID_GLIBC_X86_64) == own_pid(t))
             return PTHREAD_TID_GLIBC_X86_64;
     /* Another libc: an offset holding the PID in some thread's struct,
      * kept only if it holds a task id of every thread (another field may
@@ -552,7 +548,7 @@ static int calibrate_tid_offset(struct py_target *t, const struct py_sample *s, 
         if (remote_read(&t->mem, s->threads[i].pthread, buf, sizeof buf) != 0)
             continue;
         for (int off = 0; off + 4 <= (int)sizeof buf; off += 4)
-            if (load_i32(buf, (uint32_t)off) == t->inner_pid && tid_offset_fits(t, s, from, off))
+            if (load_i32(buf, (uint32_t)off) == own_pid(t) && tid_offset_fits(t, s, from, off))
                 return off;
     }
     return -1;
@@ -728,8 +724,11 @@ int pystack_sample(struct py_target *t, struct py_sample *s, struct pt_error *er
  * in the runtime, 3.15+ in each thread state). */
 static int gil_per_interp(const struct py_layout *lay)
 {
-    return layout_has(lay->is_gil_ptr) && !layout_has(lay->ts_holds_gil);
+    return layout_has(lay->interp_gil_ptr) && !layout_has(lay->ts_holds_gil);
 }
+
+/* read_interps' answer for more interpreters than INTERP_CACHE_MAX. */
+#define TOO_MANY_INTERPS (-2)
 
 /* Read the interpreter list into t->interps. 0, or -1 with err. */
 static int read_interps(struct py_target *t, struct pt_error *err)
@@ -744,9 +743,9 @@ static int read_interps(struct py_target *t, struct pt_error *err)
     while (interp != 0) {
         struct interp_entry e = {interp, 0, 0, 0};
         /* next, thread list head, and (3.12+) the GIL pointer: one read. */
-        struct remote_iov iov[3] = {{interp + lay->is_next, &e.next, 8},
-                                    {interp + lay->is_tstate_head, &e.threads, 8},
-                                    {interp + lay->is_gil_ptr, &e.gil, 8}};
+        struct remote_iov iov[3] = {{interp + lay->interp_next, &e.next, 8},
+                                    {interp + lay->interp_tstate_head, &e.threads, 8},
+                                    {interp + lay->interp_gil_ptr, &e.gil, 8}};
         if (n >= PY_MAX_INTERPRETERS || cycle_step(&cyc, interp) ||
             remote_readv(&t->mem, iov, gil_per_interp(lay) ? 3 : 2) != 0)
             return sample_fail(t, err, PT_E_TORN, "interpreter list");
@@ -759,7 +758,7 @@ static int read_interps(struct py_target *t, struct pt_error *err)
      * every sample. */
     t->ninterps = n <= INTERP_CACHE_MAX ? n : -1;
     t->interps_read = now_ns();
-    return n <= INTERP_CACHE_MAX ? 0 : -2;
+    return n <= INTERP_CACHE_MAX ? 0 : TOO_MANY_INTERPS;
 }
 
 /* How often cached code objects are checked against the target again:
@@ -803,7 +802,7 @@ static int sample_walk(struct py_target *t, struct py_sample *s, struct pt_error
             rc = read_interps(t, err);
             if (rc == -1)
                 return -1;
-            if (rc == -2)
+            if (rc == TOO_MANY_INTERPS)
                 return pt_error_set(err, PT_E_UNSUPPORTED, "PID %d has more than %d interpreters",
                                     (int)t->pid, INTERP_CACHE_MAX);
         }

@@ -50,9 +50,11 @@ struct py_thread {
 
 struct py_sample {
     struct py_thread *threads;
-    int nthreads, threads_cap;
+    int nthreads;
+    size_t threads_cap;
     struct py_frame *frames;
-    int nframes, frames_cap;
+    int nframes;
+    size_t frames_cap;
     /* Addresses of the frames that start each call of the eval loop
      * (3.12+; on the C stack, inside that call's native frame). */
     uint64_t *entries;

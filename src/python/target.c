@@ -16,9 +16,8 @@ int pytarget_attach(struct py_target *t, pid_t pid, struct pt_error *err)
     t->interps_ttl = 200 * 1000 * 1000;
     if (python_probe(pid, &t->ver, &t->bin, err) != 0)
         return -1;
-    t->inner_pid = nspid_inner(pid, 0);
-    if (t->inner_pid <= 0)
-        t->inner_pid = pid;
+    pid_t inner = nspid_inner(pid, 0);
+    t->ns_pid = inner > 0 && inner != pid ? inner : 0;
     const struct py_layout *lay = layout_for(t->ver.minor);
     /* A version after the newest pytop knows is read with the newest table,
      * corrected by its own debug offsets, if those have the shape pytop

@@ -54,10 +54,11 @@ struct py_target {
     struct code_cache codes;
     int tid_offset; /* 3.8-3.10: offset of the tid in struct pthread; -1 = unknown */
     /* In a PID namespace (a container), the interpreter knows its threads
-     * by the namespace's ids: inner_pid is the process's own there (pid
-     * outside one), and tids turns them into pytop's, read again at most
-     * every 100 ms when a thread is not listed (see stack.c). */
-    pid_t inner_pid;
+     * by the namespace's ids: ns_pid is the process's own id there (0
+     * outside one, or when it is pid), and tids turns thread ids into
+     * pytop's, read again at most every 100 ms when a thread is not
+     * listed (see stack.c). */
+    pid_t ns_pid;
     struct nspid_map tids;
     uint64_t tids_read;
     /* The frame reader of the thread being walked (3.11+): reused buffers,

@@ -15,6 +15,7 @@
 
 #include "remote/access.h"
 #include "remote/mem.h"
+#include "util.h"
 
 static int seized(const struct pause_set *p, pid_t tid)
 {
@@ -51,14 +52,8 @@ static int wait_stopped(pid_t tid)
 
 static int seize_one(struct pause_set *p, pid_t tid)
 {
-    if (p->n == p->cap) {
-        int ncap = p->cap ? p->cap * 2 : 32;
-        pid_t *nv = realloc(p->tids, (size_t)ncap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        p->tids = nv;
-        p->cap = ncap;
-    }
+    if (vec_reserve((void **)&p->tids, &p->cap, sizeof *p->tids, (size_t)p->n + 1) != 0)
+        return -1;
     if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0)
         return errno == ESRCH ? 0 : -1; /* a thread that just exited is fine */
     p->tids[p->n++] = tid;

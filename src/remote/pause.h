@@ -16,7 +16,8 @@
 struct pause_set {
     pid_t pid;
     pid_t *tids; /* the threads pytop seized */
-    int n, cap;
+    int n;
+    size_t cap;
 };
 
 /* Seize and stop every thread of pid (threads born meanwhile included).

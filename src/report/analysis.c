@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "output/filename.h"
+#include "modules.h"
 #include "util.h"
 
 /* Thresholds of the advice, in percent of all samples. */
@@ -68,7 +68,7 @@ double report_pct(uint64_t part, uint64_t total)
 static int module_is(const char *file, const char *module)
 {
     char m[256];
-    filename_module(file, m, sizeof m);
+    module_dotted_name(file, m, sizeof m);
     size_t n = strlen(module);
     return strncmp(m, module, n) == 0 && (m[n] == '\0' || m[n] == '.');
 }

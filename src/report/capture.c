@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output/atomic.h"
+#include "output/atomic_file.h"
 #include "output/flamegraph.h"
 #include "report/html.h"
 #include "report/text.h"
@@ -17,21 +17,20 @@
 enum { SVG, MD, HTML };
 static const char *const ext[CAPTURE_FILES] = {".svg", ".md", ".html"};
 
-static int write_one(int which, const char *path, const struct calltree *t,
-                     const struct profile_meta *meta, const struct report *r,
-                     const struct report_source *src, struct pt_error *err)
+struct capture_job {
+    int which; /* SVG, MD or HTML */
+    const struct calltree *t;
+    const struct profile_meta *meta;
+    const struct report *r;
+    const struct report_source *src;
+};
+
+static int write_one(FILE *fp, const void *arg, struct pt_error *err)
 {
-    struct atomic_file af;
-    if (atomic_open(&af, path, err) != 0)
-        return -1;
-    int rc = which == SVG  ? flamegraph_write(af.fp, t, meta, err)
-             : which == MD ? report_write_text(af.fp, r, src, 1, err)
-                           : report_write_html(af.fp, r, src, err);
-    if (rc != 0) {
-        atomic_abort(&af);
-        return -1;
-    }
-    return atomic_commit(&af, err);
+    const struct capture_job *j = arg;
+    return j->which == SVG  ? flamegraph_write(fp, j->t, j->meta, err)
+           : j->which == MD ? report_write_text(fp, j->r, j->src, 1, err)
+                            : report_write_html(fp, j->r, j->src, err);
 }
 
 int capture_write(const char *base, const struct calltree *t, const struct profile_meta *meta,
@@ -48,7 +47,8 @@ int capture_write(const char *base, const struct calltree *t, const struct profi
     int rc = 0, done = 0;
     for (int i = 0; i < CAPTURE_FILES && rc == 0; i++) {
         snprintf(out->path[i], sizeof out->path[i], "%s%s", base, ext[i]);
-        rc = write_one(i, out->path[i], t, meta, &r, &src, err);
+        struct capture_job job = {i, t, meta, &r, &src};
+        rc = atomic_file_write(out->path[i], write_one, &job, err);
         done += rc == 0;
     }
     if (rc != 0) {

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "calltree.h"
-#include "output/filename.h"
+#include "modules.h"
 #include "util.h"
 
 static const char builtin_lines[] =
@@ -236,7 +236,7 @@ static void sort_once(const struct category_table *ct)
 static int longest(const struct module_entry *v, size_t n, const char *file)
 {
     char module[MODULE_MAX];
-    filename_module(file, module, sizeof module);
+    module_dotted_name(file, module, sizeof module);
     for (size_t len = strlen(module); len > 0;) {
         module[len] = '\0';
         int e = lookup(v, n, module);
@@ -266,7 +266,7 @@ int category_blocks(const struct category_table *ct, const char *file)
 int category_waits(const struct category_table *ct, const char *name, const char *file)
 {
     char module[MODULE_MAX];
-    filename_module(file, module, sizeof module);
+    module_dotted_name(file, module, sizeof module);
     if (module[0] == '\0')
         return 0;
     for (size_t i = 0; i < ct->nwaits; i++) {

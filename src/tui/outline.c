@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hash.h"
 #include "tui/names.h"
 #include "util.h"
 
@@ -23,8 +24,7 @@ struct outline_level {
 
 static uint64_t path_of(uint64_t parent, uint64_t key)
 {
-    uint64_t h = (parent ^ key) * 0x9e3779b97f4a7c15ULL;
-    return h ^ (h >> 31);
+    return hash_mix(parent ^ key);
 }
 
 void outline_init(struct outline *o)

@@ -9,13 +9,27 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "output/atomic.h"
+#include "output/atomic_file.h"
 
 void stacks_free(char **lines, size_t n)
 {
     for (size_t i = 0; lines != NULL && i < n; i++)
         free(lines[i]);
     free(lines);
+}
+
+struct stack_lines {
+    char **v;
+    size_t n;
+};
+
+static int write_lines(FILE *fp, const void *arg, struct pt_error *err)
+{
+    (void)err; /* atomic_file_write's commit finds a write error */
+    const struct stack_lines *t = arg;
+    for (size_t i = 0; i < t->n; i++)
+        fprintf(fp, "%s\n", t->v[i]);
+    return 0;
 }
 
 int stacks_snapshot(const struct stacks_source *src, pid_t pid, char ***lines, size_t *n,
@@ -33,11 +47,7 @@ int stacks_snapshot(const struct stacks_source *src, pid_t pid, char ***lines, s
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(name, sizeof name, "pytop-stacks-%d-%s.txt", (int)pid, stamp);
-    atomic_unused_path(name, path, psize);
-    struct atomic_file af;
-    if (atomic_open(&af, path, err) != 0)
-        return -1;
-    for (size_t i = 0; i < *n; i++)
-        fprintf(af.fp, "%s\n", (*lines)[i]);
-    return atomic_commit(&af, err);
+    atomic_file_unused_path(name, path, psize);
+    struct stack_lines text = {*lines, *n};
+    return atomic_file_write(path, write_lines, &text, err);
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/atomic.h"
+#include "output/atomic_file.h"
 #include "util.h"
 
 static struct alert_entry *entry(struct alert_state *st, const char *endpoint, int add)
@@ -89,16 +89,20 @@ int alerts_decide(struct alert_state *st, const char *endpoint, double now, doub
     return 1;
 }
 
+static int write_state(FILE *fp, const void *arg, struct pt_error *err)
+{
+    (void)err; /* atomic_file_write's commit finds a write error */
+    const struct alert_state *st = arg;
+    fprintf(fp, "# pytop watch: the last alert of each endpoint (seconds since the epoch),\n"
+                "# slow requests since that were not alerted, the endpoint. Delete a line\n"
+                "# to let that endpoint alert again.\n");
+    for (size_t i = 0; i < st->n; i++)
+        fprintf(fp, "%.3f\t%llu\t%s\n", st->v[i].last, (unsigned long long)st->v[i].suppressed,
+                st->v[i].endpoint);
+    return 0;
+}
+
 int alerts_save(const struct alert_state *st, struct pt_error *err)
 {
-    struct atomic_file af;
-    if (atomic_open(&af, st->path, err) != 0)
-        return -1;
-    fprintf(af.fp, "# pytop watch: the last alert of each endpoint (seconds since the epoch),\n"
-                   "# slow requests since that were not alerted, the endpoint. Delete a line\n"
-                   "# to let that endpoint alert again.\n");
-    for (size_t i = 0; i < st->n; i++)
-        fprintf(af.fp, "%.3f\t%llu\t%s\n", st->v[i].last, (unsigned long long)st->v[i].suppressed,
-                st->v[i].endpoint);
-    return atomic_commit(&af, err);
+    return atomic_file_write(st->path, write_state, st, err);
 }

@@ -438,10 +438,16 @@ _CONFIG_HOME = tempfile.mkdtemp(prefix="pytop-it-config-")  # stays empty
 atexit.register(shutil.rmtree, _CONFIG_HOME, True)
 
 
+_TMPDIR = tempfile.mkdtemp(prefix="pytop-it-tmp-")  # the live view's command logs land here
+atexit.register(shutil.rmtree, _TMPDIR, True)
+
+
 def pytop_env():
-    """The environment without PYTOP_* options or a user config file."""
+    """The environment without PYTOP_* options or a user config file, with a
+    TMPDIR of the run's own (removed at its end)."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith("PYTOP_"))
     env["XDG_CONFIG_HOME"] = _CONFIG_HOME
+    env["TMPDIR"] = _TMPDIR
     return env
 
 

@@ -181,11 +181,13 @@ def test_list_and_record_of_a_container():
         finally:
             shutil.rmtree(out)
         # The burner runs all the time: about one sample a tick (200 at
-        # 100 Hz), every one under its thread, by its host id.
+        # 100 Hz), under its thread by its host id. The main thread is
+        # kept only when the kernel finds it running (it may wake): 2% at most.
         burner_tid = host_tids(c.pid)[[o["tid"] for o in c.oracle["threads"] if o["display_name"] == "burner"][0]]
         under = sum(int(n) for s, n in stacks if "thread %d (burner)" % burner_tid in s.split(";"))
         total = sum(int(n) for s, n in stacks)
-        assert under >= 150 and under == total, "%d of %d samples under thread %d (burner)\n%s" % (under, total, burner_tid, stacks)
+        main = sum(int(n) for s, n in stacks if s.startswith("thread %d (MainThread);" % c.pid))
+        assert under >= 150 and under + main == total and main <= 0.02 * total, "%d of %d samples under thread %d (burner)\n%s" % (under, total, burner_tid, stacks)
         # Native frames pause each thread by its host id (ptrace).
         r = run_pytop("dump", "-n", "-p", c.pid)
         assert r.returncode == 0, r.describe()

@@ -50,23 +50,23 @@ int main(void)
     P("rt_interp_head", offsetof(_PyRuntimeState, interpreters.head));
 #if PY_MINOR_VERSION <= 11
     P("rt_tstate_current", offsetof(_PyRuntimeState, gilstate.tstate_current));
-    A("is_gil_ptr");
+    A("interp_gil_ptr");
 #else
     A("rt_tstate_current");
-    P("is_gil_ptr", offsetof(PyInterpreterState, ceval.gil));
+    P("interp_gil_ptr", offsetof(PyInterpreterState, ceval.gil));
 #endif
     P("gil_last_holder", offsetof(struct _gil_runtime_state, last_holder));
     P("gil_locked", offsetof(struct _gil_runtime_state, locked));
-    P("is_next", offsetof(PyInterpreterState, next));
+    P("interp_next", offsetof(PyInterpreterState, next));
 #if PY_MINOR_VERSION >= 11
-    P("is_tstate_head", offsetof(PyInterpreterState, threads.head));
+    P("interp_tstate_head", offsetof(PyInterpreterState, threads.head));
 #else
-    P("is_tstate_head", offsetof(PyInterpreterState, tstate_head));
+    P("interp_tstate_head", offsetof(PyInterpreterState, tstate_head));
 #endif
 #if PY_MINOR_VERSION >= 12
-    P("is_modules", offsetof(PyInterpreterState, imports.modules));
+    P("interp_modules", offsetof(PyInterpreterState, imports.modules));
 #else
-    P("is_modules", offsetof(PyInterpreterState, modules));
+    P("interp_modules", offsetof(PyInterpreterState, modules));
 #endif
 
     /* PyThreadState */
@@ -351,11 +351,11 @@ int main(void)
 #if PY_MINOR_VERSION >= 14
     P("ts_asyncio_task", offsetof(_PyThreadStateImpl, asyncio_running_task));
     P("ts_asyncio_tasks", offsetof(_PyThreadStateImpl, asyncio_tasks_head));
-    P("is_asyncio_tasks", offsetof(PyInterpreterState, asyncio_tasks_head));
+    P("interp_asyncio_tasks", offsetof(PyInterpreterState, asyncio_tasks_head));
 #else
     A("ts_asyncio_task");
     A("ts_asyncio_tasks");
-    A("is_asyncio_tasks");
+    A("interp_asyncio_tasks");
 #endif
     return 0;
 }

@@ -319,13 +319,13 @@ if MINOR >= 14:
     th.start()
     th.join()
     ctypes.pythonapi.PyInterpreterState_Get.restype = ctypes.c_void_p
-    head = ctypes.pythonapi.PyInterpreterState_Get() + field("is_asyncio_tasks")
+    head = ctypes.pythonapi.PyInterpreterState_Get() + field("interp_asyncio_tasks")
     node = id(orphans[0][1]) + task_node
     for _ in range(500):  # the thread state may be cleared after join()
         if word(node) == head and word(head) == node:
             break
         time.sleep(0.01)
-    check("is_asyncio_tasks: an ended thread's task is in the interpreter's list",
+    check("interp_asyncio_tasks: an ended thread's task is in the interpreter's list",
           word(node) == head and word(head) == node)
     loops.append(orphans[0][0])
 else:

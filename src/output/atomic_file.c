@@ -1,16 +1,17 @@
 /*
- * output/atomic: temp file + fsync + rename. See atomic.h.
+ * output/atomic_file: temp file + fsync + rename. See atomic_file.h.
  */
 #include "config.h"
-#include "output/atomic.h"
+#include "output/atomic_file.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int atomic_open(struct atomic_file *af, const char *path, struct pt_error *err)
+int atomic_file_open(struct atomic_file *af, const char *path, struct pt_error *err)
 {
     memset(af, 0, sizeof *af);
     if (strlen(path) >= sizeof af->path)
@@ -39,7 +40,7 @@ int atomic_open(struct atomic_file *af, const char *path, struct pt_error *err)
     return 0;
 }
 
-int atomic_commit(struct atomic_file *af, struct pt_error *err)
+int atomic_file_commit(struct atomic_file *af, struct pt_error *err)
 {
     int failed = ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0;
     int e = errno;
@@ -59,7 +60,7 @@ int atomic_commit(struct atomic_file *af, struct pt_error *err)
     return 0;
 }
 
-void atomic_abort(struct atomic_file *af)
+void atomic_file_abort(struct atomic_file *af)
 {
     if (af->fp != NULL)
         fclose(af->fp);
@@ -67,7 +68,27 @@ void atomic_abort(struct atomic_file *af)
     unlink(af->tmp);
 }
 
-void atomic_unused_path(const char *path, char *out, size_t size)
+int atomic_file_write(const char *path, atomic_file_writer write, const void *arg,
+                      struct pt_error *err)
+{
+    if (strcmp(path, "-") == 0) {
+        if (write(stdout, arg, err) != 0)
+            return -1;
+        if ((fflush(stdout) != 0 || ferror(stdout)) && errno != EPIPE)
+            return pt_error_sys(err, PT_E_IO, errno, "cannot write to stdout: %s", strerror(errno));
+        return 0;
+    }
+    struct atomic_file af;
+    if (atomic_file_open(&af, path, err) != 0)
+        return -1;
+    if (write(af.fp, arg, err) != 0) {
+        atomic_file_abort(&af);
+        return -1;
+    }
+    return atomic_file_commit(&af, err);
+}
+
+void atomic_file_unused_path(const char *path, char *out, size_t size)
 {
     struct stat st;
     snprintf(out, size, "%s", path);
