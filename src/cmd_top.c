@@ -32,6 +32,7 @@
 #include "launch.h"
 #include "output/atomic_file.h"
 #include "output/formats.h"
+#include "output/stacks_file.h"
 #include "output/meta.h"
 #include "proc/container.h"
 #include "proc/proc.h"
@@ -46,7 +47,6 @@
 #include "select.h"
 #include "tui/picker.h"
 #include "tui/screen.h"
-#include "tui/stacks.h"
 #include "tui/view.h"
 #include "util.h"
 
@@ -68,7 +68,6 @@ struct top {
     int have_tree;
     struct view view;
     struct screen *screen;
-    struct stacks_source stacks;
     double elapsed_before; /* seconds sampled by samplers restarted since */
     int exited;
     char output_log[256];      /* where a started command's output goes */
@@ -483,59 +482,30 @@ static void top_restart_flipped(struct top *t, int *flag, const char *what)
 }
 
 /* The `d` key's source: the sampler's dump, split into lines. */
-static int top_stacks_source(void *ctx, char ***lines, size_t *n, struct pt_error *err)
-{
-    struct top *t = ctx;
-    *lines = NULL;
-    *n = 0;
-    if (t->sampler == NULL)
-        return pt_error_set(err, PT_E_GONE, "no stacks: nothing is sampled any more");
-    char root[128];
-    if (sampler_waiting(t->sampler, root, sizeof root, NULL))
-        return pt_error_set(err, PT_E_GONE, "no stacks yet: no Python process under %s so far",
-                            root);
-    char *text = sampler_dump(t->sampler, 2000, err);
-    if (text == NULL)
-        return -1;
-    size_t count = 1;
-    for (const char *p = text; *p; p++)
-        count += *p == '\n';
-    char **v = calloc(count, sizeof *v);
-    if (v == NULL) {
-        free(text);
-        return pt_error_set(err, PT_E_NOMEM, "out of memory");
-    }
-    size_t k = 0;
-    for (char *line = text; *line != '\0' && k < count;) {
-        size_t len = strcspn(line, "\n");
-        v[k] = strndup(line, len);
-        if (v[k++] == NULL) {
-            stacks_free(v, k - 1);
-            free(text);
-            return pt_error_set(err, PT_E_NOMEM, "out of memory");
-        }
-        line += len + (line[len] == '\n');
-    }
-    free(text);
-    *lines = v;
-    *n = k;
-    return 0;
-}
-
+/* `d`: every thread's stack, taken by the sampling thread (this one never
+ * reads a target), shown in the text view and written to a file. */
 static void top_stacks(struct top *t)
 {
-    char **lines;
-    size_t n;
-    char path[4096] = "";
     struct pt_error err;
-    int rc = stacks_snapshot(&t->stacks, t->main_pid, &lines, &n, path, sizeof path, &err);
-    if (lines != NULL) {
-        char title[512];
-        snprintf(title, sizeof title, "Stacks of PID %d%s%s", (int)t->main_pid,
-                 rc == 0 ? " \u2014 written to " : "", rc == 0 ? path : "");
-        view_show_text(&t->view, title, lines, n);
+    char root[128];
+    char *text = NULL;
+    if (t->sampler == NULL)
+        pt_error_set(&err, PT_E_GONE, "no stacks: nothing is sampled any more");
+    else if (sampler_waiting(t->sampler, root, sizeof root, NULL))
+        pt_error_set(&err, PT_E_GONE, "no stacks yet: no Python process under %s so far", root);
+    else
+        text = sampler_dump(t->sampler, 2000, &err);
+    if (text == NULL) {
+        view_status(&t->view, "%s", err.msg);
+        return;
     }
-    if (rc != 0)
+    char path[4096] = "", title[512];
+    int written = stacks_file_write(t->main_pid, text, path, sizeof path, &err) == 0;
+    snprintf(title, sizeof title, "Stacks of PID %d%s%s", (int)t->main_pid,
+             written ? " \u2014 written to " : "", written ? path : "");
+    if (view_show_text(&t->view, title, text) != 0)
+        view_status(&t->view, "out of memory");
+    else if (!written)
         view_status(&t->view, "%s", err.msg);
 }
 
@@ -793,7 +763,6 @@ int cmd_top(const struct options *opt, struct pt_error *err)
     struct top t;
     memset(&t, 0, sizeof t);
     t.opt = opt;
-    t.stacks = (struct stacks_source){top_stacks_source, &t};
     view_init(&t.view, opt->rate);
     t.view.idle = opt->idle;
     t.view.gil_only = opt->gil;

@@ -418,18 +418,6 @@ static void forget_retired(struct sampler *s)
 /* Looks at a descendant that is not Python before giving up on it. */
 #define REJECT_AFTER 5
 
-/* The executable of pid (0, 0 if unreadable). */
-static void exe_of(pid_t pid, dev_t *dev, ino_t *ino)
-{
-    char path[64];
-    struct stat st;
-    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-    if (stat(path, &st) != 0)
-        st.st_dev = 0, st.st_ino = 0;
-    *dev = st.st_dev;
-    *ino = st.st_ino;
-}
-
 static int known_pid(struct sampler *s, pid_t pid)
 {
     for (int i = 0; i < s->ntargets; i++)
@@ -443,7 +431,7 @@ static int known_pid(struct sampler *s, pid_t pid)
             return 0;
         dev_t dev;
         ino_t ino;
-        exe_of(pid, &dev, &ino);
+        task_exe_id(pid, &dev, &ino);
         if (dev == r->dev && ino == r->ino)
             return 1;
         r->tries = 0; /* it ran another program since: look again */
@@ -473,7 +461,7 @@ static void reject(struct sampler *s, pid_t pid, const struct pt_error *err)
     struct rejected *r = &s->rejected[s->nrejected++];
     r->pid = pid;
     r->tries = 1;
-    exe_of(pid, &r->dev, &r->ino);
+    task_exe_id(pid, &r->dev, &r->ino);
 }
 
 /* Attach pid if it is a Python process not seen yet. 1 if attached. */

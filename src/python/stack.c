@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "python/target.h"
+#include "remote/task.h"
 #include "util.h"
 
 /* The most of one data stack chunk read in one go. */
@@ -516,13 +517,8 @@ static int tid_offset_fits(struct py_target *t, const struct py_sample *s, int f
 {
     for (int i = from; i < s->nthreads; i++) {
         int32_t tid;
-        char path[64];
         if (remote_read(&t->mem, s->threads[i].pthread + (uint64_t)off, &tid, sizeof tid) != 0 ||
-            tid <= 0)
-            return 0;
-        pid_t host = host_tid(t, tid);
-        snprintf(path, sizeof path, "/proc/%d/task/%d", (int)t->pid, (int)host);
-        if (host <= 0 || access(path, F_OK) != 0)
+            tid <= 0 || !task_exists(t->pid, host_tid(t, tid)))
             return 0;
     }
     return 1;

@@ -21,6 +21,7 @@
 #include "remote/elf.h"
 #include "remote/maps.h"
 #include "remote/mem.h"
+#include "remote/task.h"
 
 void py_version_format(const struct py_version *v, char *buf, unsigned size)
 {
@@ -168,21 +169,13 @@ int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struc
     struct maps m;
     if (maps_read(pid, &m, err) != 0)
         return -1;
-    char exe_link[64], exe[4096] = "";
-    snprintf(exe_link, sizeof exe_link, "/proc/%d/exe", (int)pid);
-    ssize_t n = readlink(exe_link, exe, sizeof exe - 1);
-    if (n < 0 && (errno == EACCES || errno == EPERM)) {
+    char exe[4096];
+    if (task_exe(pid, exe, sizeof exe) != 0 && (errno == EACCES || errno == EPERM)) {
         /* The maps are readable where the files behind them are not
          * (root without CAP_SYS_PTRACE, fs/proc/base.c proc_exe_link): the
          * probe would find no Python and say so, wrongly. */
         maps_free(&m);
         return access_refused(pid, err);
-    }
-    if (n > 0) {
-        exe[n] = '\0';
-        char *del = strstr(exe, " (deleted)");
-        if (del)
-            *del = '\0';
     }
     struct remote mem;
     if (remote_open(&mem, pid, err) != 0) {

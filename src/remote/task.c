@@ -5,10 +5,12 @@
 #include "remote/task.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,6 +203,42 @@ void task_name(pid_t pid, char *buf, size_t size)
         return;
     }
     task_comm(pid, pid, buf, size);
+}
+
+int task_exists(pid_t pid, pid_t tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d", (int)pid, (int)tid);
+    return tid > 0 && access(path, F_OK) == 0;
+}
+
+int task_exe(pid_t pid, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(path, buf, size - 1);
+    if (n <= 0) {
+        buf[0] = '\0';
+        if (n == 0)
+            errno = ENOENT;
+        return -1;
+    }
+    buf[n] = '\0';
+    char *del = strstr(buf, " (deleted)");
+    if (del)
+        *del = '\0';
+    return 0;
+}
+
+void task_exe_id(pid_t pid, dev_t *dev, ino_t *ino)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    if (stat(path, &st) != 0)
+        st.st_dev = 0, st.st_ino = 0;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
 }
 
 void task_cwd(pid_t pid, char *buf, size_t size)

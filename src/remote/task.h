@@ -64,6 +64,17 @@ void task_cmdline(pid_t pid, char *buf, size_t size);
  * comm; "" if gone. */
 void task_name(pid_t pid, char *buf, size_t size);
 
+/* Whether pid has a thread tid (pytop's id of it). */
+int task_exists(pid_t pid, pid_t tid);
+
+/* The path of pid's executable (its /proc/PID/exe link, without the
+ * kernel's " (deleted)") into buf: 0, or -1 with errno (EACCES when
+ * reading the process is refused, ENOENT when it is gone or has none). */
+int task_exe(pid_t pid, char *buf, size_t size);
+
+/* The device and inode of pid's executable; both 0 when unreadable. */
+void task_exe_id(pid_t pid, dev_t *dev, ino_t *ino);
+
 /* The working directory of pid as pid sees it (inside its own root) into
  * buf; "" if unreadable. */
 void task_cwd(pid_t pid, char *buf, size_t size);

@@ -43,10 +43,10 @@ void view_init(struct view *v, double rate)
 
 static void free_text(struct view *v)
 {
-    for (size_t i = 0; i < v->ntext; i++)
-        free(v->text[i]);
     free(v->text);
+    free(v->text_buf);
     v->text = NULL;
+    v->text_buf = NULL;
     v->ntext = v->text_top = 0;
 }
 
@@ -482,13 +482,33 @@ void view_set_rows(struct view *v, struct funcstats *fs)
     update_trees(v);
 }
 
-void view_show_text(struct view *v, const char *title, char **lines, size_t n)
+int view_show_text(struct view *v, const char *title, char *text)
 {
+    /* The lines are cut in place: the text is kept whole, once. */
+    size_t n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    const char **lines = malloc(n * sizeof *lines);
+    if (lines == NULL) {
+        free(text);
+        return -1;
+    }
+    size_t k = 0;
+    for (char *line = text; *line != '\0' && k < n;) {
+        size_t len = strcspn(line, "\n");
+        lines[k++] = line;
+        if (line[len] == '\0')
+            break;
+        line[len] = '\0';
+        line += len + 1;
+    }
     free_text(v);
+    v->text_buf = text;
     v->text = lines;
-    v->ntext = n;
+    v->ntext = k;
     snprintf(v->text_title, sizeof v->text_title, "%s", title);
     v->mode = VIEW_TEXT;
+    return 0;
 }
 
 /* ---- formatting ------------------------------------------------------- */
@@ -748,7 +768,7 @@ void view_draw(struct view *v, struct screen *s)
         v->page = page;
         if (v->ntext > (size_t)page && v->text_top > v->ntext - (size_t)page)
             v->text_top = v->ntext - (size_t)page;
-        draw_lines(s, 1, page, cols, (const char *const *)v->text, v->ntext, v->text_top);
+        draw_lines(s, 1, page, cols, v->text, v->ntext, v->text_top);
         screen_text(s, rows - 1, 0, SA_KEYLABEL, "Esc/q returns \u00b7 arrows, PgUp/PgDn scroll",
                     cols);
         screen_refresh(s);

@@ -104,8 +104,9 @@ struct view {
     char sel_name[256], sel_file[512]; /* the selected row, across refreshes */
     enum view_mode mode;
     char status[1024];
-    char banner[512]; /* "" = none */
-    char **text;      /* VIEW_TEXT lines, owned */
+    char banner[512];  /* "" = none */
+    char *text_buf;    /* VIEW_TEXT: the text shown, owned */
+    const char **text; /* its lines, into text_buf */
     size_t ntext, text_top;
     char text_title[256];
     double rate; /* samples per second: times = samples / rate */
@@ -150,8 +151,9 @@ void view_set_tree(struct view *v, struct calltree *tree, int take);
 /* Re-apply the filter and the sort order to the rows. */
 void view_update(struct view *v);
 
-/* Show lines (taken over) in the text view, titled. */
-void view_show_text(struct view *v, const char *title, char **lines, size_t n);
+/* Show text (a malloc'd string, taken over: freed even on failure) in the
+ * text view, titled, a line per line. 0, or -1 when out of memory. */
+int view_show_text(struct view *v, const char *title, char *text);
 
 /* React to a key (see screen_key). */
 enum view_action view_key(struct view *v, int key);
