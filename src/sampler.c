@@ -55,7 +55,7 @@
  * (running), 0 (not) and -1 (unreadable). */
 #define UNASKED (-2)
 
-struct sthread {
+struct sampled_thread {
     pid_t tid;
     struct task_probe probe; /* its state; probe.stat_fd -1 if unreadable */
     uint32_t frame;          /* its "thread TID (name)" frame, CT_NONE until named */
@@ -65,10 +65,10 @@ struct sthread {
     uint64_t state_ns;
     int asked;           /* thread_is_running's answer this tick... */
     uint64_t asked_tick; /* ...if this is the tick + 1 */
-    int sleeper;         /* one of its target's threads all asleep (starget.asleep) */
+    int sleeper;         /* one of its target's threads all asleep (sampled_process.asleep) */
 };
 
-struct starget {
+struct sampled_process {
     struct py_target py;
     struct native *native; /* --native: its unwinder; NULL otherwise */
     int alive;
@@ -78,7 +78,7 @@ struct starget {
     uint64_t *keys; /* (code id << 32 | line) + 1 -> frames[] ... */
     uint32_t *frames;
     uint32_t nslots, nkeys;
-    struct sthread *threads;
+    struct sampled_thread *threads;
     int nthreads;
     size_t cap;
     struct py_tasks tasks;  /* --async: its asyncio tasks, read each tick */
@@ -111,7 +111,7 @@ struct sampler {
                                  * pytop cannot read (PT_OK if none) */
     struct profile *prof;
     pthread_mutex_t lock; /* guards targets[] against sampler_describe */
-    struct starget **targets;
+    struct sampled_process **targets;
     int ntargets;
     size_t cap;
     struct rejected *rejected;
@@ -151,7 +151,7 @@ static uint64_t key_hash(uint64_t k)
     return hash_mix(k);
 }
 
-static int cache_grow(struct starget *tg)
+static int cache_grow(struct sampled_process *tg)
 {
     uint32_t n = tg->nslots ? tg->nslots * 2 : 4096;
     uint64_t *keys = calloc(n, sizeof *keys);
@@ -180,7 +180,7 @@ static int cache_grow(struct starget *tg)
 
 /* The profile frame of (code, line) of a target. 0 or -1. */
 /* The frame cache of a target: key (never 0) -> profile frame id. */
-static int cache_find(const struct starget *tg, uint64_t key, uint32_t *out)
+static int cache_find(const struct sampled_process *tg, uint64_t key, uint32_t *out)
 {
     if (tg->nslots == 0)
         return 0;
@@ -193,7 +193,7 @@ static int cache_find(const struct starget *tg, uint64_t key, uint32_t *out)
     return 0;
 }
 
-static int cache_put(struct starget *tg, uint64_t key, uint32_t id)
+static int cache_put(struct sampled_process *tg, uint64_t key, uint32_t id)
 {
     if ((tg->nkeys + 1) * 2 > tg->nslots && cache_grow(tg) != 0)
         return -1;
@@ -207,7 +207,8 @@ static int cache_put(struct starget *tg, uint64_t key, uint32_t id)
     return 0;
 }
 
-static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int line, uint32_t *out)
+static int frame_of(struct sampler *s, struct sampled_process *tg, uint32_t code, int line,
+                    uint32_t *out)
 {
     const struct py_code *c = code_cache_at(&tg->py.codes, code);
     if (s->cfg.by_function)
@@ -226,7 +227,7 @@ static int frame_of(struct sampler *s, struct starget *tg, uint32_t code, int li
     return cache_put(tg, key, *out);
 }
 
-static struct sthread *thread_of(struct starget *tg, pid_t tid)
+static struct sampled_thread *thread_of(struct sampled_process *tg, pid_t tid)
 {
     for (int i = 0; i < tg->nthreads; i++)
         if (tg->threads[i].tid == tid)
@@ -234,8 +235,8 @@ static struct sthread *thread_of(struct starget *tg, pid_t tid)
     if (vec_reserve((void **)&tg->threads, &tg->cap, sizeof *tg->threads,
                     (size_t)tg->nthreads + 1) != 0)
         return NULL;
-    struct sthread *th = &tg->threads[tg->nthreads++];
-    *th = (struct sthread){
+    struct sampled_thread *th = &tg->threads[tg->nthreads++];
+    *th = (struct sampled_thread){
         .tid = tid, .probe = {.stat_fd = -1, .sched_fd = -1}, .frame = CT_NONE, .before = UNASKED};
     if (tid > 0)
         task_probe_open(&th->probe, tg->py.pid, tid);
@@ -243,7 +244,7 @@ static struct sthread *thread_of(struct starget *tg, pid_t tid)
 }
 
 /* Close what we keep of threads not seen for a second. */
-static void threads_sweep(struct sampler *s, struct starget *tg)
+static void threads_sweep(struct sampler *s, struct sampled_process *tg)
 {
     uint64_t horizon = (uint64_t)s->cfg.rate + 1;
     for (int i = 0; i < tg->nthreads;) {
@@ -258,7 +259,7 @@ static void threads_sweep(struct sampler *s, struct starget *tg)
 
 /* Is the thread running (kernel state R: on a CPU or waiting for one)? 1
  * yes, 0 no, -1 the thread is gone. */
-static int thread_running(struct sthread *th)
+static int thread_running(struct sampled_thread *th)
 {
     return task_probe_running(&th->probe);
 }
@@ -269,7 +270,7 @@ static int thread_running(struct sthread *th)
  * and below every tick reads it. */
 #define STATE_REUSE_NS 500000
 
-static int thread_running_at(struct sthread *th, uint64_t now_ns)
+static int thread_running_at(struct sampled_thread *th, uint64_t now_ns)
 {
     if (th->state_ns != 0 && now_ns - th->state_ns < STATE_REUSE_NS && th->state >= 0)
         return th->state;
@@ -278,11 +279,11 @@ static int thread_running_at(struct sthread *th, uint64_t now_ns)
     return th->state;
 }
 
-static void name_new_threads(struct sampler *s, struct starget *tg)
+static void name_new_threads(struct sampler *s, struct sampled_process *tg)
 {
     int unnamed = 0;
     for (int i = 0; i < s->sample.nthreads; i++) {
-        struct sthread *th = thread_of(tg, s->sample.threads[i].tid);
+        struct sampled_thread *th = thread_of(tg, s->sample.threads[i].tid);
         unnamed += th != NULL && th->frame == CT_NONE;
     }
     if (!unnamed)
@@ -292,7 +293,7 @@ static void name_new_threads(struct sampler *s, struct starget *tg)
         return;
     pyobj_thread_names(&tg->py, &s->sample, names);
     for (int i = 0; i < s->sample.nthreads; i++) {
-        struct sthread *th = thread_of(tg, s->sample.threads[i].tid);
+        struct sampled_thread *th = thread_of(tg, s->sample.threads[i].tid);
         if (th == NULL || th->frame != CT_NONE)
             continue;
         char label[128];
@@ -308,7 +309,7 @@ static void name_new_threads(struct sampler *s, struct starget *tg)
 
 static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
 {
-    struct starget *tg = calloc(1, sizeof *tg);
+    struct sampled_process *tg = calloc(1, sizeof *tg);
     if (tg == NULL)
         return pt_error_set(err, PT_E_NOMEM, "out of memory");
     if (pytarget_attach(&tg->py, pid, err) != 0) {
@@ -358,7 +359,7 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
  * process frame) stays for sampler_pids and the descriptions: a server
  * that recycles its workers must not grow pytop by a process's caches
  * for each worker it ever had. */
-static void target_retire(struct starget *tg)
+static void target_retire(struct sampled_process *tg)
 {
     if (tg->retired)
         return;
@@ -384,7 +385,7 @@ static void target_retire(struct starget *tg)
     malloc_trim(0);
 }
 
-static void target_release(struct starget *tg)
+static void target_release(struct sampled_process *tg)
 {
     target_retire(tg);
     free(tg);
@@ -403,7 +404,7 @@ static void forget_retired(struct sampler *s)
     pthread_mutex_lock(&s->lock);
     int k = 0;
     for (int i = 0; i < s->ntargets; i++) {
-        struct starget *tg = s->targets[i];
+        struct sampled_process *tg = s->targets[i];
         if (tg->retired && retired > SAMPLER_RETIRED) {
             retired--;
             target_release(tg);
@@ -496,7 +497,7 @@ static void forget_gone(struct sampler *s, const pid_t *tree, size_t n)
 static void follow_descendants(struct sampler *s)
 {
     struct pt_error err;
-    struct proc_table *pt = NULL;
+    struct proc_table *table = NULL;
     pid_t *tree = NULL;
     size_t ntree = 0, cap = 0;
     for (int r = 0; r < s->cfg.nroots; r++) {
@@ -504,10 +505,10 @@ static void follow_descendants(struct sampler *s)
             s->waiting[r] = 0;
         pid_t *desc = NULL;
         ssize_t n = proc_descendants_live(s->roots[r], &desc);
-        if (n < 0 && pt == NULL)
-            pt = proc_table_new(&err);
-        if (n < 0 && pt != NULL)
-            n = proc_descendants(pt, s->roots[r], &desc);
+        if (n < 0 && table == NULL)
+            table = proc_table_new(&err);
+        if (n < 0 && table != NULL)
+            n = proc_descendants(table, s->roots[r], &desc);
         if (n < 0)
             n = 0;
         for (ssize_t i = 0; i < n; i++)
@@ -524,7 +525,7 @@ static void follow_descendants(struct sampler *s)
         forget_gone(s, tree, ntree);
     }
     free(tree);
-    proc_table_free(pt);
+    proc_table_free(table);
 }
 
 /* Whether a root that is not Python still runs: -s waits for its Python
@@ -572,8 +573,8 @@ static enum lost_reason lost_reason_of(const struct pt_error *err)
 /* The profile frame of a native frame: named ones cached by their name
  * (the symbolizer's strings live as long as the target), unnamed ones
  * interned each time (rare: stripped code). */
-static int native_frame_of(struct sampler *s, struct starget *tg, const struct merged_frame *m,
-                           uint32_t *out)
+static int native_frame_of(struct sampler *s, struct sampled_process *tg,
+                           const struct merged_frame *m, uint32_t *out)
 {
     if (m->function == NULL) {
         char name[32];
@@ -593,8 +594,8 @@ static int native_frame_of(struct sampler *s, struct starget *tg, const struct m
 
 /* The request one of the frame runs f[0..n) (innermost first) serves,
  * else one of runs g (may be NULL); NULL when none does. */
-static const struct py_request *find_request(struct starget *tg, const struct py_frame *f, int n,
-                                             const struct py_frame *g, int m)
+static const struct py_request *find_request(struct sampled_process *tg, const struct py_frame *f,
+                                             int n, const struct py_frame *g, int m)
 {
     const struct py_request *r = NULL;
     int found = pyreq_find(&tg->py, &tg->req, f, n, &r);
@@ -612,7 +613,7 @@ struct sreq {
 };
 
 /* Fill q for request r (may be NULL), as far as the sample needs it. */
-static void sreq_of(struct sampler *s, struct starget *tg, const struct py_request *r,
+static void sreq_of(struct sampler *s, struct sampled_process *tg, const struct py_request *r,
                     struct sreq *q)
 {
     q->r = r;
@@ -631,8 +632,8 @@ static void sreq_of(struct sampler *s, struct starget *tg, const struct py_reque
 /* Push the roots of a sample onto s->stack from 0: the request frame
  * (CT_NONE for none), the process frame and thread th's frame, as asked
  * for (th may be NULL). The new depth. */
-static int push_roots(struct sampler *s, struct starget *tg, const struct sthread *th,
-                      uint32_t request)
+static int push_roots(struct sampler *s, struct sampled_process *tg,
+                      const struct sampled_thread *th, uint32_t request)
 {
     int n = 0;
     if (request != CT_NONE)
@@ -646,7 +647,7 @@ static int push_roots(struct sampler *s, struct starget *tg, const struct sthrea
 
 /* Push count Python frames (innermost first in f) onto s->stack from n,
  * outermost first. The new depth, or -1. */
-static int push_py_frames(struct sampler *s, struct starget *tg, const struct py_frame *f,
+static int push_py_frames(struct sampler *s, struct sampled_process *tg, const struct py_frame *f,
                           int count, int n)
 {
     for (int k = count - 1; k >= 0 && n < STACK_CAP; k--)
@@ -655,21 +656,21 @@ static int push_py_frames(struct sampler *s, struct starget *tg, const struct py
     return n;
 }
 
-/* Thread pt's stack as profile frames into s->stack from n (its roots
+/* Thread pyth's stack as profile frames into s->stack from n (its roots
  * are below n): its Python frames, or with native (--native, when the
  * sample is kept) its merged stack (unwound now: the process is paused).
  * The depth, or -1 when the sample is lost (counted). */
-static int thread_stack(struct sampler *s, struct starget *tg, const struct py_thread *pt, int n,
-                        int native)
+static int thread_stack(struct sampler *s, struct sampled_process *tg, const struct py_thread *pyth,
+                        int n, int native)
 {
     if (tg->native == NULL || !native)
-        return push_py_frames(s, tg, &s->sample.frames[pt->first], pt->nframes, n);
+        return push_py_frames(s, tg, &s->sample.frames[pyth->first], pyth->nframes, n);
     struct pt_error err;
-    if (native_unwind(tg->native, pt->tid, &err) != 0) {
+    if (native_unwind(tg->native, pyth->tid, &err) != 0) {
         profile_lost(s->prof, err.code == PT_E_GONE ? LOST_THREAD : LOST_UNWIND);
         return -1;
     }
-    int m = native_merge(tg->native, &s->sample, pt, s->cfg.native_all, s->merged,
+    int m = native_merge(tg->native, &s->sample, pyth, s->cfg.native_all, s->merged,
                          PY_MAX_DEPTH + NATIVE_MAX_DEPTH);
     for (int k = m - 1; k >= 0; k--) {
         const struct merged_frame *f = &s->merged[k];
@@ -688,7 +689,7 @@ static int thread_stack(struct sampler *s, struct starget *tg, const struct py_t
 
 /* Tell the request tracker of a sample of request q, whose stack is
  * s->stack[0..n) with nroots roots first (n < 0: no stack). */
-static void track(struct sampler *s, struct starget *tg, const struct sreq *q, int running,
+static void track(struct sampler *s, struct sampled_process *tg, const struct sreq *q, int running,
                   int nroots, int n)
 {
     if (n < 0)
@@ -713,7 +714,8 @@ static int default_task_name(const char *name)
 /* The "task NAME" frame of task k. A task asyncio named Task-N (every
  * request of a server is one) is named by its outermost coroutine
  * instead, so that the tasks of one handler add up to one frame. */
-static int task_frame(struct sampler *s, struct starget *tg, const struct py_task *k, uint32_t *out)
+static int task_frame(struct sampler *s, struct sampled_process *tg, const struct py_task *k,
+                      uint32_t *out)
 {
     char name[PY_TASKNAME_MAX + 160];
     if (default_task_name(k->name) && k->nframes > 0) {
@@ -737,7 +739,7 @@ static int task_frame(struct sampler *s, struct starget *tg, const struct py_tas
 /* Push onto s->stack from n: the tasks awaiting task i, outermost first,
  * each as its task frame and its coroutine stack, then task i's own task
  * frame. The new depth, or -1. A cycle of awaits stops where it repeats. */
-static int push_awaiters(struct sampler *s, struct starget *tg, int i, int n)
+static int push_awaiters(struct sampler *s, struct sampled_process *tg, int i, int n)
 {
     const struct py_tasks *ts = &tg->tasks;
     int chain[AWAITERS_MAX], depth = 0;
@@ -765,24 +767,24 @@ static int push_awaiters(struct sampler *s, struct starget *tg, int i, int n)
 
 /* Where task k's stack starts in the thread stack of its thread: the
  * index of its outermost coroutine's frame, or -1 when it is not there. */
-static int running_frames(const struct starget *tg, const struct py_sample *sm,
+static int running_frames(const struct sampled_process *tg, const struct py_sample *sm,
                           const struct py_task *k)
 {
     if (k->thread < 0 || k->nframes == 0)
         return -1;
-    const struct py_thread *pt = &sm->threads[k->thread];
+    const struct py_thread *pyth = &sm->threads[k->thread];
     uint64_t outer = tg->tasks.frames[k->first + k->nframes - 1].addr;
-    for (int f = 0; f < pt->nframes; f++)
-        if (sm->frames[pt->first + f].addr == outer)
+    for (int f = 0; f < pyth->nframes; f++)
+        if (sm->frames[pyth->first + f].addr == outer)
             return f;
     return -1;
 }
 
-/* Is thread pt of tg running now? 1, 0, or -1 when it cannot be told
+/* Is thread pyth of tg running now? 1, 0, or -1 when it cannot be told
  * (its stat unreadable). Asked once a tick: the answer stands for the
  * rest of it. */
-static int thread_is_running(struct sampler *s, const struct py_thread *pt, struct sthread *th,
-                             uint64_t tick_ns)
+static int thread_is_running(struct sampler *s, const struct py_thread *pyth,
+                             struct sampled_thread *th, uint64_t tick_ns)
 {
     if (th->asked_tick == s->tick + 1)
         return th->asked;
@@ -790,7 +792,7 @@ static int thread_is_running(struct sampler *s, const struct py_thread *pt, stru
      * instant (it runs Python, or native code that keeps every other
      * thread waiting): no stat read for it. */
     th->asked = s->cfg.blocking && th->before != UNASKED ? th->before
-                : pt->gil                                ? 1
+                : pyth->gil                              ? 1
                 : s->cfg.rate > 2000                     ? thread_running_at(th, tick_ns)
                                                          : thread_running(th);
     th->asked_tick = s->tick + 1;
@@ -800,7 +802,7 @@ static int thread_is_running(struct sampler *s, const struct py_thread *pt, stru
 /* What want_frames needs to decide. */
 struct want {
     struct sampler *s;
-    struct starget *tg;
+    struct sampled_process *tg;
     uint64_t tick_ns;
 };
 
@@ -808,13 +810,13 @@ struct want {
  * idle threads dropped) or only the GIL holder (--gil): the stack of a
  * thread that will not be kept is not read. A thread whose state cannot
  * be told is read, and counted lost as before. */
-static int want_frames(void *arg, const struct py_thread *pt)
+static int want_frames(void *arg, const struct py_thread *pyth)
 {
     const struct want *w = arg;
     if (w->s->cfg.gil)
         return 0; /* asked only of threads without the GIL */
-    struct sthread *th = thread_of(w->tg, pt->tid);
-    return th == NULL || thread_is_running(w->s, pt, th, w->tick_ns) != 0;
+    struct sampled_thread *th = thread_of(w->tg, pyth->tid);
+    return th == NULL || thread_is_running(w->s, pyth, th, w->tick_ns) != 0;
 }
 
 /* One sample of every live task of tg: a task waiting in an await counts
@@ -822,8 +824,9 @@ static int want_frames(void *arg, const struct py_thread *pt)
  * to its coroutine. add: into the profile (*covered gets the thread,
  * whose own sample this replaces); track: for the request tracker
  * (*tracked gets that thread). 0 when every task was read, -1 if not. */
-static int sample_tasks(struct sampler *s, struct starget *tg, int64_t second, uint64_t tick_ns,
-                        int add, int track_on, unsigned char *covered, unsigned char *tracked)
+static int sample_tasks(struct sampler *s, struct sampled_process *tg, int64_t second,
+                        uint64_t tick_ns, int add, int track_on, unsigned char *covered,
+                        unsigned char *tracked)
 {
     struct pt_error err;
     if (pyasync_read(&tg->py, &s->sample, &tg->tasks, &err) != 0) {
@@ -838,7 +841,7 @@ static int sample_tasks(struct sampler *s, struct starget *tg, int64_t second, u
         const struct py_task *k = &ts->v[i];
         if ((k->state != PY_TASK_PENDING && k->state != PY_TASK_RUNNING) || k->nframes == 0)
             continue;
-        struct sthread *th =
+        struct sampled_thread *th =
             k->thread >= 0 ? thread_of(tg, s->sample.threads[k->thread].tid) : NULL;
         /* The request: in the task's own frames, else in the task
          * awaiting it (a request's task often awaits its handler's). */
@@ -857,8 +860,8 @@ static int sample_tasks(struct sampler *s, struct starget *tg, int64_t second, u
             n = push_awaiters(s, tg, (int)i, nroots);
             int outer = k->state == PY_TASK_RUNNING ? running_frames(tg, &s->sample, k) : -1;
             if (n >= 0 && outer >= 0) {
-                const struct py_thread *pt = &s->sample.threads[k->thread];
-                n = push_py_frames(s, tg, &s->sample.frames[pt->first], outer + 1, n);
+                const struct py_thread *pyth = &s->sample.threads[k->thread];
+                n = push_py_frames(s, tg, &s->sample.frames[pyth->first], outer + 1, n);
             } else if (n >= 0) {
                 n = push_py_frames(s, tg, &ts->frames[k->first], k->nframes, n);
             }
@@ -889,7 +892,7 @@ static int sample_tasks(struct sampler *s, struct starget *tg, int64_t second, u
  * can have changed, and nothing of it would be kept: a server's idle
  * workers cost a clock read and a schedstat read a thread, not a read of
  * their memory. */
-static int quiet_target(struct sampler *s, struct starget *tg, unsigned long long cpu_ns)
+static int quiet_target(struct sampler *s, struct sampled_process *tg, unsigned long long cpu_ns)
 {
     if (!tg->asleep || cpu_ns != tg->asleep_cpu_ns)
         return 0;
@@ -904,7 +907,7 @@ static int quiet_target(struct sampler *s, struct starget *tg, unsigned long lon
 
 /* After a sample that kept only running threads: were they all asleep?
  * Then mark them for quiet_target. */
-static void note_asleep(struct sampler *s, struct starget *tg, unsigned long long cpu_ns)
+static void note_asleep(struct sampler *s, struct sampled_process *tg, unsigned long long cpu_ns)
 {
     tg->asleep = 0;
     if (s->sample.gil_locked)
@@ -912,9 +915,9 @@ static void note_asleep(struct sampler *s, struct starget *tg, unsigned long lon
     for (int i = 0; i < tg->nthreads; i++)
         tg->threads[i].sleeper = 0;
     for (int i = 0; i < s->sample.nthreads; i++) {
-        const struct py_thread *pt = &s->sample.threads[i];
-        struct sthread *th = thread_of(tg, pt->tid);
-        if (th == NULL || pt->torn || th->asked_tick != s->tick + 1 || th->asked != 0)
+        const struct py_thread *pyth = &s->sample.threads[i];
+        struct sampled_thread *th = thread_of(tg, pyth->tid);
+        if (th == NULL || pyth->torn || th->asked_tick != s->tick + 1 || th->asked != 0)
             return;
         th->sleeper = 1;
     }
@@ -925,7 +928,8 @@ static void note_asleep(struct sampler *s, struct starget *tg, unsigned long lon
 /* Sample one target; returns 1 if some thread held the GIL. With
  * --blocking or --native the whole target is paused meanwhile (native
  * stacks are unwound before it goes on). */
-static int sample_target(struct sampler *s, struct starget *tg, int64_t second, uint64_t tick_ns)
+static int sample_target(struct sampler *s, struct sampled_process *tg, int64_t second,
+                         uint64_t tick_ns)
 {
     struct pt_error err;
     struct pause_set paused;
@@ -990,8 +994,8 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
         sample_tasks(s, tg, second, tick_ns, add_tasks, track_on, covered, tracked) != 0)
         whole = 0;
     for (int i = 0; i < s->sample.nthreads; i++) {
-        const struct py_thread *pt = &s->sample.threads[i];
-        struct sthread *th = thread_of(tg, pt->tid);
+        const struct py_thread *pyth = &s->sample.threads[i];
+        struct sampled_thread *th = thread_of(tg, pyth->tid);
         if (th == NULL) {
             whole = 0;
             continue;
@@ -999,42 +1003,42 @@ static int sample_target(struct sampler *s, struct starget *tg, int64_t second, 
         th->seen = s->tick;
         /* A torn thread counts as lost even when not one of its frames
          * could be read. */
-        if (pt->torn) {
+        if (pyth->torn) {
             whole = 0;
             if (!covered[i])
                 profile_lost(s->prof, LOST_TORN);
             continue;
         }
-        if (pt->nframes == 0)
+        if (pyth->nframes == 0)
             continue;
         int running = UNASKED;
         int keep = !covered[i];
         if (keep && s->cfg.gil) {
-            keep = pt->gil;
+            keep = pyth->gil;
         } else if (keep && !s->cfg.idle) {
-            running = thread_is_running(s, pt, th, tick_ns);
+            running = thread_is_running(s, pyth, th, tick_ns);
             if (running < 0 && th->probe.stat_fd >= 0)
                 profile_lost(s->prof, LOST_THREAD);
             keep = running == 1;
         }
         struct sreq q = {.r = NULL, .frame = CT_NONE};
         if ((track_on && !tracked[i]) || (keep && atomic_load(&s->by_endpoint)))
-            sreq_of(s, tg, find_request(tg, &s->sample.frames[pt->first], pt->nframes, NULL, 0),
+            sreq_of(s, tg, find_request(tg, &s->sample.frames[pyth->first], pyth->nframes, NULL, 0),
                     &q);
         int n = -1, nroots = 0;
         if (keep) {
             nroots = push_roots(s, tg, th, q.frame);
-            n = thread_stack(s, tg, pt, nroots, 1);
+            n = thread_stack(s, tg, pyth, nroots, 1);
             if (n >= 0)
                 profile_add(s->prof, s->stack, n, second);
         }
         if (track_on && running == UNASKED)
-            running = thread_is_running(s, pt, th, tick_ns);
+            running = thread_is_running(s, pyth, th, tick_ns);
         cpu += running == 1;
         if (q.r != NULL && track_on && !tracked[i]) {
             if (!keep && keep_stacks) {
                 nroots = push_roots(s, tg, th, CT_NONE);
-                n = thread_stack(s, tg, pt, nroots, 0);
+                n = thread_stack(s, tg, pyth, nroots, 0);
             }
             track(s, tg, &q, running == 1, nroots, keep_stacks ? n : -1);
         }
@@ -1066,7 +1070,7 @@ static void serve_dump(struct sampler *s)
         static char states[MAXT];
         int first = 1;
         for (int i = 0; i < s->ntargets; i++) {
-            struct starget *tg = s->targets[i];
+            struct sampled_process *tg = s->targets[i];
             struct pt_error err;
             if (!tg->alive)
                 continue;
@@ -1119,7 +1123,7 @@ static void *sampler_main(void *arg)
         int64_t second = (int64_t)elapsed;
         int alive = 0, gil = 0;
         for (int i = 0; i < s->ntargets; i++) {
-            struct starget *tg = s->targets[i];
+            struct sampled_process *tg = s->targets[i];
             if (!tg->alive)
                 continue;
             gil += sample_target(s, tg, second,
@@ -1391,7 +1395,7 @@ void sampler_describe(struct sampler *s, char *target, size_t tsize, char *pytho
                  s->wait_cmdline);
     size_t tl = 0, pl = 0;
     for (int i = 0; i < s->ntargets; i++) {
-        const struct starget *tg = s->targets[i];
+        const struct sampled_process *tg = s->targets[i];
         char v[32];
         py_version_format(&tg->py.ver, v, sizeof v);
         if (!strstr(python, v) && pl < psize)
