@@ -191,11 +191,11 @@ int cmd_list(const struct options *opt, struct pt_error *err)
         struct list_row *r = &rows[i];
         snprintf(r->pid, sizeof r->pid, "%d", (int)pp->pid);
         snprintf(r->ppid, sizeof r->ppid, "%d", (int)pp->ppid);
-        if (pp->nspid > 0)
-            snprintf(r->nspid, sizeof r->nspid, "%d", (int)pp->nspid);
+        if (pp->container.nspid > 0)
+            snprintf(r->nspid, sizeof r->nspid, "%d", (int)pp->container.nspid);
         else
             str_copy(r->nspid, sizeof r->nspid, "-");
-        r->container = pp->container[0] ? pp->container : "-";
+        r->container = pp->container.name[0] ? pp->container.name : "-";
         r->role = roles_name(pp->role);
         r->ports = pp->ports;
         r->python = pp->python;

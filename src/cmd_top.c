@@ -481,7 +481,6 @@ static void top_restart_flipped(struct top *t, int *flag, const char *what)
                 *flag ? "on" : "off");
 }
 
-/* The `d` key's source: the sampler's dump, split into lines. */
 /* `d`: every thread's stack, taken by the sampling thread (this one never
  * reads a target), shown in the text view and written to a file. */
 static void top_stacks(struct top *t)

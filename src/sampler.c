@@ -28,8 +28,8 @@
 
 #include "calltree.h"
 #include "hash.h"
-#include "output/dump.h"
 #include "modules.h"
+#include "output/dump.h"
 #include "output/filename.h"
 #include "output/meta.h"
 #include "proc/children.h"
@@ -50,11 +50,11 @@
 /* Targets that exited kept for the descriptions and sampler_pids. */
 #define SAMPLER_RETIRED 32
 
-/* A thread of a target, as the sampler knows it. */
 /* A thread's running state not asked of the kernel (yet): beside 1
  * (running), 0 (not) and -1 (unreadable). */
 #define UNASKED (-2)
 
+/* A thread of a target, as the sampler knows it. */
 struct sampled_thread {
     pid_t tid;
     struct task_probe probe; /* its state; probe.stat_fd -1 if unreadable */
@@ -146,11 +146,6 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 
 /* --- per-target caches --- */
 
-static uint64_t key_hash(uint64_t k)
-{
-    return hash_mix(k);
-}
-
 static int cache_grow(struct sampled_process *tg)
 {
     uint32_t n = tg->nslots ? tg->nslots * 2 : 4096;
@@ -164,7 +159,7 @@ static int cache_grow(struct sampled_process *tg)
     for (uint32_t i = 0; i < tg->nslots; i++) {
         if (tg->keys[i] == 0)
             continue;
-        uint32_t h = (uint32_t)key_hash(tg->keys[i]) & (n - 1);
+        uint32_t h = (uint32_t)hash_mix(tg->keys[i]) & (n - 1);
         while (keys[h])
             h = (h + 1) & (n - 1);
         keys[h] = tg->keys[i];
@@ -185,7 +180,7 @@ static int cache_find(const struct sampled_process *tg, uint64_t key, uint32_t *
     if (tg->nslots == 0)
         return 0;
     uint32_t mask = tg->nslots - 1;
-    for (uint32_t h = (uint32_t)key_hash(key) & mask; tg->keys[h]; h = (h + 1) & mask)
+    for (uint32_t h = (uint32_t)hash_mix(key) & mask; tg->keys[h]; h = (h + 1) & mask)
         if (tg->keys[h] == key) {
             *out = tg->frames[h];
             return 1;
@@ -198,7 +193,7 @@ static int cache_put(struct sampled_process *tg, uint64_t key, uint32_t id)
     if ((tg->nkeys + 1) * 2 > tg->nslots && cache_grow(tg) != 0)
         return -1;
     uint32_t mask = tg->nslots - 1;
-    uint32_t h = (uint32_t)key_hash(key) & mask;
+    uint32_t h = (uint32_t)hash_mix(key) & mask;
     while (tg->keys[h])
         h = (h + 1) & mask;
     tg->keys[h] = key;

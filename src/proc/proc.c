@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "remote/task.h"
 #include "util.h"
 
 /* The kernel's PF_KTHREAD bit in /proc/PID/stat flags. */
@@ -362,15 +363,11 @@ int proc_exists(pid_t pid)
     if (kill(pid, 0) != 0 && errno != EPERM)
         return 0;
     /* kill() also accepts the id of a thread: check it leads a process. */
-    char path[64], line[128];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
+    char *text = task_status(pid, 0);
+    if (text == NULL)
         return 1; /* /proc hidden from us (hidepid): trust kill() */
-    int tgid = pid;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "Tgid: %d", &tgid) == 1)
-            break;
-    fclose(f);
+    const char *v = task_status_field(text, "Tgid");
+    pid_t tgid = v ? (pid_t)strtol(v, NULL, 10) : pid;
+    free(text);
     return tgid == pid;
 }

@@ -13,7 +13,6 @@
 #include "proc/ports.h"
 #include "proc/proc.h"
 #include "python/version.h"
-#include "util.h"
 
 #define PYPROCS_MAX_PORTS 8
 
@@ -22,8 +21,9 @@ struct pyprobe_entry {
     pid_t pid;
     unsigned long long start_ticks;
     char comm[64];
-    enum pt_code code; /* PT_OK, PT_E_NOTPYTHON, PT_E_PERM, ... */
-    char version[32];  /* "3.12.1", "?" or "-" */
+    enum pt_code code;          /* PT_OK, PT_E_NOTPYTHON, PT_E_PERM, ... */
+    char version[32];           /* "3.12.1", "?" or "-" */
+    struct container container; /* read with the probe: it lasts as long */
 };
 
 /* An unsupported version, or one we could not read, is still Python. */
@@ -44,6 +44,8 @@ static void probe_one(const struct proc_info *pi, struct pyprobe_entry *e)
         py_version_format(&ver, e->version, sizeof e->version);
     else
         snprintf(e->version, sizeof e->version, "%s", probe_is_python(e->code) ? "?" : "-");
+    if (container_of(pi->pid, &e->container) != 0)
+        memset(&e->container, 0, sizeof e->container);
 }
 
 /* Whether a process is listed at all. */
@@ -200,11 +202,7 @@ static int build_rows(struct pyprocs *p, const struct ports_map *m, const struct
         r->cpu_pct = pi->cpu_pct;
         r->rss_kib = pi->rss_kib;
         r->threads = pi->threads;
-        struct container ct;
-        if (container_of(pi->pid, &ct) == 0) {
-            r->nspid = ct.nspid;
-            str_copy(r->container, sizeof r->container, ct.name);
-        }
+        r->container = pr->container;
         r->command = command_of(pi);
         if (r->command == NULL) {
             free_rows(rows, n);

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "proc/container.h"
 #include "proc/roles.h"
 
 struct pyproc {
@@ -31,9 +32,8 @@ struct pyproc {
     double cpu_pct;  /* since the previous snapshot; 100 = one core */
     unsigned long rss_kib;
     int threads;
-    pid_t nspid;         /* its PID inside its own PID namespace; 0: pytop's */
-    char container[256]; /* its container's hostname, or its root; "" */
-    char *command;       /* the command line, control characters as '?'; owned */
+    struct container container; /* its PID inside, its hostname or root */
+    char *command;              /* the command line, control characters as '?'; owned */
 };
 
 struct pyprobe_entry;

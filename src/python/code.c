@@ -36,15 +36,10 @@ void code_cache_free(struct code_cache *cc)
     memset(cc, 0, sizeof *cc);
 }
 
-static uint32_t addr_hash(uint64_t addr)
-{
-    return (uint32_t)hash_mix(addr);
-}
-
 static int addr_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
     const struct py_code *e = &((const struct code_cache *)ctx)->v[i];
-    *hash = addr_hash(e->addr);
+    *hash = hash_mix(e->addr);
     return e->addr != 0; /* 0: replaced, kept for its id only */
 }
 
@@ -154,9 +149,9 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
     }
     uint32_t *replace = NULL; /* the slot of a stale entry for addr */
     struct hindex *x = &cc->index;
+    uint64_t hash = hash_mix(addr);
     if (hindex_slots(x) != 0) {
-        for (uint32_t h = hindex_start(x, addr_hash(addr)); hindex_at(x, h);
-             h = hindex_next(x, h)) {
+        for (uint32_t h = hindex_start(x, hash); hindex_at(x, h); h = hindex_next(x, h)) {
             struct py_code *e = &cc->v[hindex_at(x, h) - 1];
             if (e->addr != addr)
                 continue;
@@ -187,7 +182,7 @@ int code_cache_get(struct code_cache *cc, struct remote *mem, const struct py_la
     } else {
         if (hindex_reserve(x, (size_t)cc->n + 1, 0, cc->n, addr_hash_at, cc) != 0)
             goto fail;
-        hindex_add(x, addr_hash(addr), cc->n);
+        hindex_add(x, hash, cc->n);
     }
     *id = cc->n++;
     cc->changes++;

@@ -13,27 +13,15 @@
 #include <unistd.h>
 
 #include "remote/mem.h"
+#include "remote/task.h"
 #include "util.h"
 
 /* linux/capability.h: the capability that overrides every ptrace check. */
 #define CAP_SYS_PTRACE_BIT 19
 
-/* The value of "Name:\t..." in a /proc status text, or NULL. */
-static const char *status_field(const char *text, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *line = text; line && *line; line = strchr(line, '\n')) {
-        if (*line == '\n')
-            line++;
-        if (strncmp(line, name, n) == 0 && line[n] == ':')
-            return line + n + 1;
-    }
-    return NULL;
-}
-
 static uint64_t status_caps(const char *text, const char *name, int *found)
 {
-    const char *v = status_field(text, name);
+    const char *v = task_status_field(text, name);
     if (found)
         *found = v != NULL;
     return v ? strtoull(v, NULL, 16) : 0;
@@ -41,7 +29,7 @@ static uint64_t status_caps(const char *text, const char *name, int *found)
 
 static void status_uids(const char *text, long out[3])
 {
-    const char *v = status_field(text, "Uid");
+    const char *v = task_status_field(text, "Uid");
     for (int i = 0; i < 3; i++) {
         char *end;
         out[i] = v ? strtol(v, &end, 10) : -1;
@@ -50,20 +38,10 @@ static void status_uids(const char *text, long out[3])
     }
 }
 
-static char *status_of(pid_t pid)
-{
-    char path[64];
-    if (pid > 0)
-        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    else
-        snprintf(path, sizeof path, "/proc/self/status");
-    return read_file(path, NULL);
-}
-
 static pid_t parent_of(pid_t pid)
 {
-    char *text = status_of(pid);
-    const char *v = text ? status_field(text, "PPid") : NULL;
+    char *text = task_status(pid, 0);
+    const char *v = text ? task_status_field(text, "PPid") : NULL;
     pid_t ppid = v ? (pid_t)strtol(v, NULL, 10) : 0;
     free(text);
     return ppid;
@@ -103,13 +81,13 @@ void access_facts_read(pid_t pid, struct access_facts *f)
     f->our_uid = (long)geteuid();
     f->owner_uid = -1;
     f->yama = -1;
-    char *ours = status_of(0);
+    char *ours = task_status(0, 0);
     if (ours) {
         f->our_caps = status_caps(ours, "CapEff", NULL);
         f->our_prm = status_caps(ours, "CapPrm", NULL);
         free(ours);
     }
-    char *theirs = status_of(pid);
+    char *theirs = task_status(pid, 0);
     if (theirs) {
         status_uids(theirs, f->target_uid);
         f->target_prm = status_caps(theirs, "CapPrm", &f->have_target_prm);

@@ -9,22 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "remote/task.h"
 #include "util.h"
 
 pid_t nspid_inner(pid_t pid, pid_t tid)
 {
-    char path[64];
-    if (tid > 0)
-        snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
-    else
-        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    char *text = read_file(path, NULL);
+    char *text = task_status(pid, tid);
     if (text == NULL)
         return -1;
     pid_t inner = tid > 0 ? tid : pid;
-    const char *line = strstr(text, "\nNSpid:");
-    if (line != NULL) {
-        const char *p = line + 7;
+    const char *p = task_status_field(text, "NSpid");
+    if (p != NULL) {
         for (;;) {
             char *end;
             long v = strtol(p, &end, 10);

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -203,6 +205,30 @@ void task_name(pid_t pid, char *buf, size_t size)
         return;
     }
     task_comm(pid, pid, buf, size);
+}
+
+char *task_status(pid_t pid, pid_t tid)
+{
+    char path[64];
+    if (pid <= 0)
+        snprintf(path, sizeof path, "/proc/self/status");
+    else if (tid > 0)
+        snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+    else
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    return read_file(path, NULL);
+}
+
+const char *task_status_field(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *line = text; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, name, n) == 0 && line[n] == ':')
+            return line + n + 1;
+    }
+    return NULL;
 }
 
 int task_exists(pid_t pid, pid_t tid)

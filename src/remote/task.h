@@ -64,6 +64,14 @@ void task_cmdline(pid_t pid, char *buf, size_t size);
  * comm; "" if gone. */
 void task_name(pid_t pid, char *buf, size_t size);
 
+/* The text of /proc/PID/status, of thread tid of pid when tid > 0, of
+ * pytop itself when pid is 0: malloc'd, NULL if gone or unreadable. */
+char *task_status(pid_t pid, pid_t tid);
+
+/* The value of the "Name:" line of a status text (after the colon), or
+ * NULL when the kernel has no such line. */
+const char *task_status_field(const char *text, const char *name);
+
 /* Whether pid has a thread tid (pytop's id of it). */
 int task_exists(pid_t pid, pid_t tid);
 

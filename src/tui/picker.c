@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "proc/container.h"
-#include "util.h"
 
 enum picker_col {
     PC_PID,
@@ -207,10 +206,8 @@ static void cell(const struct pyproc *r, enum picker_col c, char *buf, size_t si
         snprintf(buf, size, "%d", (int)r->ppid);
         break;
     case PC_CONTAINER: {
-        struct container ct = {.nspid = r->nspid};
-        str_copy(ct.name, sizeof ct.name, r->container);
-        char text[sizeof ct.name + 32];
-        container_format(&ct, text, sizeof text);
+        char text[sizeof r->container.name + 32];
+        container_format(&r->container, text, sizeof text);
         /* A root's path can be long, and its end tells it: the command
          * keeps its room. */
         size_t len = strlen(text);
@@ -259,7 +256,7 @@ static int layout(const struct picker *p, int cols, int *w)
     int contained = 0;
     for (size_t k = 0; k < p->nrows; k++) {
         const struct pyproc *r = &p->procs->v[p->rows[k]];
-        contained |= r->nspid > 0 || r->container[0] != '\0';
+        contained |= r->container.nspid > 0 || r->container.name[0] != '\0';
     }
     for (int c = 0; c < PC_N; c++) {
         w[c] = screen_width(col_titles[c]);
