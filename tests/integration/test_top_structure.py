@@ -65,28 +65,11 @@ def callers_view(screen):
     return rows[:c], rows[c], rows[c + 1 :]
 
 
-SGR = re.compile(r"\x1b\[[0-9;]*m")
-
-
 def selected_name(tui):
     """The function named on the selected row (reverse video: the view is
-    started with NO_COLOR), or None. tmux writes an attribute only where
-    it changes, so reverse video is followed across lines."""
-    text = tui._tmux("capture-pane", "-p", "-e", "-t", tui.name).stdout
-    reverse = False
-    for line in text.splitlines():
-        starts_reversed = None
-        at = 0
-        for m in SGR.finditer(line):
-            if starts_reversed is None and m.start() > at:
-                starts_reversed = reverse
-            at = m.end()
-            for p in (m.group(0)[2:-1] or "0").split(";"):
-                reverse = True if p == "7" else False if p in ("", "0", "27") else reverse
-        if starts_reversed is None:
-            starts_reversed = reverse
-        plain = SGR.sub("", line)
-        if starts_reversed and re.match(r"^\s*\d+\.\d", plain):
+    started with NO_COLOR), or None."""
+    for plain in tui.reversed_lines():
+        if re.match(r"^\s*\d+\.\d", plain):
             body = plain[NAME_COL:].strip().lstrip("\u25b8\u25be ").strip()
             return body.split(" (")[0]
     return None

@@ -42,6 +42,7 @@ from pathlib import Path
 import pytest
 
 _counter = itertools.count()
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def tmux_available():
@@ -180,6 +181,25 @@ class Tui:
         if r.returncode != 0:
             return Screen("<capture failed: %s>" % r.stderr.strip(), self.width, self.height)
         return Screen(r.stdout, self.width, self.height)
+
+    def reversed_lines(self):
+        """The lines of the pane that start in reverse video, as plain text
+        (run the program with NO_COLOR=1 for its selection to be reverse
+        video). tmux writes an attribute only where it changes, so the
+        attribute is followed across lines."""
+        text = self._tmux("capture-pane", "-p", "-e", "-t", self.name).stdout
+        out, reverse = [], False
+        for line in text.splitlines():
+            starts, at = None, 0
+            for m in _SGR.finditer(line):
+                if starts is None and m.start() > at:
+                    starts = reverse
+                at = m.end()
+                for p in (m.group(0)[2:-1] or "0").split(";"):
+                    reverse = True if p == "7" else False if p in ("", "0", "27") else reverse
+            if starts if starts is not None else reverse:
+                out.append(_SGR.sub("", line))
+        return out
 
     def pane_flag(self, fmt):
         """A tmux format of the pane, e.g. '#{alternate_on}' -> '0'."""
