@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "hindex.h"
 
 static uint64_t hash_function(const struct ct_frame *fr)
 {
@@ -24,25 +25,26 @@ static uint64_t hash_function(const struct ct_frame *fr)
 
 /* Map every frame to a row: frames of one function share it (by function),
  * or each frame is its own row (by line). rows[frame] = row or CT_NONE.
- * A slot holds the upper half of a function's hash and its row + 1, so a
- * probe reads the row's strings only when the hashes agree; the hashes
- * are computed first, so that the slots can be fetched ahead. */
+ * The rows are indexed by their function's hash, computed for every frame
+ * first: a probe compares strings only when the hashes agree, and the
+ * slots can be fetched ahead. */
 static int assign_rows(const struct calltree *t, int by_line, int with_roots, uint32_t *rows,
                        struct funcstats *out)
 {
     enum { AHEAD = 8 };
-    uint32_t nslots = 64;
-    while (nslots < t->nframes * 2)
-        nslots *= 2;
-    uint64_t *slots = NULL, *hashes = NULL;
+    struct hindex index = {0};
+    uint64_t *hashes = NULL;
     if (!by_line) {
-        slots = calloc(nslots, sizeof *slots);
         hashes = malloc(((size_t)t->nframes + 1) * sizeof *hashes);
+        if (hashes == NULL || hindex_reserve(&index, t->nframes, 0, 0, NULL, NULL) != 0) {
+            free(hashes);
+            return -1;
+        }
     }
     out->v = malloc((t->nframes ? t->nframes : 1) * sizeof *out->v);
-    if ((!by_line && (slots == NULL || hashes == NULL)) || out->v == NULL) {
-        free(slots);
+    if (out->v == NULL) {
         free(hashes);
+        hindex_free(&index);
         return -1;
     }
     for (uint32_t f = 0; f < t->nframes && !by_line; f++)
@@ -58,34 +60,31 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
             continue;
         }
         if (f + AHEAD < t->nframes)
-            __builtin_prefetch(&slots[(uint32_t)hashes[f + AHEAD] & (nslots - 1)]);
-        uint64_t tag = hashes[f] & 0xffffffff00000000ULL;
-        uint32_t at = (uint32_t)hashes[f] & (nslots - 1);
-        for (; slots[at]; at = (at + 1) & (nslots - 1)) {
-            if ((slots[at] & 0xffffffff00000000ULL) != tag)
-                continue;
-            const struct func_stat *s = &out->v[(uint32_t)slots[at] - 1];
-            if (s->kind == fr->kind && strcmp(s->name, fr->name) == 0 &&
-                strcmp(s->file, fr->file) == 0)
+            __builtin_prefetch(&index.slots[hindex_start(&index, hashes[f + AHEAD])]);
+        uint32_t at = hindex_start(&index, hashes[f]);
+        for (; hindex_at(&index, at); at = hindex_next(&index, at)) {
+            const struct func_stat *s = &out->v[hindex_at(&index, at) - 1];
+            if (hashes[s->frame] == hashes[f] && s->kind == fr->kind &&
+                strcmp(s->name, fr->name) == 0 && strcmp(s->file, fr->file) == 0)
                 break;
         }
         /* A function's row shows its first line: known from the code
          * object, else the smallest line seen. */
         int line = fr->def_line > 0 ? fr->def_line : fr->line;
         uint32_t row;
-        if (slots[at] == 0) {
+        if (hindex_at(&index, at) == 0) {
             row = (uint32_t)out->n++;
             out->v[row] = (struct func_stat){fr->name, fr->file, line, fr->kind, 0, 0, f};
-            slots[at] = tag | (row + 1);
+            hindex_put(&index, at, row);
         } else {
-            row = (uint32_t)slots[at] - 1;
+            row = hindex_at(&index, at) - 1;
             if (line < out->v[row].line)
                 out->v[row].line = line;
         }
         rows[f] = row;
     }
     free(hashes);
-    free(slots);
+    hindex_free(&index);
     return 0;
 }
 

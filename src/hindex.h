@@ -35,7 +35,8 @@ typedef int (*hindex_hash_fn)(const void *ctx, uint32_t i, uint64_t *hash);
 /* Room for `entries` entries with the table at most half full. When it
  * has to grow, it doubles (from HINDEX_MIN_SLOTS) as often as needed and
  * re-enters the elements at positions [from, to) that hash_of gives a
- * hash. 0, or -1 when out of memory (x unchanged). */
+ * hash (hash_of may be NULL when from == to). 0, or -1 when out of
+ * memory (x unchanged). */
 int hindex_reserve(struct hindex *x, size_t entries, uint32_t from, uint32_t to,
                    hindex_hash_fn hash_of, const void *ctx);
 

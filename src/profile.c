@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "util.h"
 
 /* clang-format off */
 static const char *const lost_names[LOST_COUNT] = {
@@ -45,8 +46,8 @@ void profile_free(struct profile *p)
     calltree_free(&p->tree);
     free(p->memo);
     for (int i = 0; i < PROFILE_WINDOW; i++) {
-        free(p->window[i].nodes);
-        free(p->window[i].counts);
+        free(p->window[i].v);
+        hindex_free(&p->window[i].index);
     }
     pthread_mutex_destroy(&p->lock);
 }
@@ -84,36 +85,10 @@ int profile_export(struct profile *p, const uint32_t *frames, int n, uint64_t co
     return rc == 0 ? calltree_add(dst, ids, n, count) : -1;
 }
 
-static uint32_t node_hash(uint32_t node)
+static int bucket_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
-    return (uint32_t)hash_mix(node);
-}
-
-static int bucket_grow(struct profile_bucket *b)
-{
-    uint32_t ncap = b->cap ? b->cap * 2 : 256;
-    uint32_t *nodes = calloc(ncap, sizeof *nodes);
-    uint64_t *counts = calloc(ncap, sizeof *counts);
-    if (nodes == NULL || counts == NULL) {
-        free(nodes);
-        free(counts);
-        return -1;
-    }
-    for (uint32_t i = 0; i < b->cap; i++) {
-        if (b->nodes[i] == 0)
-            continue;
-        uint32_t h = node_hash(b->nodes[i]) & (ncap - 1);
-        while (nodes[h] != 0)
-            h = (h + 1) & (ncap - 1);
-        nodes[h] = b->nodes[i];
-        counts[h] = b->counts[i];
-    }
-    free(b->nodes);
-    free(b->counts);
-    b->nodes = nodes;
-    b->counts = counts;
-    b->cap = ncap;
-    return 0;
+    *hash = hash_mix(((const struct profile_bucket *)ctx)->v[i].leaf);
+    return 1;
 }
 
 /* Count one more sample of leaf in the bucket of `second`. */
@@ -123,21 +98,20 @@ static int bucket_add(struct profile *p, int64_t second, uint32_t leaf)
     if (b->second != second) {
         b->second = second;
         b->n = 0;
-        if (b->cap)
-            memset(b->nodes, 0, b->cap * sizeof *b->nodes);
+        hindex_clear(&b->index);
     }
-    if ((b->n + 1) * 2 > b->cap && bucket_grow(b) != 0)
+    const struct hindex *x = &b->index;
+    if (hindex_slots(x) > 0)
+        for (uint32_t h = hindex_start(x, hash_mix(leaf)); hindex_at(x, h); h = hindex_next(x, h))
+            if (b->v[hindex_at(x, h) - 1].leaf == leaf) {
+                b->v[hindex_at(x, h) - 1].count++;
+                return 0;
+            }
+    if (vec_reserve((void **)&b->v, &b->cap, sizeof *b->v, b->n + 1) != 0 ||
+        hindex_reserve(&b->index, b->n + 1, 0, (uint32_t)b->n, bucket_hash_at, b) != 0)
         return -1;
-    uint32_t key = leaf + 1, mask = b->cap - 1;
-    uint32_t h = node_hash(key) & mask;
-    while (b->nodes[h] != 0 && b->nodes[h] != key)
-        h = (h + 1) & mask;
-    if (b->nodes[h] == 0) {
-        b->nodes[h] = key;
-        b->counts[h] = 0;
-        b->n++;
-    }
-    b->counts[h]++;
+    b->v[b->n] = (struct bucket_count){leaf, 1};
+    hindex_add(&b->index, hash_mix(leaf), (uint32_t)b->n++);
     return 0;
 }
 
@@ -226,9 +200,8 @@ static int snapshot_window(struct calltree *dst, const struct profile *p, int64_
         const struct profile_bucket *b = &p->window[i];
         if (b->second < 0 || b->second > now || b->second <= now - seconds)
             continue;
-        for (uint32_t k = 0; k < b->cap; k++)
-            if (b->nodes[k] != 0)
-                calltree_add_at(dst, b->nodes[k] - 1, b->counts[k]);
+        for (size_t k = 0; k < b->n; k++)
+            calltree_add_at(dst, b->v[k].leaf, b->v[k].count);
     }
     return 0;
 }

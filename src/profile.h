@@ -20,6 +20,7 @@
 
 #include "calltree.h"
 #include "error.h"
+#include "hindex.h"
 
 #define PROFILE_WINDOW 10
 
@@ -49,11 +50,16 @@ struct profile_stats {
 
 /* One second of the window: leaf node -> samples, an open-addressing
  * table (slots hold node + 1, 0 is empty). */
+struct bucket_count {
+    uint32_t leaf; /* node of the tree */
+    uint64_t count;
+};
+
 struct profile_bucket {
-    int64_t second; /* which second since start; -1 = unused */
-    uint32_t *nodes;
-    uint64_t *counts;
-    uint32_t n, cap; /* used slots, table size (a power of two) */
+    int64_t second;         /* which second since start; -1 = unused */
+    struct bucket_count *v; /* the leaves counted in that second */
+    size_t n, cap;
+    struct hindex index; /* of v by leaf */
 };
 
 struct profile_memo {

@@ -28,6 +28,7 @@
 
 #include "calltree.h"
 #include "hash.h"
+#include "hindex.h"
 #include "modules.h"
 #include "output/dump.h"
 #include "output/filename.h"
@@ -75,9 +76,11 @@ struct sampled_process {
     uint32_t process_frame;
     char cwd[4096];
     char cmdline[512];
-    uint64_t *keys; /* (code id << 32 | line) + 1 -> frames[] ... */
-    uint32_t *frames;
-    uint32_t nslots, nkeys;
+    /* The profile frame of each Python (code id, line), named native
+     * function and unnamed task's coroutine seen: named and interned once. */
+    struct frame_memo *memo;
+    size_t nmemo, memo_cap;
+    struct hindex memo_index;
     struct sampled_thread *threads;
     int nthreads;
     size_t cap;
@@ -146,70 +149,53 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 
 /* --- per-target caches --- */
 
-static int cache_grow(struct sampled_process *tg)
+struct frame_memo {
+    /* code id << 32 | line (code ids are below 2^30); a task's coroutine
+     * code id | 1 << 62; a native function's name's address | 1 << 63 */
+    uint64_t key;
+    uint32_t frame;
+};
+
+static int memo_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
-    uint32_t n = tg->nslots ? tg->nslots * 2 : 4096;
-    uint64_t *keys = calloc(n, sizeof *keys);
-    uint32_t *frames = calloc(n, sizeof *frames);
-    if (keys == NULL || frames == NULL) {
-        free(keys);
-        free(frames);
-        return -1;
-    }
-    for (uint32_t i = 0; i < tg->nslots; i++) {
-        if (tg->keys[i] == 0)
-            continue;
-        uint32_t h = (uint32_t)hash_mix(tg->keys[i]) & (n - 1);
-        while (keys[h])
-            h = (h + 1) & (n - 1);
-        keys[h] = tg->keys[i];
-        frames[h] = tg->frames[i];
-    }
-    free(tg->keys);
-    free(tg->frames);
-    tg->keys = keys;
-    tg->frames = frames;
-    tg->nslots = n;
-    return 0;
+    *hash = hash_mix(((const struct sampled_process *)ctx)->memo[i].key);
+    return 1;
 }
 
-/* The profile frame of (code, line) of a target. 0 or -1. */
-/* The frame cache of a target: key (never 0) -> profile frame id. */
-static int cache_find(const struct sampled_process *tg, uint64_t key, uint32_t *out)
+/* The frame memo of key into *out: 1 found, 0 not. */
+static int memo_find(const struct sampled_process *tg, uint64_t key, uint32_t *out)
 {
-    if (tg->nslots == 0)
+    const struct hindex *x = &tg->memo_index;
+    if (hindex_slots(x) == 0)
         return 0;
-    uint32_t mask = tg->nslots - 1;
-    for (uint32_t h = (uint32_t)hash_mix(key) & mask; tg->keys[h]; h = (h + 1) & mask)
-        if (tg->keys[h] == key) {
-            *out = tg->frames[h];
+    for (uint32_t h = hindex_start(x, hash_mix(key)); hindex_at(x, h); h = hindex_next(x, h))
+        if (tg->memo[hindex_at(x, h) - 1].key == key) {
+            *out = tg->memo[hindex_at(x, h) - 1].frame;
             return 1;
         }
     return 0;
 }
 
-static int cache_put(struct sampled_process *tg, uint64_t key, uint32_t id)
+static int memo_put(struct sampled_process *tg, uint64_t key, uint32_t frame)
 {
-    if ((tg->nkeys + 1) * 2 > tg->nslots && cache_grow(tg) != 0)
+    if (vec_reserve((void **)&tg->memo, &tg->memo_cap, sizeof *tg->memo, tg->nmemo + 1) != 0 ||
+        hindex_reserve(&tg->memo_index, tg->nmemo + 1, 0, (uint32_t)tg->nmemo, memo_hash_at, tg) !=
+            0)
         return -1;
-    uint32_t mask = tg->nslots - 1;
-    uint32_t h = (uint32_t)hash_mix(key) & mask;
-    while (tg->keys[h])
-        h = (h + 1) & mask;
-    tg->keys[h] = key;
-    tg->frames[h] = id;
-    tg->nkeys++;
+    tg->memo[tg->nmemo] = (struct frame_memo){key, frame};
+    hindex_add(&tg->memo_index, hash_mix(key), (uint32_t)tg->nmemo++);
     return 0;
 }
 
+/* The profile frame of (code, line) of a target into *out. 0 or -1. */
 static int frame_of(struct sampler *s, struct sampled_process *tg, uint32_t code, int line,
                     uint32_t *out)
 {
     const struct py_code *c = code_cache_at(&tg->py.codes, code);
     if (s->cfg.by_function)
         line = c->firstlineno;
-    uint64_t key = (((uint64_t)code << 32) | (uint32_t)line) + 1;
-    if (cache_find(tg, key, out))
+    uint64_t key = ((uint64_t)code << 32) | (uint32_t)line;
+    if (memo_find(tg, key, out))
         return 0;
     char file[4096];
     if (s->cfg.full_filenames)
@@ -219,7 +205,7 @@ static int frame_of(struct sampler *s, struct sampled_process *tg, uint32_t code
     if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, module_origin(c->filename),
                       c->firstlineno, out) != 0)
         return -1;
-    return cache_put(tg, key, *out);
+    return memo_put(tg, key, *out);
 }
 
 static struct sampled_thread *thread_of(struct sampled_process *tg, pid_t tid)
@@ -366,11 +352,10 @@ static void target_retire(struct sampled_process *tg)
     free(tg->threads);
     tg->threads = NULL;
     tg->nthreads = tg->cap = 0;
-    free(tg->keys);
-    free(tg->frames);
-    tg->keys = NULL;
-    tg->frames = NULL;
-    tg->nslots = tg->nkeys = 0;
+    free(tg->memo);
+    tg->memo = NULL;
+    tg->nmemo = tg->memo_cap = 0;
+    hindex_free(&tg->memo_index);
     native_free(tg->native);
     tg->native = NULL;
     pytarget_detach(&tg->py);
@@ -577,12 +562,12 @@ static int native_frame_of(struct sampler *s, struct sampled_process *tg,
         return profile_frame(s->prof, CT_NATIVE, name, m->module, 0, CT_ORIGIN_UNKNOWN, 0, out);
     }
     uint64_t key = (1ULL << 63) | (uint64_t)(uintptr_t)m->function;
-    if (cache_find(tg, key, out))
+    if (memo_find(tg, key, out))
         return 0;
     if (profile_frame(s->prof, CT_NATIVE, m->function, m->module, 0, CT_ORIGIN_UNKNOWN, 0, out) !=
         0)
         return -1;
-    return cache_put(tg, key, *out);
+    return memo_put(tg, key, *out);
 }
 
 #define STACK_CAP (PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2)
@@ -718,12 +703,12 @@ static int task_frame(struct sampler *s, struct sampled_process *tg, const struc
          * and interning of the same name for every task of every tick. */
         const struct py_frame *outer = &tg->tasks.frames[k->first + k->nframes - 1];
         uint64_t key = (1ULL << 62) | outer->code;
-        if (cache_find(tg, key, out))
+        if (memo_find(tg, key, out))
             return 0;
         snprintf(name, sizeof name, "task %s", code_cache_at(&tg->py.codes, outer->code)->name);
         if (profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out) != 0)
             return -1;
-        return cache_put(tg, key, *out);
+        return memo_put(tg, key, *out);
     }
     snprintf(name, sizeof name, "task %s", k->name);
     return profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out);
