@@ -5,22 +5,17 @@
 #include "config.h"
 #include "proc/children.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "proc/proc.h"
+#include "remote/task.h"
 #include "util.h"
 
 /* A tree larger than this is cut: pids reused while the lists are read
  * could, in theory, make a loop. */
 #define DESCENDANTS_MAX 65536
-
-struct pids {
-    pid_t *v;
-    size_t n, cap;
-};
 
 /* Whether the kernel keeps the lists: its own thread's is always there. */
 static int lists_kept(void)
@@ -30,20 +25,15 @@ static int lists_kept(void)
 
 /* Append the children of every thread of pid (a thread's children are
  * listed under the thread that forked them). 0, -1 out of memory. */
-static int children_append(pid_t pid, struct pids *out)
+static int children_append(pid_t pid, struct tid_list *out)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    if (d == NULL)
+    struct tid_list tids = {0};
+    if (task_list(pid, &tids) != 0)
         return 0; /* gone */
     int rc = 0;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        int tid = atoi(de->d_name);
-        if (tid <= 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, tid);
+    for (size_t i = 0; i < tids.n && rc == 0; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)tids.v[i]);
         size_t len;
         char *text = read_file(path, &len);
         if (text == NULL)
@@ -61,7 +51,7 @@ static int children_append(pid_t pid, struct pids *out)
         }
         free(text);
     }
-    closedir(d);
+    tid_list_free(&tids);
     return rc;
 }
 
@@ -71,7 +61,7 @@ ssize_t proc_descendants_live(pid_t pid, pid_t **out)
     if (!lists_kept())
         return -1;
     /* Breadth first: v[0..n) are found, v[next..n) still to expand. */
-    struct pids found = {0};
+    struct tid_list found = {0};
     if (children_append(pid, &found) != 0) {
         free(found.v);
         return -1;

@@ -4,7 +4,6 @@
 #include "config.h"
 #include "remote/nspid.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,18 +35,12 @@ pid_t nspid_inner(pid_t pid, pid_t tid)
 int nspid_map_read(struct nspid_map *m, pid_t pid)
 {
     m->n = 0;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    if (d == NULL)
+    struct tid_list tids = {0};
+    if (task_list(pid, &tids) != 0)
         return -1;
-    struct dirent *de;
     int rc = 0;
-    while ((de = readdir(d)) != NULL && rc == 0) {
-        pid_t tid = (pid_t)atoi(de->d_name);
-        if (tid <= 0)
-            continue;
-        pid_t inner = nspid_inner(pid, tid);
+    for (size_t i = 0; i < tids.n && rc == 0; i++) {
+        pid_t inner = nspid_inner(pid, tids.v[i]);
         if (inner <= 0)
             continue; /* the thread ended while listed */
         if (vec_reserve((void **)&m->v, &m->cap, sizeof *m->v, m->n + 1) != 0) {
@@ -55,9 +48,9 @@ int nspid_map_read(struct nspid_map *m, pid_t pid)
             rc = -1;
             break;
         }
-        m->v[m->n++] = (struct nspid_pair){inner, tid};
+        m->v[m->n++] = (struct nspid_pair){inner, tids.v[i]};
     }
-    closedir(d);
+    tid_list_free(&tids);
     return rc;
 }
 

@@ -4,7 +4,6 @@
 #include "config.h"
 #include "remote/pause.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 
 #include "remote/access.h"
 #include "remote/mem.h"
+#include "remote/task.h"
 #include "util.h"
 
 static int seized(const struct pause_set *p, pid_t tid)
@@ -84,26 +84,28 @@ int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
 {
     memset(p, 0, sizeof *p);
     p->pid = pid;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     /* Threads may be born while we seize: go over the list until a pass
      * finds nothing new. */
+    struct tid_list tids = {0};
     for (int pass = 0; pass < 16; pass++) {
-        DIR *d = opendir(path);
-        if (d == NULL) {
+        if (task_list(pid, &tids) != 0) {
+            int gone = !task_exists(pid, pid);
+            tid_list_free(&tids);
             pause_release(p);
-            return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)pid);
+            if (gone)
+                return pt_error_set(err, PT_E_GONE, "PID %d exited", (int)pid);
+            return pt_error_set(err, PT_E_NOMEM, "out of memory listing the threads of PID %d",
+                                (int)pid);
         }
         int added = 0, first = p->n;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-            pid_t tid = (pid_t)atoi(de->d_name);
-            if (tid <= 0 || seized(p, tid))
+        for (size_t i = 0; i < tids.n; i++) {
+            pid_t tid = tids.v[i];
+            if (seized(p, tid))
                 continue;
             int before = p->n;
             if (seize_one(p, tid) != 0) {
                 int e = errno;
-                closedir(d);
+                tid_list_free(&tids);
                 wait_all(p, first);
                 pause_release(p);
                 if (e == EPERM || e == EACCES)
@@ -113,11 +115,11 @@ int pause_process(pid_t pid, struct pause_set *p, struct pt_error *err)
             }
             added += p->n > before;
         }
-        closedir(d);
         wait_all(p, first);
         if (!added)
-            return 0;
+            break;
     }
+    tid_list_free(&tids);
     return 0;
 }
 

@@ -48,26 +48,51 @@ char task_state(pid_t pid, pid_t tid)
     return stat_letter(buf);
 }
 
-int task_states(pid_t pid, pid_t *tids, char *states, int max)
+int task_list(pid_t pid, struct tid_list *out)
 {
     char path[64];
+    out->n = 0;
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     DIR *d = opendir(path);
     if (d == NULL)
-        return 0;
-    int n = 0;
+        return -1;
+    int rc = 0;
     struct dirent *de;
-    while (n < max && (de = readdir(d)) != NULL) {
+    while ((de = readdir(d)) != NULL) {
         pid_t tid = (pid_t)atoi(de->d_name);
         if (tid <= 0)
             continue;
-        char st = task_state(pid, tid);
-        if (st == 0)
-            continue;
-        tids[n] = tid;
-        states[n++] = st;
+        if (vec_reserve((void **)&out->v, &out->cap, sizeof *out->v, out->n + 1) != 0) {
+            out->n = 0;
+            rc = -1;
+            break;
+        }
+        out->v[out->n++] = tid;
     }
     closedir(d);
+    return rc;
+}
+
+void tid_list_free(struct tid_list *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+int task_states(pid_t pid, pid_t *tids, char *states, int max)
+{
+    struct tid_list all = {0};
+    int n = 0;
+    if (task_list(pid, &all) != 0)
+        return 0;
+    for (size_t i = 0; i < all.n && n < max; i++) {
+        char st = task_state(pid, all.v[i]);
+        if (st == 0)
+            continue; /* ended since listed */
+        tids[n] = all.v[i];
+        states[n++] = st;
+    }
+    tid_list_free(&all);
     return n;
 }
 

@@ -8,6 +8,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Process or thread ids, in a growable array (util's vec_reserve). */
+struct tid_list {
+    pid_t *v;
+    size_t n, cap;
+};
+
+/* The threads of pid, as /proc/PID/task lists them now, into out (emptied
+ * first; its memory is kept). 0, or -1 when pid is gone or out of memory
+ * (out empty). */
+int task_list(pid_t pid, struct tid_list *out);
+
+void tid_list_free(struct tid_list *l);
+
 /* The state letter of thread tid of pid ('R' running, 'S' sleeping, 'D'
  * disk wait, ...), or 0 if the thread is gone. */
 char task_state(pid_t pid, pid_t tid);
