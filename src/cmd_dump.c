@@ -9,7 +9,7 @@
 
 #include "commands.h"
 #include "native.h"
-#include "output/dump.h"
+#include "dump.h"
 #include "python/asyncio.h"
 #include "python/stack.h"
 #include "python/target.h"

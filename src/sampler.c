@@ -30,7 +30,7 @@
 #include "hash.h"
 #include "hindex.h"
 #include "modules.h"
-#include "output/dump.h"
+#include "dump.h"
 #include "output/filename.h"
 #include "output/meta.h"
 #include "proc/children.h"

@@ -1,11 +1,12 @@
 /*
- * output/dump: the text of `pytop dump` for one process: a header, then
+ * dump: the text of `pytop dump` for one process: a header, then
  * each thread (main thread first, then by TID) with its frames innermost
  * first and, if asked, their local variables and the asyncio tasks of the
- * event loop it runs.
+ * event loop it runs. It reads the live process (thread names, locals,
+ * native stacks, /proc), so it sits with the sampler, not in output/.
  */
-#ifndef PYTOP_OUTPUT_DUMP_H
-#define PYTOP_OUTPUT_DUMP_H
+#ifndef PYTOP_DUMP_H
+#define PYTOP_DUMP_H
 
 #include <stdio.h>
 

@@ -1,8 +1,8 @@
 /*
- * output/dump: formatting a stack sample as text. See dump.h.
+ * dump: a stack sample of a live process as text. See dump.h.
  */
 #include "config.h"
-#include "output/dump.h"
+#include "dump.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
