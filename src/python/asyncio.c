@@ -211,7 +211,7 @@ static int add_registered(void *ctx, uint64_t item, uint64_t value)
  * GENERATE_DEBUG_SECTION): in lib-dynload's _asyncio.cpython-3X-*.so, or
  * in the interpreter's own file when the module is built in. Looked for
  * once asyncio is imported. 1 if found and applied, 0 if there is none
- * (the table stands: tests/check-layouts holds it to the section of
+ * (the table stands: tests/layout/check holds it to the section of
  * each version pytop knows), -1 if it does not fit (*why says how). */
 static int apply_asyncio_section(struct py_target *t, char *why, size_t size)
 {

@@ -6,7 +6,7 @@
  * by tests/layout/generate (into layouts.inc) from each version's own
  * headers and, for what no header has (asyncio's private structs), from
  * measurements in a running interpreter of that version
- * (tests/layout/probe_asyncio.py); tests/check-layouts checks both. From 3.13
+ * (tests/layout/probe_asyncio.py); tests/layout/check checks both. From 3.13
  * the target's _Py_DebugOffsets (at the start of _PyRuntime) override every
  * field they cover, so a patch release that moves a field is still read
  * right; which debug offset feeds which field is the second column below.

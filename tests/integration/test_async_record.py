@@ -26,7 +26,7 @@ run on a subset of the interpreters (parametrizing `interp` indirectly, so
 the others make no skip lines): the churn tests, the live view, and on 3.14
 and up the comparison with CPython's `python -m asyncio ps`.
 
-Run: tests/run-integration -k test_async_record (add -s to see the measured
+Run: tests/integration/run -k test_async_record (add -s to see the measured
 proportions and pytop's peak RSS).
 """
 

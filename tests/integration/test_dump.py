@@ -437,10 +437,10 @@ def test_refused_without_ptrace_capability():
 
 
 def test_seccomp_refusing_process_vm_readv_falls_back_once():
-    """A seccomp filter that fails process_vm_readv (tests/noreadv): the reads go through
+    """A seccomp filter that fails process_vm_readv (tests/tools/noreadv): the reads go through
     /proc/PID/mem, the stack is the same, and pytop says so on one line."""
-    noreadv = os.path.join(os.path.dirname(PYTOP), "tests", "noreadv")
-    assert os.access(noreadv, os.X_OK), "tests/noreadv is not built next to pytop: %s" % noreadv
+    noreadv = os.path.join(os.path.dirname(PYTOP), "tests", "tools", "noreadv")
+    assert os.access(noreadv, os.X_OK), "tests/tools/noreadv is not built next to pytop: %s" % noreadv
     interp = any_interpreter()
     with launch(interp, "nested.py") as target:
         r = run_pytop("dump", "-p", target.pid, wrap=[noreadv])

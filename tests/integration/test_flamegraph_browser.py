@@ -1,6 +1,6 @@
 """The flamegraph SVG's script, run by a real browser (headless Chromium).
 
-tests/write_flamegraph (built by `make check`) turns folded stacks into an
+tests/tools/write_flamegraph (built by `make check`) turns folded stacks into an
 SVG through output/flamegraph; Chromium opens it with the viewer's URL
 parameters (?s=REGEX searches, ?z=ID zooms, as a click would) and dumps
 the DOM after the script ran, which is parsed back as XML.  Clicks, hover
@@ -23,7 +23,7 @@ import pytest
 from browser import dump_dom, needs_chromium
 from conftest import PYTOP, run_pytop
 
-HELPER = os.environ.get("WRITE_FLAMEGRAPH") or str(Path(PYTOP).parent / "tests" / "write_flamegraph")
+HELPER = os.environ.get("WRITE_FLAMEGRAPH") or str(Path(PYTOP).parent / "tests" / "tools" / "write_flamegraph")
 SVG = "{http://www.w3.org/2000/svg}"
 PLOT_X0, PLOT_W = 10.0, 1180.0
 
@@ -41,9 +41,9 @@ pytestmark = needs_chromium
 
 
 def write_svg(directory, folded, name="profile.svg"):
-    """The SVG of folded stacks, written by tests/write_flamegraph."""
+    """The SVG of folded stacks, written by tests/tools/write_flamegraph."""
     if not os.access(HELPER, os.X_OK):
-        pytest.fail("tests/write_flamegraph not found at %s (make check builds it, or set WRITE_FLAMEGRAPH)" % HELPER)
+        pytest.fail("tests/tools/write_flamegraph not found at %s (make check builds it, or set WRITE_FLAMEGRAPH)" % HELPER)
     path = os.path.join(directory, name)
     with open(path, "wb") as out:
         p = subprocess.run([HELPER, "-d", "1"], input=folded.encode("utf-8"), stdout=out, stderr=subprocess.PIPE, timeout=30)

@@ -1,6 +1,6 @@
 """The notifiers of `pytop watch` against real receivers on 127.0.0.1.
 
-tests/notify_send (built by `make check`) starts a sender with --notify
+tests/tools/notify_send (built by `make check`) starts a sender with --notify
 specs, posts one alert (a markdown body, report files) and stops, printing
 the sender's statistics. The receivers are started here, on ephemeral
 ports, and stopped at the end of each test:
@@ -38,7 +38,7 @@ import pytest
 from conftest import PYTOP, any_interpreter, free_port, launch, pytop_env
 
 BUILDDIR = Path(os.environ.get("PYTOP_BUILDDIR") or Path(PYTOP).parent)
-HELPER = Path(os.environ.get("NOTIFY_SEND") or BUILDDIR / "tests" / "notify_send")
+HELPER = Path(os.environ.get("NOTIFY_SEND") or BUILDDIR / "tests" / "tools" / "notify_send")
 TIMEOUT = 20
 
 SUBJECT = "pytop: slow request GET /users/{id} 812 ms (PID 42)"
@@ -88,7 +88,7 @@ class Sent:
 
 def notify_send(tmp_path, *specs, files=(), backoff=0.05, ca_file=None, env=None):
     if not os.access(HELPER, os.X_OK):
-        pytest.fail("tests/notify_send not found at %s (make check builds it; or set PYTOP_BUILDDIR or NOTIFY_SEND)" % HELPER)
+        pytest.fail("tests/tools/notify_send not found at %s (make check builds it; or set PYTOP_BUILDDIR or NOTIFY_SEND)" % HELPER)
     body = tmp_path / "body.md"
     body.write_text(MARKDOWN, encoding="utf-8")
     log = tmp_path / "alerts.log"

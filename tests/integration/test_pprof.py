@@ -5,7 +5,7 @@ light() 25%) recorded at the same time into `prof.pb.gz` (the extension
 chooses pprof) and with `-f pprof -s -t` into `labels.prof` (process and
 thread frames, which go into sample labels).  Each file is read twice:
 
-- by pytop's own reader, through tests/test_pprof --read FILE (built by
+- by pytop's own reader, through tests/unit/test_pprof --read FILE (built by
   `make check`): its meta, then its folded stacks;
 - by Debian's `go tool pprof` (package golang-go): `-raw` gives every
   sample's values, labels and locations (function, file, line), `-top` the
@@ -37,7 +37,7 @@ from conftest import INTERPRETERS, PYTOP, launch, markers
 from test_record import Recording, finish_all, parse_collapsed, parse_frame, show, start_outdir
 
 BUILDDIR = Path(os.environ.get("PYTOP_BUILDDIR") or Path(PYTOP).parent)
-HELPER = BUILDDIR / "tests" / "test_pprof"
+HELPER = BUILDDIR / "tests" / "unit" / "test_pprof"
 GO = shutil.which("go")
 GO_TIMEOUT = 120  # the first run of a go tool can be slow on a cold machine
 RATE = 200
@@ -96,7 +96,7 @@ def recording(batch, name, filename):
 def pytop_read(path):
     """({meta key: text}, [Stack]) of a pprof file through pytop's reader."""
     if not os.access(str(HELPER), os.X_OK):
-        pytest.fail("tests/test_pprof not found at %s (make check builds it; or set PYTOP_BUILDDIR)" % HELPER)
+        pytest.fail("tests/unit/test_pprof not found at %s (make check builds it; or set PYTOP_BUILDDIR)" % HELPER)
     p = subprocess.run([str(HELPER), "--read", str(path)], capture_output=True, timeout=60)
     assert p.returncode == 0, "pytop's reader failed on %s: %s" % (path, p.stderr.decode(errors="replace"))
     text = p.stdout.decode("utf-8")

@@ -8,7 +8,7 @@ outlives its batch, so the batches (and their CPU-bound targets) run one
 after the other, and the 3 s proportions recording shares the machine only
 with its own target and the short format recordings.
 
-Run: tests/run-integration -k test_record (or python3 -m pytest -s ... to
+Run: tests/integration/run -k test_record (or python3 -m pytest -s ... to
 see the measured proportions).
 
 Expected functions and lines come from the fixture sources (`# @marker`

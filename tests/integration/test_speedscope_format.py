@@ -1,6 +1,6 @@
 """The collapsed and speedscope files, checked by the programs that read them.
 
-tests/write_profiles (built by `make check`) reads folded stacks on stdin
+tests/tools/write_profiles (built by `make check`) reads folded stacks on stdin
 through output/collapsed and writes `-f collapsed` or `-f speedscope` to
 stdout. Every case here goes through it and is checked:
 
@@ -38,7 +38,7 @@ from browser import CHROMIUM_TIMEOUT, dump_dom, needs_chromium
 from conftest import PYTOP
 
 BUILDDIR = Path(os.environ.get("PYTOP_BUILDDIR") or Path(PYTOP).parent)
-HELPER = BUILDDIR / "tests" / "write_profiles"
+HELPER = BUILDDIR / "tests" / "tools" / "write_profiles"
 SCHEMA_URL = "https://www.speedscope.app/file-format-schema.json"
 OUTSIDE = "samples outside any process"  # the profile of stacks under no process
 
@@ -135,7 +135,7 @@ def total(case):
 
 def write_profile(data, fmt, *args):
     if not os.access(str(HELPER), os.X_OK):
-        pytest.fail("tests/write_profiles not found at %s (make check builds it; or set PYTOP_BUILDDIR)" % HELPER)
+        pytest.fail("tests/tools/write_profiles not found at %s (make check builds it; or set PYTOP_BUILDDIR)" % HELPER)
     p = subprocess.run(
         [str(HELPER), "-f", fmt] + list(args), input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60
     )
@@ -185,7 +185,7 @@ def test_collapsed_order_is_depth_first():
 
 def test_malformed_lines_are_refused():
     if not os.access(str(HELPER), os.X_OK):
-        pytest.fail("tests/write_profiles not found at %s" % HELPER)
+        pytest.fail("tests/tools/write_profiles not found at %s" % HELPER)
     p = subprocess.run(
         [str(HELPER), "-f", "collapsed"], input=b"a;b 1\n\nno count here\n", stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

@@ -11,7 +11,7 @@ written samples may have another root than <module> (on its loop's lines),
 and at most 10% of the samples may be lost (500 Hz for 3 s, each
 interpreter).
 
-Run: tests/run-integration -k test_torn (-s to see the measured figures).
+Run: tests/integration/run -k test_torn (-s to see the measured figures).
 """
 
 import re

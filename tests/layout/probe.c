@@ -4,7 +4,7 @@
  * (src/python/layouts.inc) must hold for that version, one "field value"
  * line each, "absent" for a field the version does not have.
  * tests/layout/generate turns the output into the table, and
- * tests/check-layouts compares the two. pytop itself never needs these
+ * tests/layout/check compares the two. pytop itself never needs these
  * headers.
  */
 #define Py_BUILD_CORE 1

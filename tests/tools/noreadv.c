@@ -3,7 +3,7 @@
  * process_vm_readv with EPERM, as some container runtimes' profiles do,
  * so the tests can see pytop fall back to /proc/PID/mem.
  *
- *   tests/noreadv COMMAND [ARG...]
+ *   tests/tools/noreadv COMMAND [ARG...]
  */
 #include "config.h"
 

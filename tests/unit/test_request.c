@@ -1,5 +1,5 @@
 /*
- * tests/test_request: how python/request names an endpoint: the route
+ * tests/unit/test_request: how python/request names an endpoint: the route
  * template when the framework matched one, the template an earlier
  * request of the same path matched, else the path with its ids as {id}.
  */

@@ -1,5 +1,5 @@
 /*
- * tests/write_profiles: folded stacks on stdin -> a profile file on stdout,
+ * tests/tools/write_profiles: folded stacks on stdin -> a profile file on stdout,
  * through the same writers `pytop record` uses. A helper of
  * tests/integration/test_speedscope_format.py, not a test itself.
  *

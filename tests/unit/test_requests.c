@@ -1,5 +1,5 @@
 /*
- * tests/test_requests: the request tracker's bookkeeping: when a request
+ * tests/unit/test_requests: the request tracker's bookkeeping: when a request
  * ends and how long it lasted, which endpoint it counts under, what a
  * slow one carries to watch, and the endpoint table's figures.
  */

@@ -1,5 +1,5 @@
 /*
- * tests/treebuild.h: building call trees by hand in unit tests (frames by
+ * tests/unit/treebuild.h: building call trees by hand in unit tests (frames by
  * kind, stacks of frame ids with their counts) and the folded text of a
  * tree, for the tests of the writers and readers of profiles. Include
  * after <cmocka.h>.

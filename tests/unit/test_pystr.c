@@ -1,5 +1,5 @@
 /*
- * tests/test_pystr: python/pystr on str and bytes objects laid out as
+ * tests/unit/test_pystr: python/pystr on str and bytes objects laid out as
  * CPython 3.8-3.15 lay them out.
  *
  * Objects are built byte by byte from the layout tables (layout_for), so

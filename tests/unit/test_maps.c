@@ -1,5 +1,5 @@
 /*
- * tests/test_maps: remote/maps on /proc/PID/maps text as the kernel writes
+ * tests/unit/test_maps: remote/maps on /proc/PID/maps text as the kernel writes
  * it, and on the live maps of this very process.
  *
  * The parser must keep every line the kernel can print (file mappings,

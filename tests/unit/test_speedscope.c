@@ -1,5 +1,5 @@
 /*
- * tests/test_speedscope: speedscope JSON written from hand-built calltrees.
+ * tests/unit/test_speedscope: speedscope JSON written from hand-built calltrees.
  *
  * The exact text for small trees (frames once each in shared.frames, one
  * sample per stack with self samples, weights in samples or seconds), the

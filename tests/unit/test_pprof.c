@@ -1,5 +1,5 @@
 /*
- * tests/test_pprof: pprof profiles written from hand-built calltrees and
+ * tests/unit/test_pprof: pprof profiles written from hand-built calltrees and
  * read back, profiles other tools write, and files that are not profiles.
  *
  * Write -> read -> collapsed must give the text of the tree written (the

@@ -1,5 +1,5 @@
 /*
- * tests/test_flamegraph: output/flamegraph on call trees built by hand.
+ * tests/unit/test_flamegraph: output/flamegraph on call trees built by hand.
  *
  * Each test writes a tree to a memory stream and reads the SVG back as
  * text: the document must be well-formed XML (a small checker here, and

@@ -1,5 +1,5 @@
 /*
- * tests/write_flamegraph: folded stacks on stdin -> flamegraph SVG on
+ * tests/tools/write_flamegraph: folded stacks on stdin -> flamegraph SVG on
  * stdout, for the browser tests (tests/integration/test_flamegraph_browser.py).
  *
  *   write_flamegraph [-t TARGET] [-p PYTHON] [-d SECONDS] [-r HZ] < stacks > out.svg

@@ -1,5 +1,5 @@
 /*
- * tests/test_difftree: the differential flamegraph's tree (report/difftree)
+ * tests/unit/test_difftree: the differential flamegraph's tree (report/difftree)
  * and its drawing (output/flamegraph's diff form) on two small profiles
  * whose widths, shares and colours are worked out by hand.
  */

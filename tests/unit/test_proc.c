@@ -1,5 +1,5 @@
 /*
- * tests/test_proc: process discovery — proc/ports, proc/proc, proc/roles and
+ * tests/unit/test_proc: process discovery — proc/ports, proc/proc, proc/roles and
  * select.
  *
  * Parsing and classification run on sample text and synthetic process

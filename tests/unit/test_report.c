@@ -1,5 +1,5 @@
 /*
- * tests/test_report: `pytop report`'s parts below the command: the
+ * tests/unit/test_report: `pytop report`'s parts below the command: the
  * module categories (report/category), reading other tools' profiles
  * (input/load, input/speedscope, output/collapsed's dialects) and the
  * shares and advice of report/analysis, on small profiles whose answers

@@ -1,5 +1,5 @@
 /*
- * tests/test_notify: the notifiers of `pytop watch` below the network:
+ * tests/unit/test_notify: the notifiers of `pytop watch` below the network:
  * every form of --notify spec and every way one is wrong (one line each,
  * never quoting a secret), the descriptions that logs show (never a
  * secret), the zip of report files, and the sender's queue, retries,

@@ -1,5 +1,5 @@
 /*
- * tests/notify_send: one alert through a sender, for the tests of the
+ * tests/tools/notify_send: one alert through a sender, for the tests of the
  * notifiers against real receivers (tests/integration/test_notify.py).
  *
  *   notify_send --notify SPEC [--notify SPEC...] [--file PATH...]

@@ -1,8 +1,8 @@
 /*
- * tests/test_layout: python/layout's reading of a target's
+ * tests/unit/test_layout: python/layout's reading of a target's
  * .AsyncioDebug section (3.14+), on sections made here: one equal to
  * the table, one whose thread state grew (taken), and the ways a section
- * can be wrong (refused, the table left as it was). tests/check-layouts
+ * can be wrong (refused, the table left as it was). tests/layout/check
  * holds the table to the real sections of the interpreters on the
  * machine; this holds the code to what it does with any section.
  */

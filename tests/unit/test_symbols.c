@@ -1,5 +1,5 @@
 /*
- * tests/test_symbols: remote/symbols on real processes, and elf_functions
+ * tests/unit/test_symbols: remote/symbols on real processes, and elf_functions
  * on real and broken images.
  *
  * Most cases symbolize this very process: its own functions (a PIE

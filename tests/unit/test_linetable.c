@@ -1,9 +1,9 @@
 /*
- * tests/test_linetable: python/linetable against the interpreters themselves.
+ * tests/unit/test_linetable: python/linetable against the interpreters themselves.
  *
  * linetable_cases.h holds, for CPython 3.8-3.15, the line tables of a set of
  * sample functions and the line PyCode_Addr2Line() gives at every offset
- * (see tests/gen-linetable-cases.py); every one must match. The rest feeds
+ * (see tests/tools/gen-linetable-cases.py); every one must match. The rest feeds
  * the decoder truncated, mutated and random tables. Tables are always copied
  * into a heap block of their exact size, so that under AddressSanitizer a
  * read one byte past the end fails the test.
@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "linetable_cases.h"
+#include "../data/linetable_cases.h"
 #include "python/linetable.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

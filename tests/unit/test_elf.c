@@ -1,5 +1,5 @@
 /*
- * tests/test_elf: remote/elf on real files, and on broken copies of them.
+ * tests/unit/test_elf: remote/elf on real files, and on broken copies of them.
  *
  * The real cases look up what pytop looks up in a Python process
  * (_PyRuntime, Py_Version, PyCode_Type in libpython3.12; the PY_VERSION

@@ -1,5 +1,5 @@
 /*
- * tests/slurp.h: the whole of a file in a malloc'd block of exactly its
+ * tests/unit/slurp.h: the whole of a file in a malloc'd block of exactly its
  * size (no terminator, no slack: a read past its end is one AddressSanitizer
  * sees), for the ELF tests. Include after <cmocka.h>.
  */

@@ -1,5 +1,5 @@
 /*
- * tests/test_collapsed: folded stacks written from hand-built calltrees and
+ * tests/unit/test_collapsed: folded stacks written from hand-built calltrees and
  * read back.
  *
  * The text must be exactly what flamegraph.pl expects (frames root first,

@@ -1,5 +1,5 @@
 /*
- * tests/test_stack_fuzz: the frame walker (python/stack) on synthetic
+ * tests/unit/test_stack_fuzz: the frame walker (python/stack) on synthetic
  * memory images of CPython 3.8-3.13, intact and then broken.
  *
  * For each version a fake address space is built from the layout table: a
