@@ -122,7 +122,7 @@ static void user_text(long uid, char *buf, size_t size)
 static int no_capability(pid_t pid, struct pt_error *err)
 {
     return pt_error_set(err, PT_E_PERM,
-                        "reading PID %d was refused: pytop runs without CAP_SYS_PTRACE "
+                        "permission denied reading PID %d: pytop runs without CAP_SYS_PTRACE "
                         "(Docker: --cap-add SYS_PTRACE; Kubernetes: securityContext.capabilities"
                         ".add: [SYS_PTRACE], or kubectl debug --profile=general)",
                         (int)pid);
@@ -131,20 +131,23 @@ static int no_capability(pid_t pid, struct pt_error *err)
 static int yama_refused(int scope, pid_t pid, struct pt_error *err)
 {
     if (scope >= 3)
-        return pt_error_set(err, PT_E_PERM,
-                            "reading PID %d was refused by Yama: kernel.yama.ptrace_scope is 3, "
-                            "no process may read another until the machine restarts",
-                            (int)pid);
+        return pt_error_set(
+            err, PT_E_PERM,
+            "permission denied reading PID %d (Yama): kernel.yama.ptrace_scope is 3, "
+            "no process may read another until the machine restarts",
+            (int)pid);
     if (scope == 2)
-        return pt_error_set(err, PT_E_PERM,
-                            "reading PID %d was refused by Yama: kernel.yama.ptrace_scope is 2, "
-                            "only CAP_SYS_PTRACE may read a process (run pytop as root)",
-                            (int)pid);
-    return pt_error_set(err, PT_E_PERM,
-                        "reading PID %d was refused by Yama: kernel.yama.ptrace_scope is 1, only "
-                        "a parent may read its children (run pytop as root, start the program "
-                        "under pytop with -- COMMAND, or set kernel.yama.ptrace_scope=0)",
-                        (int)pid);
+        return pt_error_set(
+            err, PT_E_PERM,
+            "permission denied reading PID %d (Yama): kernel.yama.ptrace_scope is 2, "
+            "only CAP_SYS_PTRACE may read a process (run pytop as root)",
+            (int)pid);
+    return pt_error_set(
+        err, PT_E_PERM,
+        "permission denied reading PID %d (Yama): kernel.yama.ptrace_scope is 1, only "
+        "a parent may read its children (run pytop as root, start the program "
+        "under pytop with -- COMMAND, or set kernel.yama.ptrace_scope=0)",
+        (int)pid);
 }
 
 int access_explain(const struct access_facts *f, pid_t pid, struct pt_error *err)
@@ -157,11 +160,12 @@ int access_explain(const struct access_facts *f, pid_t pid, struct pt_error *err
     if (f->yama >= 3)
         return yama_refused(f->yama, pid, err);
     if (f->other_userns)
-        return pt_error_set(err, PT_E_PERM,
-                            "reading PID %d was refused: it runs in a user namespace pytop is not "
-                            "privileged over (run pytop inside it: nsenter --target %d --user "
-                            "--pid, or as the user who created it)",
-                            (int)pid, (int)pid);
+        return pt_error_set(
+            err, PT_E_PERM,
+            "permission denied reading PID %d: it runs in a user namespace pytop is not "
+            "privileged over (run pytop inside it: nsenter --target %d --user "
+            "--pid, or as the user who created it)",
+            (int)pid, (int)pid);
     if (!capable) {
         int same_user = 1;
         for (int i = 0; i < 3; i++)
@@ -172,10 +176,11 @@ int access_explain(const struct access_facts *f, pid_t pid, struct pt_error *err
             user_text(f->target_uid[1] >= 0 ? f->target_uid[1] : f->target_uid[0], who, sizeof who);
             char me[160];
             user_text(f->our_uid, me, sizeof me);
-            return pt_error_set(err, PT_E_PERM,
-                                "reading PID %d was refused: it runs as %s and pytop as %s (run "
-                                "pytop as that user, or as root)",
-                                (int)pid, who, me);
+            return pt_error_set(
+                err, PT_E_PERM,
+                "permission denied reading PID %d: it runs as %s and pytop as %s (run "
+                "pytop as that user, or as root)",
+                (int)pid, who, me);
         }
         /* Root without CAP_SYS_PTRACE passes the uid check only for a
          * target of its own uid, and then only if it holds every
@@ -184,20 +189,21 @@ int access_explain(const struct access_facts *f, pid_t pid, struct pt_error *err
             return no_capability(pid, err);
         if (f->owner_uid == 0 && f->our_uid != 0)
             return pt_error_set(err, PT_E_PERM,
-                                "reading PID %d was refused: the process is not dumpable (it "
+                                "permission denied reading PID %d: the process is not dumpable (it "
                                 "changed its credentials or called prctl(PR_SET_DUMPABLE, 0)); "
                                 "only root may read it",
                                 (int)pid);
         if (f->have_target_prm && (f->target_prm & ~f->our_prm) != 0)
-            return pt_error_set(err, PT_E_PERM,
-                                "reading PID %d was refused: it holds capabilities pytop does "
-                                "not (run pytop as root)",
-                                (int)pid);
+            return pt_error_set(
+                err, PT_E_PERM,
+                "permission denied reading PID %d: it holds capabilities pytop does "
+                "not (run pytop as root)",
+                (int)pid);
         if (f->yama == 2 || (f->yama == 1 && !f->descendant))
             return yama_refused(f->yama, pid, err);
     }
     return pt_error_set(err, PT_E_PERM,
-                        "reading PID %d was refused, though pytop %s; a security module "
+                        "permission denied reading PID %d, though pytop %s; a security module "
                         "(AppArmor, SELinux) or a seccomp filter may forbid it",
                         (int)pid,
                         capable ? "has CAP_SYS_PTRACE" : "runs as the process's own user");

@@ -378,7 +378,7 @@ def test_permission_denied():
     with pytop_for("nobody") as pytop, launch(interp, "nested.py") as target:
         r = run_pytop("dump", "-p", target.pid, user="nobody", pytop=pytop)
     assert r.returncode == 1, r.describe()
-    assert "reading PID %d was refused: it runs as user root (uid 0) and pytop as user nobody" % target.pid in r.error_line(), r.describe()
+    assert "permission denied reading PID %d: it runs as user root (uid 0) and pytop as user nobody" % target.pid in r.error_line(), r.describe()
 
 
 def test_refused_in_a_user_namespace():
@@ -403,7 +403,7 @@ def test_refused_in_a_user_namespace():
             r = run_pytop("dump", "-p", pid, user="daemon", pytop=pytop)
         assert r.returncode == 1, r.describe()
         assert r.error_line() == (
-            "pytop: reading PID %d was refused: it runs in a user namespace pytop is not privileged "
+            "pytop: permission denied reading PID %d: it runs in a user namespace pytop is not privileged "
             "over (run pytop inside it: nsenter --target %d --user --pid, or as the user who created it)" % (pid, pid)
         ), r.describe()
         for user in ("nobody", None):
@@ -426,7 +426,7 @@ def test_refused_without_ptrace_capability():
             r = run_pytop(*args, wrap=NO_PTRACE)
             assert r.returncode == 1, r.describe()
             line = r.error_line()
-            assert line.startswith("pytop: reading PID %d was refused: pytop runs without CAP_SYS_PTRACE" % target.pid), r.describe()
+            assert line.startswith("pytop: permission denied reading PID %d: pytop runs without CAP_SYS_PTRACE" % target.pid), r.describe()
             for hint in ("--cap-add SYS_PTRACE", "securityContext.capabilities.add: [SYS_PTRACE]", "kubectl debug --profile=general"):
                 assert hint in line, r.describe()
         # `list` leaves the process out and says why.

@@ -62,7 +62,7 @@ static void test_other_user(void **state)
     enum pt_code code;
     const char *m = explain(&f, &code);
     assert_int_equal(code, PT_E_PERM);
-    assert_non_null(strstr(m, "reading PID 42 was refused: it runs as user root (uid 0)"));
+    assert_non_null(strstr(m, "permission denied reading PID 42: it runs as user root (uid 0)"));
     assert_non_null(strstr(m, "run pytop as that user, or as root"));
 }
 
