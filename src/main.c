@@ -6,9 +6,11 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "options.h"
+#include "remote/debuginfo.h"
 #include "remote/mem.h"
 #include "util.h"
 
@@ -38,6 +40,15 @@ int main(int argc, char **argv)
         options_free(&opt);
         return 2;
     }
+    for (int i = 0; i < opt.debug_dirs.n; i++) {
+        struct stat st;
+        if (stat(opt.debug_dirs.v[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "pytop: --debug-dir %s: not a directory\n", opt.debug_dirs.v[i]);
+            options_free(&opt);
+            return 2;
+        }
+    }
+    debuginfo_set_dirs(opt.debug_dirs.v, opt.debug_dirs.n);
     switch (opt.command) {
     case CMD_DUMP:
         rc = cmd_dump(&opt, &err);

@@ -43,6 +43,8 @@ static const struct opt_spec specs[] = {
     {"gil", 'g', OPT_FLAG, OFF(gil), "keep only samples of the GIL holder"},
     {"native", 'n', OPT_FLAG, OFF(native), "include native frames (pauses threads)"},
     {"native-all", 0, OPT_FLAG, OFF(native_all), "with -n: keep the interpreter's own frames too"},
+    {"debug-dir", 0, OPT_LIST, OFF(debug_dirs),
+     "with -n: debug files in DIR too, as in /usr/lib/debug (repeatable)"},
     {"blocking", 0, OPT_FLAG, OFF(blocking), "pause each thread while reading its stack"},
     {"nonblocking", 0, OPT_FLAG, 0, "never pause the target (the default)"},
     {"threads", 't', OPT_FLAG, OFF(threads), "record: a frame per thread"},
@@ -107,7 +109,9 @@ void options_usage(void)
             : specs[i].kind == OPT_STRING   ? (specs[i].short_name == 'f' ? " FMT" : " FILE")
             : specs[i].kind == OPT_WAIT     ? "[=SEC]"
             : specs[i].kind == OPT_DURATION ? (specs[i].short_name == 'd' ? " SEC" : " TIME")
-            : specs[i].kind == OPT_LIST     ? (strcmp(specs[i].name, "notify") ? " GLOB" : " SPEC")
+            : specs[i].kind == OPT_LIST     ? (strcmp(specs[i].name, "notify") == 0      ? " SPEC"
+                                               : strcmp(specs[i].name, "debug-dir") == 0 ? " DIR"
+                                                                                         : " GLOB")
                                             : "";
         if (specs[i].short_name)
             snprintf(left, sizeof left, "-%c, --%s%s", specs[i].short_name, specs[i].name, arg);

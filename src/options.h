@@ -27,28 +27,29 @@ struct options {
     int port;        /* -P; 0 if not given */
     char **cmd_argv; /* after "--": NULL-terminated, or NULL */
     int cmd_argc;
-    double rate;            /* -r, Hz */
-    double duration;        /* -d, seconds; 0 = until stopped */
-    int subprocesses;       /* -s */
-    int idle;               /* -i */
-    int gil;                /* -g */
-    int native;             /* -n */
-    int native_all;         /* --native-all */
-    int blocking;           /* --blocking */
-    int threads;            /* -t */
-    int function;           /* -F */
-    int locals;             /* --locals */
-    int async_tasks;        /* --async */
-    int by_endpoint;        /* --by-endpoint */
-    int full_filenames;     /* --full-filenames */
-    int all;                /* list --all */
-    double wait;            /* --wait seconds; 0 = do not wait */
-    const char *output;     /* -o; NULL = command default */
-    const char *format;     /* -f; NULL = from the extension */
-    const char *config;     /* -c */
-    const char *categories; /* report --categories: a file of more categories */
-    double slow;            /* --slow seconds: a slow request (watch, the view's e) */
-    double alert_window;    /* --alert-window seconds: one alert per endpoint per window */
+    double rate;                /* -r, Hz */
+    double duration;            /* -d, seconds; 0 = until stopped */
+    int subprocesses;           /* -s */
+    int idle;                   /* -i */
+    int gil;                    /* -g */
+    int native;                 /* -n */
+    int native_all;             /* --native-all */
+    struct opt_list debug_dirs; /* --debug-dir: more places for debug files */
+    int blocking;               /* --blocking */
+    int threads;                /* -t */
+    int function;               /* -F */
+    int locals;                 /* --locals */
+    int async_tasks;            /* --async */
+    int by_endpoint;            /* --by-endpoint */
+    int full_filenames;         /* --full-filenames */
+    int all;                    /* list --all */
+    double wait;                /* --wait seconds; 0 = do not wait */
+    const char *output;         /* -o; NULL = command default */
+    const char *format;         /* -f; NULL = from the extension */
+    const char *config;         /* -c */
+    const char *categories;     /* report --categories: a file of more categories */
+    double slow;                /* --slow seconds: a slow request (watch, the view's e) */
+    double alert_window;        /* --alert-window seconds: one alert per endpoint per window */
     struct opt_list include, exclude; /* watch: URL path globs */
     struct opt_list notify;           /* watch: notifier specs */
     const char *ca_file;              /* watch: CA bundle for the notifiers' TLS */

@@ -379,19 +379,26 @@ static int func_cand_cmp(const void *pa, const void *pb)
 
 int elf_functions(const struct elf_file *ef, struct elf_func **out, size_t *n)
 {
+    return elf_functions_of(&ef, 1, out, n);
+}
+
+int elf_functions_of(const struct elf_file *const *efs, size_t nefs, struct elf_func **out,
+                     size_t *n)
+{
     *out = NULL;
     *n = 0;
-    const Elf64_Ehdr *eh = elf_header(ef);
-    if (eh == NULL)
-        return 0;
     struct func_cand *c = NULL;
     size_t nc = 0, cap = 0;
-    for (unsigned i = 0; i < eh->e_shnum; i++) {
-        const Elf64_Shdr *sh = elf_section(ef, i);
-        if (sh != NULL && (sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_DYNSYM) &&
-            collect_functions(ef, sh, &c, &nc, &cap) != 0) {
-            free(c);
-            return -1;
+    for (size_t k = 0; k < nefs; k++) {
+        const struct elf_file *ef = efs[k];
+        const Elf64_Ehdr *eh = elf_header(ef);
+        for (unsigned i = 0; eh != NULL && i < eh->e_shnum; i++) {
+            const Elf64_Shdr *sh = elf_section(ef, i);
+            if (sh != NULL && (sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_DYNSYM) &&
+                collect_functions(ef, sh, &c, &nc, &cap) != 0) {
+                free(c);
+                return -1;
+            }
         }
     }
     if (nc == 0)

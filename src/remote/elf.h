@@ -74,6 +74,12 @@ struct elf_func {
  * symbols. 0, or -1 when out of memory. */
 int elf_functions(const struct elf_file *ef, struct elf_func **out, size_t *n);
 
+/* The same over several files holding one binary's symbols at the same
+ * link-time addresses (the file, its separate debug file, its unpacked
+ * MiniDebugInfo), merged as one: names point into each file's mapping. */
+int elf_functions_of(const struct elf_file *const *efs, size_t nefs, struct elf_func **out,
+                     size_t *n);
+
 /* A PT_LOAD segment: file bytes [offset, offset + filesz) are at link-time
  * address vaddr. */
 struct elf_segment {

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "remote/debuginfo.h"
 #include "remote/elf.h"
 #include "remote/maps.h"
 #include "remote/mem.h"
@@ -190,9 +191,11 @@ static struct sym_map *map_find_fresh(struct symbolizer *s, uint64_t ip)
 
 /* --- modules --- */
 
-/* Keep the functions and load segments of ef in mod. Out of memory leaves
- * the module without symbols. */
-static void module_take(struct sym_module *mod, const struct elf_file *ef)
+/* Keep the functions and load segments of ef in mod, with the functions
+ * of the extra files holding its symbols (its debug file, its unpacked
+ * MiniDebugInfo). Out of memory leaves the module without symbols. */
+static void module_take(struct sym_module *mod, const struct elf_file *ef,
+                        const struct elf_file *const *extra, size_t nextra)
 {
     /* Libraries by the name they are linked by ("libz.so.1"), not the
      * file's ("libz.so.1.2.13"). */
@@ -204,7 +207,11 @@ static void module_take(struct sym_module *mod, const struct elf_file *ef)
     mod->nseg = nseg < MAX_SEGMENTS ? nseg : MAX_SEGMENTS;
     struct elf_func *f;
     size_t n;
-    if (elf_functions(ef, &f, &n) != 0 || n == 0)
+    const struct elf_file *files[3] = {ef, NULL, NULL};
+    size_t nfiles = 1;
+    for (size_t i = 0; i < nextra && nfiles < 3; i++)
+        files[nfiles++] = extra[i];
+    if (elf_functions_of(files, nfiles, &f, &n) != 0 || n == 0)
         return;
     size_t bytes = 0, keep = 0;
     for (; keep < n; keep++) {
@@ -249,7 +256,7 @@ static void module_load_vdso(pid_t pid, struct sym_module *mod, const struct map
     }
     struct elf_file ef;
     if (remote_read(&r, e->start, image, size) == 0 && elf_open_mem(image, size, &ef) == 0)
-        module_take(mod, &ef);
+        module_take(mod, &ef, NULL, 0);
     remote_close(&r);
     free(image);
 }
@@ -262,7 +269,17 @@ static void module_load(const struct symbolizer *s, struct sym_module *mod,
         struct elf_file ef;
         char path[PATH_MAX + 64];
         if (elf_open_mapping(s->pid, e, &ef, path, sizeof path) == 0) {
-            module_take(mod, &ef);
+            /* Stripped: what the system keeps apart names the rest. */
+            struct debuginfo di;
+            debuginfo_open(&di, s->pid, mod->path, path, &ef);
+            const struct elf_file *extra[2];
+            size_t nextra = 0;
+            if (di.have_debug)
+                extra[nextra++] = &di.debug;
+            if (di.have_mini)
+                extra[nextra++] = &di.mini;
+            module_take(mod, &ef, extra, nextra);
+            debuginfo_close(&di);
             elf_close(&ef);
         }
     } else if (strcmp(mod->path, "[vdso]") == 0) {

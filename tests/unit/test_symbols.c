@@ -631,6 +631,31 @@ static void test_functions_of_own_image_are_sorted_and_complete(void **state)
     free(image);
 }
 
+/* The same binary's symbols from two files (as from a file and its debug
+ * file) merge into one table: each function once, as from one file. */
+static void test_functions_of_two_copies_are_those_of_one(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *image = slurp("/proc/self/exe", &size);
+    struct elf_file ef;
+    assert_int_equal(elf_open_mem(image, size, &ef), 0);
+    struct elf_func *one, *two;
+    size_t n1, n2;
+    assert_int_equal(elf_functions(&ef, &one, &n1), 0);
+    const struct elf_file *both[2] = {&ef, &ef};
+    assert_int_equal(elf_functions_of(both, 2, &two, &n2), 0);
+    assert_int_equal(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        assert_int_equal(one[i].value, two[i].value);
+        assert_int_equal(one[i].size, two[i].size);
+        assert_string_equal(one[i].name, two[i].name);
+    }
+    free(one);
+    free(two);
+    free(image);
+}
+
 /* Is value among the n sorted functions f? */
 static int has_value(const struct elf_func *f, size_t n, uint64_t value)
 {
@@ -872,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_debian_python311_non_pie_with_dynsym_only),
         cmocka_unit_test(test_pyenv_python312_shared_libpython),
         cmocka_unit_test(test_functions_of_own_image_are_sorted_and_complete),
+        cmocka_unit_test(test_functions_of_two_copies_are_those_of_one),
         cmocka_unit_test(test_functions_prefer_plain_alias),
         cmocka_unit_test(test_functions_of_truncated_images),
         cmocka_unit_test(test_functions_of_corrupted_images),

@@ -1,0 +1,49 @@
+/*
+ * remote/debuginfo: where the symbols a mapped file lacks are kept, found
+ * through elfutils (libdwfl): MiniDebugInfo (the file's own xz-compressed
+ * .gnu_debugdata, Fedora's and RHEL's), and a separate debug file by
+ * build-id (.build-id/xx/rest.debug, Debian's -dbgsym packages, Fedora's
+ * debuginfo) or by the file's .gnu_debuglink (next to it, in .debug/, or
+ * under a debug directory by its path), its CRC checked.
+ *
+ * Debug directories are the target's own /usr/lib/debug (read through
+ * /proc/PID/root, so a container's packages count) and those the user
+ * names. A debug file whose build-id is not the file's is never used.
+ *
+ * Only finding and unpacking is elfutils' here: the symbol tables found
+ * are read by remote/elf, as the file's own are (one reader, one policy
+ * for aliases and sizes, fuzzed against broken files).
+ */
+#ifndef PYTOP_REMOTE_DEBUGINFO_H
+#define PYTOP_REMOTE_DEBUGINFO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "remote/elf.h"
+
+/* The directories the user gave (--debug-dir): n of them, kept (not
+ * copied); set once before any symbolizer runs. */
+void debuginfo_set_dirs(const char *const *dirs, int n);
+
+struct session;
+
+struct debuginfo {
+    struct session *session; /* elfutils' session, kept while mini lives in it */
+    struct elf_file debug;   /* the separate debug file, if found */
+    int have_debug;
+    struct elf_file mini; /* the unpacked MiniDebugInfo, if any (not ours to unmap) */
+    int have_mini;
+    char debug_path[4096]; /* where the debug file was found ("" if not) */
+};
+
+/* Look for what names the functions of the file pid maps as path, opened
+ * as open_path (through /proc/PID/root or map_files), whose own contents
+ * are ef. Never fails: what is not found is left out. Release with
+ * debuginfo_close. */
+void debuginfo_open(struct debuginfo *d, pid_t pid, const char *path, const char *open_path,
+                    const struct elf_file *ef);
+
+void debuginfo_close(struct debuginfo *d);
+
+#endif

@@ -1,0 +1,243 @@
+"""-n/--native names a stripped library's functions from where the system
+keeps its symbols apart.
+
+tests/fixtures/debuginfo/spinlib.c is built here with gcc (with a build-id
+and DWARF) into libspin.so, then stripped in each way a distribution ships
+symbols: a debug file under a debug directory by build-id (Debian's
+-dbgsym, Fedora's debuginfo), a debug file named by .gnu_debuglink next to
+the library or in .debug/ beside it, and MiniDebugInfo (an xz-compressed
+symbol table in .gnu_debugdata, made the way Fedora makes it). Python
+calls its exported spin_c() through ctypes (tests/fixtures/
+debuginfo_app.py); spin_c calls the static inner_burn(), which only a
+symbol table names. For each shape, `dump -n` and `record -n` must name
+inner_burn; stripped with nothing else, it is an address; a debug file of
+another build (another build-id, or a debuglink whose CRC is not the
+file's) is never used. In the sid root (chroot), a debug file under the
+root's own /usr/lib/debug/.build-id is found with no option.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, INTERPRETERS, launch_argv, run_pytop
+
+SOURCE = FIXTURES / "debuginfo" / "spinlib.c"
+APP = FIXTURES / "debuginfo_app.py"
+TOOLS = ("gcc", "objcopy", "strip", "nm", "xz", "readelf")
+
+
+def sh(*argv, cwd=None):
+    r = subprocess.run([str(a) for a in argv], capture_output=True, text=True, cwd=cwd)
+    assert r.returncode == 0, "%s: %s" % (" ".join(str(a) for a in argv), r.stderr)
+    return r.stdout
+
+
+def interpreter(ident):
+    i = next((i for i in INTERPRETERS if i.id == ident), None)
+    if i is None or i.path is None:
+        pytest.skip("%s: %s" % (ident, i.missing if i else "not known"))
+    return i
+
+
+@pytest.fixture(scope="module")
+def tools():
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.fail("missing tools (scripts/bootstrap installs them): %s" % ", ".join(missing))
+
+
+def build(dest, salt=None):
+    """libspin.so with symbols, DWARF and a build-id, into dest; its path."""
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dest / "libspin.so"
+    sh("gcc", "-g", "-O1", "-fPIC", "-shared", "-Wl,--build-id", "-Wl,-soname,libspin.so", *(["-DSALT=%d" % salt] if salt else []), "-o", out, SOURCE)
+    return out
+
+
+def build_id(path):
+    m = re.search(r"Build ID: ([0-9a-f]+)", sh("readelf", "-n", path))
+    assert m, "no build-id in %s" % path
+    return m.group(1)
+
+
+def keep_debug(lib, debug):
+    sh("objcopy", "--only-keep-debug", lib, debug)
+
+
+def strip(lib):
+    sh("strip", "--strip-all", lib)
+
+
+def in_build_id_tree(directory, lib, debug):
+    ident = build_id(lib)
+    where = directory / ".build-id" / ident[:2] / (ident[2:] + ".debug")
+    where.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(debug, where)
+    return where
+
+
+def add_minidebuginfo(lib, work):
+    """MiniDebugInfo as Fedora makes it: the functions .dynsym lacks, in an
+    ELF of symbols only, xz-compressed into .gnu_debugdata."""
+    full = work / "full.so"
+    shutil.copy(lib, full)
+    dynsyms = set(sh("nm", "-D", "--format=posix", "--defined-only", lib).split("\n"))
+    dyn = {l.split()[0] for l in dynsyms if l.strip()}
+    funcs = {l.split()[0] for l in sh("nm", "--format=posix", "--defined-only", full).splitlines() if len(l.split()) > 1 and l.split()[1] in "Tt"}
+    (work / "keep").write_text("\n".join(sorted(funcs - dyn)) + "\n")
+    debug = work / "full.debug"
+    keep_debug(full, debug)
+    mini = work / "mini.debug"
+    sh("objcopy", "-S", "--remove-section", ".gdb_index", "--remove-section", ".comment", "--keep-symbols=%s" % (work / "keep"), debug, mini)
+    sh("xz", "-f", mini)
+    strip(lib)
+    sh("objcopy", "--add-section", ".gnu_debugdata=%s.xz" % mini, lib)
+
+
+def frames_of(dump_text):
+    """(name, where) of every frame of the dump, innermost first."""
+    return re.findall(r"^    (.+?) \(([^()]*)\)$", dump_text, re.M)
+
+
+def native_names(py, lib, *pytop_args):
+    """The native frames of libspin.so in a dump of the app calling it, once
+    spin_c is seen; and the collapsed stacks of a 1 s record."""
+    with launch_argv([py.path, str(APP), str(lib)], "debuginfo-%s" % py.id, ready=lambda t: "ready\n" in t.output()[0]) as t:
+        last = ""
+        for _ in range(100):
+            r = run_pytop("dump", "-n", "-p", t.pid, *pytop_args)
+            assert r.returncode == 0, r.describe()
+            last = r.stdout
+            mine = [f for f in frames_of(r.stdout) if f[1] == "libspin.so"]
+            # Both frames: spin_c, and inside it the loop (named or not).
+            if any(f[0] == "spin_c" for f in mine) and len(mine) >= 2:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("no dump inside spin_c in 100 tries; the last one:\n%s" % last)
+        rec = run_pytop("record", "-n", "-d", "1", "-r", "200", "-p", t.pid, "-f", "collapsed", "-o", "-", *pytop_args)
+        assert rec.returncode == 0, rec.describe()
+        return [f[0] for f in mine], rec.stdout
+
+
+def burn_named(names):
+    return names[0] == "inner_burn" and names[1] == "spin_c"
+
+
+def burn_unnamed(names):
+    return re.fullmatch(r"0x[0-9a-f]+", names[0]) is not None and names[1] == "spin_c"
+
+
+@pytest.fixture
+def py(tools):
+    return interpreter("py3.11-debian")
+
+
+def test_stripped_alone_is_an_address(py, tmp_path):
+    lib = build(tmp_path / "lib")
+    strip(lib)
+    names, stacks = native_names(py, lib)
+    assert burn_unnamed(names), names
+    assert "inner_burn" not in stacks
+
+
+def test_build_id_tree_given_by_option(py, tmp_path):
+    lib = build(tmp_path / "lib")
+    keep_debug(lib, tmp_path / "libspin.debug")
+    strip(lib)
+    tree = tmp_path / "debug"
+    in_build_id_tree(tree, lib, tmp_path / "libspin.debug")
+    names, stacks = native_names(py, lib, "--debug-dir", tree)
+    assert burn_named(names), names
+    assert re.search(r";spin_c \(libspin\.so\);inner_burn \(libspin\.so\) \d+$", stacks, re.M), stacks[:2000]
+    # Without the option, nothing names it.
+    names, _ = native_names(py, lib)
+    assert burn_unnamed(names), names
+
+
+@pytest.mark.parametrize("where", ["beside", ".debug"])
+def test_debuglink(py, tmp_path, where):
+    lib = build(tmp_path / "lib")
+    debug = tmp_path / "lib" / "libspin.debug"
+    keep_debug(lib, debug)
+    strip(lib)
+    sh("objcopy", "--add-gnu-debuglink=libspin.debug", lib, cwd=tmp_path / "lib")
+    if where == ".debug":
+        (tmp_path / "lib" / ".debug").mkdir()
+        debug.rename(tmp_path / "lib" / ".debug" / "libspin.debug")
+    names, stacks = native_names(py, lib)
+    assert burn_named(names), names
+    assert "inner_burn (libspin.so)" in stacks
+
+
+def test_minidebuginfo(py, tmp_path):
+    lib = build(tmp_path / "lib")
+    add_minidebuginfo(lib, tmp_path)
+    assert ".gnu_debugdata" in sh("readelf", "-S", lib)
+    names, stacks = native_names(py, lib)
+    assert burn_named(names), names
+    assert "inner_burn (libspin.so)" in stacks
+
+
+def test_debug_file_of_another_build_is_ignored(py, tmp_path):
+    """Under the library's own build-id path, and named by its debuglink
+    next to it, a debug file of another build (SALT differs: another
+    build-id, another CRC) must not name anything."""
+    lib = build(tmp_path / "lib")
+    other = build(tmp_path / "other", salt=5)
+    assert build_id(other) != build_id(lib)
+    keep_debug(other, tmp_path / "other.debug")
+    strip(lib)
+    tree = tmp_path / "debug"
+    ident = build_id(lib)
+    wrong = tree / ".build-id" / ident[:2] / (ident[2:] + ".debug")
+    wrong.parent.mkdir(parents=True)
+    shutil.copy(tmp_path / "other.debug", wrong)
+    # The debuglink names libspin.debug with the right CRC; the file found
+    # there is the other build's.
+    keep_debug(build(tmp_path / "right"), tmp_path / "lib" / "libspin.debug")
+    sh("objcopy", "--add-gnu-debuglink=libspin.debug", lib, cwd=tmp_path / "lib")
+    shutil.copy(tmp_path / "other.debug", tmp_path / "lib" / "libspin.debug")
+    names, stacks = native_names(py, lib, "--debug-dir", tree)
+    assert burn_unnamed(names), names
+    assert "inner_burn" not in stacks
+
+
+def test_debug_dir_must_be_a_directory(tmp_path):
+    r = run_pytop("dump", "-n", "--debug-dir", tmp_path / "nowhere", "-p", os.getpid())
+    assert r.returncode == 2, r.describe()
+    assert r.stderr == "pytop: --debug-dir %s: not a directory\n" % (tmp_path / "nowhere"), r.describe()
+
+
+@pytest.mark.parametrize("how", ["build-id", "debuglink"])
+def test_root_debug_directory_in_a_chroot(tools, tmp_path, how):
+    """sid's python3.13 in its root (chroot): the library in /tmp (shared
+    with the root), its debug file under the root's own /usr/lib/debug,
+    by build-id or by the library's path and debuglink: found through
+    /proc/PID/root, no option."""
+    py = interpreter("py3.13-sid")
+    lib = build(tmp_path / "lib")
+    keep_debug(lib, tmp_path / "libspin.debug")
+    strip(lib)
+    debug_root = Path(py.root) / "usr" / "lib" / "debug"
+    if how == "build-id":
+        placed = in_build_id_tree(debug_root, lib, tmp_path / "libspin.debug")
+    else:
+        sh("objcopy", "--add-gnu-debuglink=libspin.debug", lib, cwd=tmp_path)
+        placed = debug_root / str(lib.parent).lstrip("/") / "libspin.debug"
+        placed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "libspin.debug", placed)
+    try:
+        names, stacks = native_names(py, lib)
+        assert burn_named(names), names
+        assert "inner_burn (libspin.so)" in stacks
+    finally:
+        placed.unlink()
+        if how == "debuglink":
+            shutil.rmtree(debug_root / str(lib.parent).lstrip("/").split("/")[0])
