@@ -112,9 +112,9 @@ int select_build(const pid_t *chosen, size_t n, int subprocesses, const struct p
                  struct select_result *out, struct pt_error *err)
 {
     memset(out, 0, sizeof *out);
-    size_t cap = n;
-    pid_t *set = malloc((cap ? cap : 1) * sizeof *set);
-    if (set == NULL)
+    size_t cap = 0;
+    pid_t *set = NULL;
+    if (vec_reserve((void **)&set, &cap, sizeof *set, n ? n : 1) != 0)
         goto nomem;
     memcpy(set, chosen, n * sizeof *set);
     size_t nchosen = select_unique(set, n), nset = nchosen;
@@ -124,12 +124,10 @@ int select_build(const pid_t *chosen, size_t n, int subprocesses, const struct p
             ssize_t nd = proc_descendants(t, set[i], &desc);
             if (nd < 0)
                 goto nomem;
-            pid_t *grown = nd ? realloc(set, (nset + (size_t)nd) * sizeof *set) : set;
-            if (grown == NULL) {
+            if (vec_reserve((void **)&set, &cap, sizeof *set, nset + (size_t)nd) != 0) {
                 free(desc);
                 goto nomem;
             }
-            set = grown;
             if (nd)
                 memcpy(set + nset, desc, (size_t)nd * sizeof *set);
             nset += (size_t)nd;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
+
 static size_t keep_answer(char *data, size_t one, size_t n, void *user)
 {
     struct transfer *t = user;
@@ -17,11 +19,9 @@ static size_t keep_answer(char *data, size_t one, size_t n, void *user)
     size_t room = TRANSFER_ANSWER_MAX - t->len;
     size_t take = len < room ? len : room;
     if (take > 0) {
-        char *grown = realloc(t->answer, t->len + take + 1);
-        if (grown == NULL)
+        if (vec_reserve((void **)&t->answer, &t->answer_cap, 1, t->len + take + 1) != 0)
             return 0; /* libcurl ends the transfer with a write error */
-        memcpy(grown + t->len, data, take);
-        t->answer = grown;
+        memcpy(t->answer + t->len, data, take);
         t->len += take;
         t->answer[t->len] = '\0';
     }

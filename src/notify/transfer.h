@@ -25,7 +25,7 @@ struct transfer {
     struct curl_slist *headers; /* transfer_header's, freed with t */
     const atomic_int *cancel;   /* set: abandon the request */
     char *answer;               /* what the server sent back, NUL-terminated */
-    size_t len;
+    size_t len, answer_cap;
     CURLcode code; /* of the last run */
     long status;   /* HTTP status of the answer, 0 when none */
     char errbuf[CURL_ERROR_SIZE];

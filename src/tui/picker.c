@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "proc/container.h"
+#include "util.h"
 
 enum picker_col {
     PC_PID,
@@ -79,12 +80,10 @@ static int listed(const struct picker *p, const struct pyproc *r)
 void picker_update(struct picker *p)
 {
     const struct pyprocs *pp = p->procs;
-    size_t *rows = realloc(p->rows, (pp->n ? pp->n : 1) * sizeof *rows);
-    if (rows == NULL) {
+    if (vec_reserve((void **)&p->rows, &p->rows_cap, sizeof *p->rows, pp->n ? pp->n : 1) != 0) {
         p->nrows = 0; /* the old rows index the old table */
         return;
     }
-    p->rows = rows;
     p->nrows = 0;
     for (size_t i = 0; i < pp->n; i++)
         if (listed(p, &pp->v[i]))

@@ -29,7 +29,7 @@ enum picker_action {
 struct picker {
     const struct pyprocs *procs; /* borrowed; the caller refreshes it */
     size_t *rows;                /* indexes into procs->v, the rows shown */
-    size_t nrows;
+    size_t nrows, rows_cap;
     pid_t *only; /* list only these processes (a port's holders); owned */
     size_t nonly;
     pid_t sel_pid; /* the selected process, across refreshes */
