@@ -40,6 +40,7 @@
 #include "proc/roles.h"
 #include "proc/usage.h"
 #include "profile.h"
+#include "remote/debuginfo.h"
 #include "remote/mem.h"
 #include "remote/task.h"
 #include "requests.h"
@@ -394,8 +395,8 @@ static void top_refresh(struct top *t)
     if (had)
         calltree_free(&old);
     top_header(t, &st);
-    char note[256];
-    if (remote_fallback_take(note, sizeof note))
+    char note[4608];
+    if (remote_fallback_take(note, sizeof note) || debuginfo_hint_take(note, sizeof note))
         view_status(&t->view, "%s", note);
 }
 

@@ -80,8 +80,10 @@ int main(int argc, char **argv)
         break;
     }
     options_free(&opt);
-    char note[256];
+    char note[4608];
     if (remote_fallback_take(note, sizeof note))
+        fprintf(stderr, "pytop: %s\n", note);
+    while (debuginfo_hint_take(note, sizeof note))
         fprintf(stderr, "pytop: %s\n", note);
     if (rc != 0) {
         fprintf(stderr, "pytop: %s\n", err.msg);

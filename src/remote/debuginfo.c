@@ -11,7 +11,9 @@
 #include "remote/debuginfo.h"
 
 #include <elfutils/libdwfl.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +142,14 @@ void debuginfo_open(struct debuginfo *d, pid_t pid, const char *path, const char
                 d->have_mini = 1;
         }
     }
+    if (mod != NULL) {
+        const unsigned char *id;
+        GElf_Addr vaddr;
+        int n = dwfl_module_build_id(mod, &id, &vaddr);
+        for (int i = 0; i < n && (size_t)(2 * i + 2) < sizeof d->build_id; i++)
+            snprintf(d->build_id + 2 * i, 3, "%02x", id[i]);
+    }
+    d->bare = !d->have_debug && !d->have_mini;
     current = NULL;
     if (d->have_mini)
         d->session = ss; /* the unpacked image lives in the session */
@@ -153,4 +163,154 @@ void debuginfo_close(struct debuginfo *d)
         elf_close(&d->debug);
     session_end(d->session);
     memset(d, 0, sizeof *d);
+}
+
+/* --- hints: what would name a bare file's functions --- */
+
+#define HINTS_MAX 32
+
+struct hint {
+    pid_t pid;
+    char path[4096];
+    char build_id[128];
+    int told;
+};
+
+static pthread_mutex_t hint_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hint hints[HINTS_MAX];
+static int nhints;
+
+void debuginfo_hint(pid_t pid, const char *path, const char *build_id)
+{
+    pthread_mutex_lock(&hint_lock);
+    int known = 0;
+    for (int i = 0; i < nhints && !known; i++)
+        known = strcmp(hints[i].path, path) == 0;
+    if (!known && nhints < HINTS_MAX) {
+        struct hint *h = &hints[nhints++];
+        h->pid = pid;
+        h->told = 0;
+        snprintf(h->path, sizeof h->path, "%s", path);
+        snprintf(h->build_id, sizeof h->build_id, "%s", build_id ? build_id : "");
+    }
+    pthread_mutex_unlock(&hint_lock);
+}
+
+/* The value of KEY= in the os-release text (unquoted) into out. */
+static void os_release_value(const char *text, const char *key, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t klen = strlen(key);
+    for (const char *line = text; line != NULL && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, key, klen) != 0 || line[klen] != '=')
+            continue;
+        const char *v = line + klen + 1;
+        if (*v == '"' || *v == '\'')
+            v++;
+        size_t n = strcspn(v, "\"'\n");
+        snprintf(out, size, "%.*s", (int)n, v);
+        return;
+    }
+}
+
+/* Does the word list (ID_LIKE="rhel fedora") hold word? */
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+            return 1;
+    return 0;
+}
+
+/* Does the dpkg file list at path hold the line want? */
+static int list_has(const char *path, const char *want)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        found = strcmp(line, want) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
+/* The Debian package that installed file (as the target sees it) under
+ * root, into pkg: 1, or 0 if none did. A merged /usr lists /lib/... for
+ * what maps show as /usr/lib/... */
+static int dpkg_owner(const char *root, const char *file, char *pkg, size_t size)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/var/lib/dpkg/info", root);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    const char *alt = strncmp(file, "/usr/", 5) == 0 ? file + 4 : NULL;
+    int found = 0;
+    struct dirent *de;
+    while (!found && (de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".list") != 0)
+            continue;
+        char list[4500];
+        snprintf(list, sizeof list, "%s/%s", dir, de->d_name);
+        if (list_has(list, file) || (alt != NULL && list_has(list, alt))) {
+            size_t len = strcspn(de->d_name, ":"); /* "libc6:amd64.list" */
+            len = n - 5 < len ? n - 5 : len;
+            snprintf(pkg, size, "%.*s", (int)len, de->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+int debuginfo_hint_take(char *buf, size_t size)
+{
+    struct hint h;
+    int have = 0;
+    pthread_mutex_lock(&hint_lock);
+    for (int i = 0; i < nhints && !have; i++)
+        if (!hints[i].told) {
+            hints[i].told = 1;
+            h = hints[i];
+            have = 1;
+        }
+    pthread_mutex_unlock(&hint_lock);
+    if (!have)
+        return 0;
+    char root[64], path[128], text[4096] = "", id[64], like[256], pkg[256];
+    snprintf(root, sizeof root, "/proc/%d/root", (int)h.pid);
+    snprintf(path, sizeof path, "%s/etc/os-release", root);
+    FILE *f = fopen(path, "r");
+    size_t n = f != NULL ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = '\0';
+    if (f != NULL)
+        fclose(f);
+    os_release_value(text, "ID", id, sizeof id);
+    os_release_value(text, "ID_LIKE", like, sizeof like);
+    int debian = strcmp(id, "debian") == 0 || strcmp(id, "ubuntu") == 0 || has_word(like, "debian");
+    int fedora = strcmp(id, "fedora") == 0 || has_word(like, "fedora") || has_word(like, "rhel");
+    char what[512];
+    if (debian && dpkg_owner(root, h.path, pkg, sizeof pkg))
+        snprintf(what, sizeof what, "install %s-dbgsym from %s", pkg,
+                 strcmp(id, "ubuntu") == 0 ? "Ubuntu's ddebs archive" : "Debian's debug archive");
+    else if (fedora)
+        snprintf(what, sizeof what, "dnf debuginfo-install the package that ships it");
+    else if (h.build_id[0] != '\0')
+        snprintf(what, sizeof what, "put its debug file at /usr/lib/debug/.build-id/%.2s/%s.debug",
+                 h.build_id, h.build_id + 2);
+    else
+        snprintf(what, sizeof what, "put the debug file its .gnu_debuglink names beside it");
+    snprintf(buf, size,
+             "no symbols for %s (its functions show as addresses): %s, or give its debug file "
+             "with --debug-dir",
+             h.path, what);
+    return 1;
 }

@@ -35,6 +35,10 @@ struct debuginfo {
     struct elf_file mini; /* the unpacked MiniDebugInfo, if any (not ours to unmap) */
     int have_mini;
     char debug_path[4096]; /* where the debug file was found ("" if not) */
+    /* Nothing but the file's own .dynsym names its functions (no .symtab,
+     * debug file or MiniDebugInfo): a hint is due when one shows unnamed. */
+    int bare;
+    char build_id[128]; /* the file's, in hex; "" if it has none */
 };
 
 /* Look for what names the functions of the file pid maps as path, opened
@@ -45,5 +49,19 @@ void debuginfo_open(struct debuginfo *d, pid_t pid, const char *path, const char
                     const struct elf_file *ef);
 
 void debuginfo_close(struct debuginfo *d);
+
+/* A file whose functions show as addresses (no .symtab, no debug file, no
+ * MiniDebugInfo) is told of once per run, when a frame first falls in it
+ * unnamed: what would name them. Cheap: the file is only queued. */
+void debuginfo_hint(pid_t pid, const char *path, const char *build_id);
+
+/* The next hint not yet told, as one line: which package or debug file
+ * would name the file's functions, by the target's distribution (its
+ * /etc/os-release and package database, read through /proc/PID/root):
+ * "no symbols for /usr/bin/python3.11 (its functions show as addresses):
+ * install python3.11-minimal-dbgsym (Debian's debug archive), or put its
+ * debug file under --debug-dir". 1 with buf filled, 0 when none. Reads
+ * files: call it from the command's thread, not the sampler's. */
+int debuginfo_hint_take(char *buf, size_t size);
 
 #endif

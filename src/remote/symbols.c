@@ -51,6 +51,9 @@ struct sym_module {
     int deleted;
     int interpreter;
     int loaded; /* symbols read, or tried */
+    int bare;   /* named by .dynsym alone: told of once (debuginfo_hint) */
+    int hinted;
+    char *build_id; /* of a bare file, in hex; owned */
     struct sym_entry *syms;
     size_t nsyms;
     char *names;
@@ -111,6 +114,7 @@ void symbolizer_free(struct symbolizer *s)
         free(s->mods[i].soname);
         free(s->mods[i].syms);
         free(s->mods[i].names);
+        free(s->mods[i].build_id);
     }
     free(s->mods);
     free(s->map);
@@ -279,6 +283,9 @@ static void module_load(const struct symbolizer *s, struct sym_module *mod,
             if (di.have_mini)
                 extra[nextra++] = &di.mini;
             module_take(mod, &ef, extra, nextra);
+            mod->bare = di.bare;
+            if (di.bare)
+                mod->build_id = strdup(di.build_id);
             debuginfo_close(&di);
             elf_close(&ef);
         }
@@ -381,7 +388,7 @@ int symbolizer_lookup(struct symbolizer *s, uint64_t ip, struct native_sym *out)
     struct sym_map *m = map_find_fresh(s, ip);
     if (m == NULL)
         return -1;
-    const struct sym_module *mod = map_module(s, m);
+    struct sym_module *mod = map_module(s, m);
     if (mod == NULL)
         return 0;
     out->module = mod->base;
@@ -390,6 +397,10 @@ int symbolizer_lookup(struct symbolizer *s, uint64_t ip, struct native_sym *out)
     const struct sym_entry *e = module_find(mod, rel);
     if (e == NULL) {
         out->offset = rel;
+        if (mod->bare && !mod->hinted) {
+            mod->hinted = 1;
+            debuginfo_hint(s->pid, mod->path, mod->build_id);
+        }
         return 0;
     }
     out->function = mod->names + e->name;

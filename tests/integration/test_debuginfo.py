@@ -123,7 +123,13 @@ def native_names(py, lib, *pytop_args):
             pytest.fail("no dump inside spin_c in 100 tries; the last one:\n%s" % last)
         rec = run_pytop("record", "-n", "-d", "1", "-r", "200", "-p", t.pid, "-f", "collapsed", "-o", "-", *pytop_args)
         assert rec.returncode == 0, rec.describe()
+        native_names.stderr = (r.stderr, rec.stderr)
         return [f[0] for f in mine], rec.stdout
+
+
+def hints(stderr, path):
+    """The lines of stderr that tell what would name path's functions."""
+    return [l for l in stderr.splitlines() if l.startswith("pytop: no symbols for %s " % path)]
 
 
 def burn_named(names):
@@ -140,11 +146,39 @@ def py(tools):
 
 
 def test_stripped_alone_is_an_address(py, tmp_path):
+    """...and is told of once per command, never per sample: a file no
+    package installed, by the debug file its build-id would take."""
     lib = build(tmp_path / "lib")
     strip(lib)
     names, stacks = native_names(py, lib)
     assert burn_unnamed(names), names
     assert "inner_burn" not in stacks
+    ident = build_id(lib)
+    want = "pytop: no symbols for %s (its functions show as addresses): put its debug file at /usr/lib/debug/.build-id/%s/%s.debug, or give its debug file with --debug-dir" % (lib, ident[:2], ident[2:])
+    for stderr in native_names.stderr:
+        assert hints(stderr, lib) == [want], stderr
+
+
+def test_packaged_file_names_its_debug_package(tools):
+    """Debian's python3.11 is stripped: a frame in it that only an address
+    names brings one line naming the package dpkg says installed it, with
+    -dbgsym, as Debian's debug archive calls it."""
+    py = interpreter("py3.11-debian")
+    exe = os.path.realpath(py.path)
+    owner = sh("dpkg", "-S", exe).split(":")[0]
+    with launch_argv([py.path, "native_calls.py"], "debuginfo-hint", ready=lambda t: "ready\n" in t.output()[0]) as t:
+        last = ""
+        for _ in range(100):
+            r = run_pytop("dump", "-n", "-p", t.pid)
+            assert r.returncode == 0, r.describe()
+            last = r.stderr
+            if hints(r.stderr, exe):
+                break
+            time.sleep(0.02)
+        assert hints(last, exe) == ["pytop: no symbols for %s (its functions show as addresses): install %s-dbgsym from Debian's debug archive, or give its debug file with --debug-dir" % (exe, owner)], last
+        # Every hint names a different file: once each.
+        told = [l.split(" (its functions")[0] for l in last.splitlines() if l.startswith("pytop: no symbols for ")]
+        assert len(told) == len(set(told)), last
 
 
 def test_build_id_tree_given_by_option(py, tmp_path):
@@ -155,6 +189,7 @@ def test_build_id_tree_given_by_option(py, tmp_path):
     in_build_id_tree(tree, lib, tmp_path / "libspin.debug")
     names, stacks = native_names(py, lib, "--debug-dir", tree)
     assert burn_named(names), names
+    assert all(hints(e, lib) == [] for e in native_names.stderr), native_names.stderr
     assert re.search(r";spin_c \(libspin\.so\);inner_burn \(libspin\.so\) \d+$", stacks, re.M), stacks[:2000]
     # Without the option, nothing names it.
     names, _ = native_names(py, lib)
