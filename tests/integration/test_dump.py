@@ -433,7 +433,7 @@ def test_refused_without_ptrace_capability():
         r = run_pytop("list", wrap=NO_PTRACE)
         assert r.returncode == 0, r.describe()
         assert str(target.pid) not in [l.split()[0] for l in r.stdout.splitlines()[1:]], r.describe()
-        assert "not shown: reading PID" in r.stderr and "pytop runs without CAP_SYS_PTRACE" in r.stderr, r.describe()
+        assert "not shown: permission denied reading PID" in r.stderr and "pytop runs without CAP_SYS_PTRACE" in r.stderr, r.describe()
 
 
 def test_seccomp_refusing_process_vm_readv_falls_back_once():
