@@ -262,17 +262,20 @@ def test_root_debug_directory_in_a_chroot(tools, tmp_path, how):
     strip(lib)
     debug_root = Path(py.root) / "usr" / "lib" / "debug"
     if how == "build-id":
-        placed = in_build_id_tree(debug_root, lib, tmp_path / "libspin.debug")
+        ident = build_id(lib)
+        placed = debug_root / ".build-id" / ident[:2] / (ident[2:] + ".debug")
     else:
         sh("objcopy", "--add-gnu-debuglink=libspin.debug", lib, cwd=tmp_path)
         placed = debug_root / str(lib.parent).lstrip("/") / "libspin.debug"
-        placed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / "libspin.debug", placed)
+    # The directories made here, and only those, go again at the end.
+    made = [d for d in reversed(placed.parents) if str(d).startswith(str(debug_root) + "/") and not d.exists()]
+    placed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "libspin.debug", placed)
     try:
         names, stacks = native_names(py, lib)
         assert burn_named(names), names
         assert "inner_burn (libspin.so)" in stacks
     finally:
         placed.unlink()
-        if how == "debuglink":
-            shutil.rmtree(debug_root / str(lib.parent).lstrip("/").split("/")[0])
+        for d in reversed(made):
+            d.rmdir()
