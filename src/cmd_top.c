@@ -51,6 +51,10 @@
 #include "tui/view.h"
 #include "util.h"
 
+/* Seconds a key's message stands on the status line before a hint of
+ * what would name a stripped file's functions may take its place. */
+#define HINT_QUIET_S 5.0
+
 struct top {
     const struct options *opt;
     struct select_result sel; /* what is sampled now */
@@ -78,6 +82,10 @@ struct top {
     struct picker picker;
     int picking;
     double picker_next; /* when to refresh the picker's processes */
+    /* The status line's message and since when it stands: a hint of
+     * debuginfo waits until what a key said has stood HINT_QUIET_S. */
+    unsigned status_seen;
+    double status_since;
 };
 
 /* Threads of pid, and how many the kernel says are running. */
@@ -396,7 +404,13 @@ static void top_refresh(struct top *t)
         calltree_free(&old);
     top_header(t, &st);
     char note[4608];
-    if (remote_fallback_take(note, sizeof note) || debuginfo_hint_take(note, sizeof note))
+    double now_s = monotonic_s();
+    if (t->view.status_seq != t->status_seen) {
+        t->status_seen = t->view.status_seq;
+        t->status_since = now_s;
+    }
+    if (remote_fallback_take(note, sizeof note) ||
+        (now_s - t->status_since >= HINT_QUIET_S && debuginfo_hint_take(note, sizeof note)))
         view_status(&t->view, "%s", note);
 }
 

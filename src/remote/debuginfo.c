@@ -3,9 +3,8 @@
  *
  * One elfutils session (Dwfl) per file, the file reported at address 0 so
  * that module addresses are link-time addresses. Asking it for the
- * module's DWARF makes it look for a debug file (our callback, below);
- * asking it for the symbol table makes it unpack MiniDebugInfo when the
- * file has no .symtab and no debug file was found.
+ * symbol table of a file without one makes it look for a debug file (our
+ * callback, below), and without one, unpack MiniDebugInfo.
  */
 #include "config.h"
 #include "remote/debuginfo.h"
@@ -18,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util.h"
 
 #define USER_DIRS_MAX 16
 static const char *user_dirs[USER_DIRS_MAX + 1]; /* NULL-terminated */
@@ -118,8 +119,9 @@ void debuginfo_open(struct debuginfo *d, pid_t pid, const char *path, const char
     }
     current = d;
     if (mod != NULL) {
-        Dwarf_Addr bias;
-        dwfl_module_getdwarf(mod, &bias); /* looks for the debug file */
+        /* Looks for the debug file's symbol table (its DWARF is not read),
+         * then for MiniDebugInfo's. */
+        dwfl_module_getsymtab(mod);
         if (d->debug_path[0] != '\0' && elf_open(d->debug_path, &d->debug, NULL) == 0)
             d->have_debug = 1;
     }
@@ -174,6 +176,8 @@ struct hint {
     char path[4096];
     char build_id[128];
     int told;
+    int looked; /* the package database was asked (pkg "" if no package has it) */
+    char pkg[256];
 };
 
 static pthread_mutex_t hint_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -225,68 +229,103 @@ static int has_word(const char *list, const char *word)
     return 0;
 }
 
-/* Does the dpkg file list at path hold the line want? */
-static int list_has(const char *path, const char *want)
+/* Does text (a dpkg file list: one path a line) hold the line want? */
+static int has_line(const char *text, size_t len, const char *want)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    char line[4096];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, "\n")] = '\0';
-        found = strcmp(line, want) == 0;
-    }
-    fclose(f);
-    return found;
+    size_t n = strlen(want);
+    for (const char *p = text; (p = memmem(p, len - (size_t)(p - text), want, n)) != NULL; p++)
+        if ((p == text || p[-1] == '\n') && (p + n == text + len || p[n] == '\n'))
+            return 1;
+    return 0;
 }
 
-/* The Debian package that installed file (as the target sees it) under
- * root, into pkg: 1, or 0 if none did. A merged /usr lists /lib/... for
- * what maps show as /usr/lib/... */
-static int dpkg_owner(const char *root, const char *file, char *pkg, size_t size)
+/* The package names of n files (as the target sees them) from one pass
+ * over the dpkg file lists under root: pkgs[i] "" when none has files[i].
+ * A merged /usr lists /lib/... for what maps show as /usr/lib/... */
+static void dpkg_owners(const char *root, const char *const *files, char (*pkgs)[256], int n)
 {
+    for (int i = 0; i < n; i++)
+        pkgs[i][0] = '\0';
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/var/lib/dpkg/info", root);
     DIR *d = opendir(dir);
     if (d == NULL)
-        return 0;
-    const char *alt = strncmp(file, "/usr/", 5) == 0 ? file + 4 : NULL;
-    int found = 0;
+        return;
+    char *text = NULL;
+    size_t cap = 0;
+    int left = n;
     struct dirent *de;
-    while (!found && (de = readdir(d)) != NULL) {
-        size_t n = strlen(de->d_name);
-        if (n < 6 || strcmp(de->d_name + n - 5, ".list") != 0)
+    while (left > 0 && (de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 6 || strcmp(de->d_name + len - 5, ".list") != 0)
             continue;
         char list[4500];
         snprintf(list, sizeof list, "%s/%s", dir, de->d_name);
-        if (list_has(list, file) || (alt != NULL && list_has(list, alt))) {
-            size_t len = strcspn(de->d_name, ":"); /* "libc6:amd64.list" */
-            len = n - 5 < len ? n - 5 : len;
-            snprintf(pkg, size, "%.*s", (int)len, de->d_name);
-            found = 1;
+        int fd = open(list, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        size_t used = 0;
+        ssize_t got = 0;
+        do {
+            if (vec_reserve((void **)&text, &cap, 1, used + 65536) != 0)
+                break;
+            got = read(fd, text + used, cap - used);
+            used += got > 0 ? (size_t)got : 0;
+        } while (got > 0);
+        close(fd);
+        for (int i = 0; i < n && used > 0; i++) {
+            const char *alt = strncmp(files[i], "/usr/", 5) == 0 ? files[i] + 4 : NULL;
+            if (pkgs[i][0] != '\0' ||
+                (!has_line(text, used, files[i]) && (alt == NULL || !has_line(text, used, alt))))
+                continue;
+            size_t name = strcspn(de->d_name, ":"); /* "libc6:amd64.list" */
+            name = len - 5 < name ? len - 5 : name;
+            snprintf(pkgs[i], sizeof pkgs[i], "%.*s", (int)name, de->d_name);
+            left--;
         }
     }
+    free(text);
     closedir(d);
-    return found;
+}
+
+/* Ask the package database of hint k's target, in one pass, for the
+ * packages of every hint of that target not yet looked up. */
+static void look_up_packages(int k, const char *root)
+{
+    const char *files[HINTS_MAX];
+    int which[HINTS_MAX], n = 0;
+    pthread_mutex_lock(&hint_lock);
+    pid_t pid = hints[k].pid;
+    for (int i = 0; i < nhints; i++)
+        if (!hints[i].looked && hints[i].pid == pid) {
+            which[n] = i;
+            files[n++] = hints[i].path; /* entries never move */
+        }
+    pthread_mutex_unlock(&hint_lock);
+    char pkgs[HINTS_MAX][256];
+    dpkg_owners(root, files, pkgs, n);
+    pthread_mutex_lock(&hint_lock);
+    for (int i = 0; i < n; i++) {
+        snprintf(hints[which[i]].pkg, sizeof hints[which[i]].pkg, "%s", pkgs[i]);
+        hints[which[i]].looked = 1;
+    }
+    pthread_mutex_unlock(&hint_lock);
 }
 
 int debuginfo_hint_take(char *buf, size_t size)
 {
-    struct hint h;
-    int have = 0;
+    int k = -1;
     pthread_mutex_lock(&hint_lock);
-    for (int i = 0; i < nhints && !have; i++)
+    for (int i = 0; i < nhints && k < 0; i++)
         if (!hints[i].told) {
             hints[i].told = 1;
-            h = hints[i];
-            have = 1;
+            k = i;
         }
     pthread_mutex_unlock(&hint_lock);
-    if (!have)
+    if (k < 0)
         return 0;
-    char root[64], path[128], text[4096] = "", id[64], like[256], pkg[256];
-    snprintf(root, sizeof root, "/proc/%d/root", (int)h.pid);
+    char root[64], path[128], text[4096] = "", id[64], like[256];
+    snprintf(root, sizeof root, "/proc/%d/root", (int)hints[k].pid);
     snprintf(path, sizeof path, "%s/etc/os-release", root);
     FILE *f = fopen(path, "r");
     size_t n = f != NULL ? fread(text, 1, sizeof text - 1, f) : 0;
@@ -297,9 +336,15 @@ int debuginfo_hint_take(char *buf, size_t size)
     os_release_value(text, "ID_LIKE", like, sizeof like);
     int debian = strcmp(id, "debian") == 0 || strcmp(id, "ubuntu") == 0 || has_word(like, "debian");
     int fedora = strcmp(id, "fedora") == 0 || has_word(like, "fedora") || has_word(like, "rhel");
+    if (debian && !hints[k].looked)
+        look_up_packages(k, root);
+    struct hint h;
+    pthread_mutex_lock(&hint_lock);
+    h = hints[k];
+    pthread_mutex_unlock(&hint_lock);
     char what[512];
-    if (debian && dpkg_owner(root, h.path, pkg, sizeof pkg))
-        snprintf(what, sizeof what, "install %s-dbgsym from %s", pkg,
+    if (debian && h.pkg[0] != '\0')
+        snprintf(what, sizeof what, "install %s-dbgsym from %s", h.pkg,
                  strcmp(id, "ubuntu") == 0 ? "Ubuntu's ddebs archive" : "Debian's debug archive");
     else if (fedora)
         snprintf(what, sizeof what, "dnf debuginfo-install the package that ships it");

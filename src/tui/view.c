@@ -82,6 +82,7 @@ void view_status(struct view *v, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(v->status, sizeof v->status, fmt, ap);
     va_end(ap);
+    v->status_seq++;
 }
 
 /* ---- filter and sort -------------------------------------------------- */

@@ -104,9 +104,10 @@ struct view {
     char sel_name[256], sel_file[512]; /* the selected row, across refreshes */
     enum view_mode mode;
     char status[1024];
-    char banner[512];  /* "" = none */
-    char *text_buf;    /* VIEW_TEXT: the text shown, owned */
-    const char **text; /* its lines, into text_buf */
+    unsigned status_seq; /* advanced by every view_status */
+    char banner[512];    /* "" = none */
+    char *text_buf;      /* VIEW_TEXT: the text shown, owned */
+    const char **text;   /* its lines, into text_buf */
     size_t ntext, text_top;
     char text_title[256];
     double rate; /* samples per second: times = samples / rate */
