@@ -292,14 +292,23 @@ static void dpkg_owners(const char *root, const char *const *files, char (*pkgs)
  * packages of every hint of that target not yet looked up. */
 static void look_up_packages(int k, const char *root)
 {
+    /* A target in a chroot of our mount namespace: maps name its files by
+     * our paths (/srv/root/usr/lib/...), its package database by its own. */
+    char top[4096];
+    ssize_t len = readlink(root, top, sizeof top - 1);
+    len = len > 1 ? len : 0; /* "/": nothing to take off */
+    top[len] = '\0';
     const char *files[HINTS_MAX];
     int which[HINTS_MAX], n = 0;
     pthread_mutex_lock(&hint_lock);
     pid_t pid = hints[k].pid;
     for (int i = 0; i < nhints; i++)
         if (!hints[i].looked && hints[i].pid == pid) {
+            const char *file = hints[i].path; /* entries never move */
+            if (len > 0 && strncmp(file, top, (size_t)len) == 0 && file[len] == '/')
+                file += len;
             which[n] = i;
-            files[n++] = hints[i].path; /* entries never move */
+            files[n++] = file;
         }
     pthread_mutex_unlock(&hint_lock);
     char pkgs[HINTS_MAX][256];

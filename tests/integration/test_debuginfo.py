@@ -220,6 +220,26 @@ def test_minidebuginfo(py, tmp_path):
     assert "inner_burn (libspin.so)" in stacks
 
 
+def test_chroot_file_names_the_root_package(tools):
+    """sid's python3.13 in its root (chroot): maps show its files by the
+    host's paths, under the root's directory; the hint still finds the
+    package in the root's own database, as the root's dpkg -S does."""
+    py = interpreter("py3.13-sid")
+    inner = "/usr/bin/python3.13"
+    owner = sh("chroot", py.root, "dpkg", "-S", os.path.realpath(py.root + inner)[len(py.root):]).split(":")[0]
+    with launch_argv([py.path, "native_calls.py"], "debuginfo-hint-sid", ready=lambda t: "ready\n" in t.output()[0]) as t:
+        exe = py.root + inner
+        last = ""
+        for _ in range(100):
+            r = run_pytop("dump", "-n", "-p", t.pid)
+            assert r.returncode == 0, r.describe()
+            last = r.stderr
+            if hints(r.stderr, exe):
+                break
+            time.sleep(0.02)
+        assert hints(last, exe) == ["pytop: no symbols for %s (its functions show as addresses): install %s-dbgsym from Debian's debug archive, or give its debug file with --debug-dir" % (exe, owner)], last
+
+
 def test_debug_file_of_another_build_is_ignored(py, tmp_path):
     """Under the library's own build-id path, and named by its debuglink
     next to it, a debug file of another build (SALT differs: another
