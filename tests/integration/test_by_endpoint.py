@@ -331,7 +331,18 @@ def test_live_endpoint_table(server):
         tui.send("Enter")
         tui.send("Space")
         fixture = "endpoints_wsgi.py" if kind == "gunicorn" else "endpoints_asgi.py"
-        screen = tui.wait_for(lambda s: "endpoint: GET /cpu" in s.text and re.search(r"^\s*[\d.]+\s+[\d.]+.*burn \(%s" % fixture, s.lines[6]), "burn first in GET /cpu's functions")
+        try:
+            screen = tui.wait_for(lambda s: "endpoint: GET /cpu" in s.text and re.search(r"^\s*[\d.]+\s+[\d.]+.*burn \(%s" % fixture, s.lines[6]), "burn first in GET /cpu's functions")
+        except pytest.fail.Exception as e:
+            # Seen twice in CI, never alone: the rows above burn kept their
+            # totals while burn's own time was in no row. The call tree of
+            # the same samples says what lies below cpu().
+            tui.send("T")
+            deadline = time.monotonic() + 5
+            tree = tui.capture()
+            while "Call tree" not in tree.text and time.monotonic() < deadline:
+                tree = tui.capture()
+            pytest.fail("%s\n--- the call tree (T) of the same view:\n%s" % (e, tree))
         own = float(screen.lines[6].split()[0])
         assert own >= 70, screen
         tui.send("Escape")
