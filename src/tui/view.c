@@ -467,7 +467,13 @@ static int update_trees(struct view *v)
 
 void view_set_rows(struct view *v, struct funcstats *fs)
 {
-    remember_selection(v);
+    if (v->selection_reset) {
+        v->sel_name[0] = v->sel_file[0] = '\0';
+        v->selected = v->top = 0;
+        v->selection_reset = 0;
+    } else {
+        remember_selection(v);
+    }
     funcstats_free(&v->fs);
     v->fs = *fs;
     memset(fs, 0, sizeof *fs);
@@ -986,6 +992,7 @@ enum view_action view_key(struct view *v, int key)
                 return VIEW_NONE;
             str_copy(v->endpoint, sizeof v->endpoint, name);
             v->mode = VIEW_TABLE;
+            v->selection_reset = 1;
             return VIEW_ENDPOINT;
         }
         if (key == 'e' || key == SCREEN_KEY_ESC) {
@@ -1018,6 +1025,7 @@ enum view_action view_key(struct view *v, int key)
             view_update(v);
         } else if (v->endpoint[0]) {
             v->endpoint[0] = '\0';
+            v->selection_reset = 1;
             return VIEW_ENDPOINT;
         }
     } else if (key == 'e') {

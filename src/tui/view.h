@@ -102,6 +102,9 @@ struct view {
     int editing; /* typing the filter */
     size_t selected, top;
     char sel_name[256], sel_file[512]; /* the selected row, across refreshes */
+    /* The next rows are another set of samples (an endpoint's, or every
+     * one again): they start at the top, not at the old selection. */
+    int selection_reset;
     enum view_mode mode;
     char status[1024];
     unsigned status_seq; /* advanced by every view_status */

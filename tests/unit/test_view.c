@@ -19,6 +19,8 @@
 #include <cmocka.h>
 
 #include "input/load.h"
+#include "requests.h"
+#include "tui/endpoints.h"
 #include "tui/screen.h"
 #include "tui/view.h"
 
@@ -83,6 +85,41 @@ static void test_selection_follows(void **state)
     view_key(&v, SCREEN_KEY_END);
     assert_int_equal(v.selected, 4);
     view_key(&v, SCREEN_KEY_HOME);
+    assert_int_equal(v.selected, 0);
+    view_free(&v);
+}
+
+/* Enter on an endpoint shows another set of samples: its rows start at
+ * the top, not scrolled to where the old selection's function ranks (it
+ * hid the endpoint's hottest rows above the screen). Esc, back to every
+ * sample, does the same. */
+static void test_endpoint_rows_start_at_the_top(void **state)
+{
+    (void)state;
+    struct view v;
+    view_init(&v, 100);
+    fill(&v);
+    view_key(&v, SCREEN_KEY_DOWN);
+    view_key(&v, SCREEN_KEY_DOWN); /* main */
+    assert_string_equal(row_name(&v, v.selected), "main");
+    struct rq_table t = {0};
+    t.rows = calloc(1, sizeof *t.rows);
+    t.n = 1;
+    snprintf(t.rows[0].name, sizeof t.rows[0].name, "GET /cpu");
+    endpoints_set(&v.eps, &t);
+    view_key(&v, 'e');
+    assert_int_equal(view_key(&v, SCREEN_KEY_ENTER), VIEW_ENDPOINT);
+    assert_string_equal(v.endpoint, "GET /cpu");
+    fill(&v); /* the endpoint's rows (here the same functions) */
+    assert_int_equal(v.selected, 0);
+    assert_int_equal(v.top, 0);
+    assert_string_equal(row_name(&v, 0), "heavy");
+    view_key(&v, SCREEN_KEY_DOWN); /* light: kept across refreshes again */
+    fill(&v);
+    assert_string_equal(row_name(&v, v.selected), "light");
+    assert_int_equal(view_key(&v, SCREEN_KEY_ESC), VIEW_ENDPOINT);
+    assert_string_equal(v.endpoint, "");
+    fill(&v);
     assert_int_equal(v.selected, 0);
     view_free(&v);
 }
@@ -884,6 +921,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_selection_follows),
+        cmocka_unit_test(test_endpoint_rows_start_at_the_top),
         cmocka_unit_test(test_filter),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_truncation),
