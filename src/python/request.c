@@ -365,7 +365,9 @@ int pyreq_find(struct py_target *t, struct pyreq_state *st, const struct py_fram
     struct pyobj_local_ref refs[REFS];
     uint64_t objs[REFS], rejected[REJECTED_MAX];
     int ks[REFS], nrejected = 0;
-    const struct pyreq_locals *of[REFS];
+    /* By code id, not by pointer: a later frame's slots_of may move
+     * st->slots. */
+    uint32_t of[REFS];
     for (int i = 0; i < n;) {
         int nrefs = 0;
         for (; i < n && nrefs + L_REQ + 1 <= REFS; i++) {
@@ -377,7 +379,7 @@ int pyreq_find(struct py_target *t, struct pyreq_state *st, const struct py_fram
                     refs[nrefs] =
                         (struct pyobj_local_ref){&f[i], slots->slot[k], slots->cells >> k & 1};
                     ks[nrefs] = k;
-                    of[nrefs++] = slots;
+                    of[nrefs++] = f[i].code;
                 }
         }
         if (nrefs == 0)
@@ -390,7 +392,7 @@ int pyreq_find(struct py_target *t, struct pyreq_state *st, const struct py_fram
                 known = rejected[x] == obj;
             if (known)
                 continue;
-            int rc = request_of(t, st, ks[j], obj, refs[j].f, of[j], out);
+            int rc = request_of(t, st, ks[j], obj, refs[j].f, &st->slots[of[j]], out);
             if (rc != 0)
                 return rc;
             rejected[nrejected++ % REJECTED_MAX] = obj;
