@@ -151,6 +151,11 @@ class Tui:
         full_env.pop("TMUX", None)
         full_env.pop("TMUX_PANE", None)
         full_env.setdefault("TERM", "xterm")  # tmux itself wants one; the pane gets tmux's default-terminal
+        # A sanitizer's report goes to a file of the session's: on the pane
+        # its stack would scroll away before a failing test captures it.
+        for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            if var in full_env:
+                full_env[var] += ":log_path=%s" % (self.dir / "sanitizer")
         self._env = full_env
         self._tmux(
             "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), "sh %s" % shlex.quote(str(script))
@@ -243,7 +248,11 @@ class Tui:
         screen = screen or self.capture()
         rc = self.returncode()
         status = "running" if self.alive() else ("exited %s" % rc if rc is not None else "gone")
-        return "$ %s  (%dx%d, pid %s, %s)\n%s" % (" ".join(self.argv), self.width, self.height, self.pid, status, screen)
+        return "$ %s  (%dx%d, pid %s, %s)\n%s%s" % (" ".join(self.argv), self.width, self.height, self.pid, status, screen, self.sanitizer_reports())
+
+    def sanitizer_reports(self):
+        """What a sanitizer reported of the program (see __init__)."""
+        return "".join("--- %s\n%s" % (p.name, p.read_text(errors="replace")) for p in sorted(self.dir.glob("sanitizer.*")))
 
     def wait_for(self, predicate, what, timeout=10, interval=0.05, need_alive=True):
         """Capture until predicate(screen) is true; return that screen.
@@ -321,6 +330,11 @@ class Tui:
                     time.sleep(0.02)
                 if not self.alive():
                     break
+        # Shown with the test's output should it fail (a leak found at exit
+        # fails it by the exit status alone).
+        reports = self.sanitizer_reports()
+        if reports:
+            print(reports)
         self._tmux("kill-session", "-t", self.name, check=False)
         # The server exits with its last session but leaves its socket file.
         if getattr(self, "_socket", "").endswith("/" + self.name):
