@@ -20,7 +20,7 @@ import pytest
 
 from conftest import PYTOP, any_interpreter, launch, pytop_env
 from test_record import read_collapsed
-from test_top import KEY_TIMEOUT, started, top, view_of  # noqa: F401  (top: the module's skip logic)
+from test_top import KEY_TIMEOUT, START_TIMEOUT, started, top, view_of  # noqa: F401  (top: the module's skip logic)
 from test_top_options import COLOR_SGR
 
 TOLERANCE = 7.0
@@ -225,8 +225,10 @@ def flame(screen):
 
 
 def test_flamegraph_in_the_terminal(graph):
-    with top("-p", graph.pid, width=120, height=40) as tui:
-        started(tui, min_samples=300, rows=("shared", "crunch", "via_a", "via_b"))
+    # 2000 samples before the search's share is judged: at a few hundred,
+    # one run in a few hundred strays past the tolerance by chance alone.
+    with top("-p", graph.pid, "-r", "500", width=120, height=40) as tui:
+        started(tui, min_samples=2000, rows=("shared", "crunch", "via_a", "via_b"), timeout=START_TIMEOUT + 10)
         tui.send("F")
         screen = tui.wait_for(lambda s: [b[1] for b in flame(s)[1][3]][:2] == ["via_a", "via_b"], "via_a and via_b in the fourth row", timeout=KEY_TIMEOUT)
         title, rows = flame(screen)
