@@ -251,8 +251,6 @@ static void dpkg_owners(const char *root, const char *const *files, char (*pkgs)
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
-    char *text = NULL;
-    size_t cap = 0;
     int left = n;
     struct dirent *de;
     while (left > 0 && (de = readdir(d)) != NULL) {
@@ -261,19 +259,9 @@ static void dpkg_owners(const char *root, const char *const *files, char (*pkgs)
             continue;
         char list[4500];
         snprintf(list, sizeof list, "%s/%s", dir, de->d_name);
-        int fd = open(list, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
         size_t used = 0;
-        ssize_t got = 0;
-        do {
-            if (vec_reserve((void **)&text, &cap, 1, used + 65536) != 0)
-                break;
-            got = read(fd, text + used, cap - used);
-            used += got > 0 ? (size_t)got : 0;
-        } while (got > 0);
-        close(fd);
-        for (int i = 0; i < n && used > 0; i++) {
+        char *text = read_file(list, &used);
+        for (int i = 0; i < n && text != NULL && used > 0; i++) {
             const char *alt = strncmp(files[i], "/usr/", 5) == 0 ? files[i] + 4 : NULL;
             if (pkgs[i][0] != '\0' ||
                 (!has_line(text, used, files[i]) && (alt == NULL || !has_line(text, used, alt))))
@@ -283,8 +271,8 @@ static void dpkg_owners(const char *root, const char *const *files, char (*pkgs)
             snprintf(pkgs[i], sizeof pkgs[i], "%.*s", (int)name, de->d_name);
             left--;
         }
+        free(text);
     }
-    free(text);
     closedir(d);
 }
 
@@ -333,16 +321,13 @@ int debuginfo_hint_take(char *buf, size_t size)
     pthread_mutex_unlock(&hint_lock);
     if (k < 0)
         return 0;
-    char root[64], path[128], text[4096] = "", id[64], like[256];
+    char root[64], path[128], id[64], like[256];
     snprintf(root, sizeof root, "/proc/%d/root", (int)hints[k].pid);
     snprintf(path, sizeof path, "%s/etc/os-release", root);
-    FILE *f = fopen(path, "r");
-    size_t n = f != NULL ? fread(text, 1, sizeof text - 1, f) : 0;
-    text[n] = '\0';
-    if (f != NULL)
-        fclose(f);
-    os_release_value(text, "ID", id, sizeof id);
-    os_release_value(text, "ID_LIKE", like, sizeof like);
+    char *text = read_file(path, NULL);
+    os_release_value(text != NULL ? text : "", "ID", id, sizeof id);
+    os_release_value(text != NULL ? text : "", "ID_LIKE", like, sizeof like);
+    free(text);
     int debian = strcmp(id, "debian") == 0 || strcmp(id, "ubuntu") == 0 || has_word(like, "debian");
     int fedora = strcmp(id, "fedora") == 0 || has_word(like, "fedora") || has_word(like, "rhel");
     if (debian && !hints[k].looked)
