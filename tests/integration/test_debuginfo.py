@@ -107,7 +107,8 @@ def frames_of(dump_text):
 
 def native_names(py, lib, *pytop_args):
     """The native frames of libspin.so in a dump of the app calling it, once
-    spin_c is seen; and the collapsed stacks of a 1 s record."""
+    spin_c is seen; the collapsed stacks of a 1 s record; and the stderr
+    of both."""
     with launch_argv([py.path, str(APP), str(lib)], "debuginfo-%s" % py.id, ready=lambda t: "ready\n" in t.output()[0]) as t:
         last = ""
         for _ in range(100):
@@ -123,13 +124,31 @@ def native_names(py, lib, *pytop_args):
             pytest.fail("no dump inside spin_c in 100 tries; the last one:\n%s" % last)
         rec = run_pytop("record", "-n", "-d", "1", "-r", "200", "-p", t.pid, "-f", "collapsed", "-o", "-", *pytop_args)
         assert rec.returncode == 0, rec.describe()
-        native_names.stderr = (r.stderr, rec.stderr)
-        return [f[0] for f in mine], rec.stdout
+        return [f[0] for f in mine], rec.stdout, (r.stderr, rec.stderr)
 
 
 def hints(stderr, path):
     """The lines of stderr that tell what would name path's functions."""
     return [l for l in stderr.splitlines() if l.startswith("pytop: no symbols for %s " % path)]
+
+
+def dump_until_hint(py, exe):
+    """The stderr of the first `dump -n` of native_calls.py on py that
+    says what would name exe's functions (or of the last of 100 tries)."""
+    with launch_argv([py.path, "native_calls.py"], "debuginfo-hint-%s" % py.id, ready=lambda t: "ready\n" in t.output()[0]) as t:
+        last = ""
+        for _ in range(100):
+            r = run_pytop("dump", "-n", "-p", t.pid)
+            assert r.returncode == 0, r.describe()
+            last = r.stderr
+            if hints(r.stderr, exe):
+                break
+            time.sleep(0.02)
+        return last
+
+
+def package_hint(exe, owner):
+    return "pytop: no symbols for %s (its functions show as addresses): install %s-dbgsym from Debian's debug archive, or give its debug file with --debug-dir" % (exe, owner)
 
 
 def burn_named(names):
@@ -150,12 +169,12 @@ def test_stripped_alone_is_an_address(py, tmp_path):
     package installed, by the debug file its build-id would take."""
     lib = build(tmp_path / "lib")
     strip(lib)
-    names, stacks = native_names(py, lib)
+    names, stacks, stderrs = native_names(py, lib)
     assert burn_unnamed(names), names
     assert "inner_burn" not in stacks
     ident = build_id(lib)
     want = "pytop: no symbols for %s (its functions show as addresses): put its debug file at /usr/lib/debug/.build-id/%s/%s.debug, or give its debug file with --debug-dir" % (lib, ident[:2], ident[2:])
-    for stderr in native_names.stderr:
+    for stderr in stderrs:
         assert hints(stderr, lib) == [want], stderr
 
 
@@ -166,19 +185,11 @@ def test_packaged_file_names_its_debug_package(tools):
     py = interpreter("py3.11-debian")
     exe = os.path.realpath(py.path)
     owner = sh("dpkg", "-S", exe).split(":")[0]
-    with launch_argv([py.path, "native_calls.py"], "debuginfo-hint", ready=lambda t: "ready\n" in t.output()[0]) as t:
-        last = ""
-        for _ in range(100):
-            r = run_pytop("dump", "-n", "-p", t.pid)
-            assert r.returncode == 0, r.describe()
-            last = r.stderr
-            if hints(r.stderr, exe):
-                break
-            time.sleep(0.02)
-        assert hints(last, exe) == ["pytop: no symbols for %s (its functions show as addresses): install %s-dbgsym from Debian's debug archive, or give its debug file with --debug-dir" % (exe, owner)], last
-        # Every hint names a different file: once each.
-        told = [l.split(" (its functions")[0] for l in last.splitlines() if l.startswith("pytop: no symbols for ")]
-        assert len(told) == len(set(told)), last
+    last = dump_until_hint(py, exe)
+    assert hints(last, exe) == [package_hint(exe, owner)], last
+    # Every hint names a different file: once each.
+    told = [l.split(" (its functions")[0] for l in last.splitlines() if l.startswith("pytop: no symbols for ")]
+    assert len(told) == len(set(told)), last
 
 
 def test_build_id_tree_given_by_option(py, tmp_path):
@@ -187,12 +198,12 @@ def test_build_id_tree_given_by_option(py, tmp_path):
     strip(lib)
     tree = tmp_path / "debug"
     in_build_id_tree(tree, lib, tmp_path / "libspin.debug")
-    names, stacks = native_names(py, lib, "--debug-dir", tree)
+    names, stacks, stderrs = native_names(py, lib, "--debug-dir", tree)
     assert burn_named(names), names
-    assert all(hints(e, lib) == [] for e in native_names.stderr), native_names.stderr
+    assert all(hints(e, lib) == [] for e in stderrs), stderrs
     assert re.search(r";spin_c \(libspin\.so\);inner_burn \(libspin\.so\) \d+$", stacks, re.M), stacks[:2000]
     # Without the option, nothing names it.
-    names, _ = native_names(py, lib)
+    names, _, _ = native_names(py, lib)
     assert burn_unnamed(names), names
 
 
@@ -206,7 +217,7 @@ def test_debuglink(py, tmp_path, where):
     if where == ".debug":
         (tmp_path / "lib" / ".debug").mkdir()
         debug.rename(tmp_path / "lib" / ".debug" / "libspin.debug")
-    names, stacks = native_names(py, lib)
+    names, stacks, _ = native_names(py, lib)
     assert burn_named(names), names
     assert "inner_burn (libspin.so)" in stacks
 
@@ -215,7 +226,7 @@ def test_minidebuginfo(py, tmp_path):
     lib = build(tmp_path / "lib")
     add_minidebuginfo(lib, tmp_path)
     assert ".gnu_debugdata" in sh("readelf", "-S", lib)
-    names, stacks = native_names(py, lib)
+    names, stacks, _ = native_names(py, lib)
     assert burn_named(names), names
     assert "inner_burn (libspin.so)" in stacks
 
@@ -227,17 +238,9 @@ def test_chroot_file_names_the_root_package(tools):
     py = interpreter("py3.13-sid")
     inner = "/usr/bin/python3.13"
     owner = sh("chroot", py.root, "dpkg", "-S", os.path.realpath(py.root + inner)[len(py.root):]).split(":")[0]
-    with launch_argv([py.path, "native_calls.py"], "debuginfo-hint-sid", ready=lambda t: "ready\n" in t.output()[0]) as t:
-        exe = py.root + inner
-        last = ""
-        for _ in range(100):
-            r = run_pytop("dump", "-n", "-p", t.pid)
-            assert r.returncode == 0, r.describe()
-            last = r.stderr
-            if hints(r.stderr, exe):
-                break
-            time.sleep(0.02)
-        assert hints(last, exe) == ["pytop: no symbols for %s (its functions show as addresses): install %s-dbgsym from Debian's debug archive, or give its debug file with --debug-dir" % (exe, owner)], last
+    exe = py.root + inner
+    last = dump_until_hint(py, exe)
+    assert hints(last, exe) == [package_hint(exe, owner)], last
 
 
 def test_debug_file_of_another_build_is_ignored(py, tmp_path):
@@ -259,7 +262,7 @@ def test_debug_file_of_another_build_is_ignored(py, tmp_path):
     keep_debug(build(tmp_path / "right"), tmp_path / "lib" / "libspin.debug")
     sh("objcopy", "--add-gnu-debuglink=libspin.debug", lib, cwd=tmp_path / "lib")
     shutil.copy(tmp_path / "other.debug", tmp_path / "lib" / "libspin.debug")
-    names, stacks = native_names(py, lib, "--debug-dir", tree)
+    names, stacks, _ = native_names(py, lib, "--debug-dir", tree)
     assert burn_unnamed(names), names
     assert "inner_burn" not in stacks
 
@@ -292,7 +295,7 @@ def test_root_debug_directory_in_a_chroot(tools, tmp_path, how):
     placed.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp_path / "libspin.debug", placed)
     try:
-        names, stacks = native_names(py, lib)
+        names, stacks, _ = native_names(py, lib)
         assert burn_named(names), names
         assert "inner_burn (libspin.so)" in stacks
     finally:
