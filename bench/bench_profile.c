@@ -115,7 +115,8 @@ int main(int argc, char **argv)
         char name[64], file[64];
         snprintf(name, sizeof name, "function_%d", i);
         snprintf(file, sizeof file, "package_%d/module_%d.py", i % 40, i % 400);
-        profile_frame(&prof, CT_PYTHON, name, file, 10 + i % 300, CT_ORIGIN_APP, 10, &frames[i]);
+        profile_frame(&prof, CT_PYTHON, name, file, "", 10 + i % 300, CT_ORIGIN_APP, 10,
+                      &frames[i]);
     }
     uint32_t(*stacks)[MAXDEPTH] = calloc((size_t)nstacks, sizeof *stacks);
     int *depth = calloc((size_t)nstacks, sizeof *depth);

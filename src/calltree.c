@@ -8,6 +8,7 @@
 #include "config.h"
 #include "calltree.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,12 @@
 #include "hindex.h"
 #include "util.h"
 
-uint64_t calltree_frame_hash(int kind, const char *name, const char *file, int line)
+uint64_t calltree_frame_hash(int kind, const char *name, const char *file, const char *src,
+                             int line)
 {
     uint64_t h = hash_str(file, hash_str(name, HASH_SEED ^ (uint64_t)kind));
+    if (src[0] != '\0')
+        h = hash_str(src, h);
     return hash_mix(h ^ (uint64_t)(uint32_t)line);
 }
 
@@ -41,6 +45,7 @@ void calltree_free(struct calltree *t)
     for (uint32_t i = 0; i < t->nframes && !t->borrowed; i++) {
         free(t->frames[i].name);
         free(t->frames[i].file);
+        free(t->frames[i].src);
     }
     free(t->frames);
     free(t->nodes);
@@ -52,20 +57,20 @@ void calltree_free(struct calltree *t)
 static int frame_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 {
     const struct ct_frame *f = &((const struct calltree *)ctx)->frames[i];
-    *hash = calltree_frame_hash(f->kind, f->name, f->file, f->line);
+    *hash = calltree_frame_hash(f->kind, f->name, f->file, f->src, f->line);
     return 1;
 }
 
 /* The frame's id, or CT_NONE with *slot the empty slot it would take. */
 static uint32_t frame_probe(const struct calltree *t, int kind, const char *name, const char *file,
-                            int line, uint32_t *slot)
+                            const char *src, int line, uint32_t *slot)
 {
     const struct hindex *x = &t->frame_index;
-    uint32_t h = hindex_start(x, calltree_frame_hash(kind, name, file, line));
+    uint32_t h = hindex_start(x, calltree_frame_hash(kind, name, file, src, line));
     for (; hindex_at(x, h); h = hindex_next(x, h)) {
         const struct ct_frame *f = &t->frames[hindex_at(x, h) - 1];
         if (f->kind == kind && f->line == line && strcmp(f->name, name) == 0 &&
-            strcmp(f->file, file) == 0)
+            strcmp(f->file, file) == 0 && strcmp(f->src, src) == 0)
             return hindex_at(x, h) - 1;
     }
     *slot = h;
@@ -73,24 +78,32 @@ static uint32_t frame_probe(const struct calltree *t, int kind, const char *name
 }
 
 uint32_t calltree_frame_find(const struct calltree *t, int kind, const char *name, const char *file,
-                             int line)
+                             const char *src, int line)
 {
     uint32_t slot;
     if (hindex_slots(&t->frame_index) == 0)
         return CT_NONE;
-    return frame_probe(t, kind, name, file ? file : "", line, &slot);
+    return frame_probe(t, kind, name, file ? file : "", src ? src : "", line, &slot);
 }
 
 int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
                    uint32_t *id)
 {
+    return calltree_frame_src(t, kind, name, file, "", line, id);
+}
+
+int calltree_frame_src(struct calltree *t, int kind, const char *name, const char *file,
+                       const char *src, int line, uint32_t *id)
+{
     if (file == NULL)
         file = "";
+    if (src == NULL)
+        src = "";
     if (hindex_reserve(&t->frame_index, (size_t)t->nframes + 1, 0, t->nframes, frame_hash_at, t) !=
         0)
         return -1;
     uint32_t h = 0;
-    *id = frame_probe(t, kind, name, file, line, &h);
+    *id = frame_probe(t, kind, name, file, src, line, &h);
     if (*id != CT_NONE)
         return 0;
     if (vec_reserve((void **)&t->frames, &t->frames_cap, sizeof *t->frames, t->nframes + 1) != 0)
@@ -98,18 +111,48 @@ int calltree_frame(struct calltree *t, int kind, const char *name, const char *f
     struct ct_frame *f = &t->frames[t->nframes];
     f->name = strdup(name);
     f->file = strdup(file);
+    f->src = strdup(src);
     f->line = line;
     f->kind = kind;
     f->origin = CT_ORIGIN_UNKNOWN;
     f->def_line = 0;
-    if (f->name == NULL || f->file == NULL) {
+    if (f->name == NULL || f->file == NULL || f->src == NULL) {
         free(f->name);
         free(f->file);
+        free(f->src);
         return -1;
     }
     hindex_put(&t->frame_index, h, t->nframes);
     *id = t->nframes++;
     return 0;
+}
+
+void calltree_where(int kind, const char *file, const char *src, int line, char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    if (kind == CT_NATIVE && src[0] != '\0') {
+        int n = line > 0 ? snprintf(buf, size, "%s:%d", src, line) : snprintf(buf, size, "%s", src);
+        if (file[0] != '\0' && n >= 0 && (size_t)n < size)
+            snprintf(buf + n, size - (size_t)n, ", %s", file);
+    } else if (kind == CT_NATIVE) {
+        snprintf(buf, size, "%s", file);
+    } else if (kind == CT_PYTHON && line > 0) {
+        snprintf(buf, size, "%s:%d", file, line);
+    } else if (kind == CT_PYTHON) {
+        snprintf(buf, size, "%s", file);
+    }
+}
+
+void calltree_frame_text(const struct ct_frame *f, char *buf, size_t size)
+{
+    char where[1024];
+    calltree_where(f->kind, f->file, f->src, f->line, where, sizeof where);
+    if (where[0] != '\0')
+        snprintf(buf, size, "%s (%s)", f->name, where);
+    else
+        snprintf(buf, size, "%s", f->name);
 }
 
 void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line)
@@ -252,7 +295,7 @@ static int merge_node(struct calltree *dst, const struct calltree *src, uint32_t
     for (uint32_t c = src->nodes[snode].child; c != CT_NONE; c = src->nodes[c].sibling) {
         const struct ct_frame *f = &src->frames[src->nodes[c].frame];
         uint32_t frame, d;
-        if (calltree_frame(dst, f->kind, f->name, f->file, f->line, &frame) != 0)
+        if (calltree_frame_src(dst, f->kind, f->name, f->file, f->src, f->line, &frame) != 0)
             return -1;
         calltree_set_info(dst, frame, f->origin, f->def_line);
         d = calltree_child_add(dst, dnode, frame);
@@ -383,7 +426,8 @@ static int regroup_grown(struct ct_regroup *r, const struct calltree *src, const
         return 1;
     for (uint32_t f = 0; f < t->nframes; f++) {
         const struct ct_frame *a = &t->frames[f], *b = &src->frames[f];
-        if (a->name != b->name || a->file != b->file || a->line != b->line || a->kind != b->kind)
+        if (a->name != b->name || a->file != b->file || a->src != b->src || a->line != b->line ||
+            a->kind != b->kind)
             return 1;
     }
     for (uint32_t i = 0; i < t->nnodes; i++)

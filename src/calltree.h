@@ -24,7 +24,8 @@ enum ct_kind {
     CT_PYTHON = 0,  /* a Python function: name (file:line) */
     CT_PROCESS = 1, /* "process PID (cmd)" root frame of one process */
     CT_THREAD = 2,  /* "thread TID (name)" */
-    CT_NATIVE = 3,  /* a native (C) frame: name (library) */
+    CT_NATIVE = 3,  /* a native (C) frame: name (library), or with its debug
+                     * information name (source:line, library) */
     CT_TASK = 4,    /* "task NAME": an asyncio task, under the tasks awaiting it */
     CT_REQUEST = 5, /* "request GET /users/{id}": the HTTP request served (--by-endpoint),
                      * the outermost frame of its samples */
@@ -46,9 +47,13 @@ enum ct_origin {
 };
 
 struct ct_frame {
-    char *name;   /* owned */
-    char *file;   /* owned; "" when none */
-    int line;     /* 0 when aggregated by function or unknown */
+    char *name; /* owned */
+    char *file; /* owned; "" when none; a native frame's library */
+    /* owned; a native frame's source file ("deflate.c", from its library's
+     * DWARF), "" when none (always, for other kinds) */
+    char *src;
+    int line;     /* 0 when aggregated by function or unknown; a native
+                   * frame's source line */
     int kind;     /* enum ct_kind */
     int origin;   /* enum ct_origin; not part of the frame's identity */
     int def_line; /* first line of its function, 0 if unknown; not part of the identity */
@@ -84,15 +89,28 @@ void calltree_free(struct calltree *t);
 int calltree_frame(struct calltree *t, int kind, const char *name, const char *file, int line,
                    uint32_t *id);
 
-/* The id of the frame (kind, name, file, line), or CT_NONE when t has
- * none such. */
+/* The same with a native frame's source file (src; NULL or "" for none). */
+int calltree_frame_src(struct calltree *t, int kind, const char *name, const char *file,
+                       const char *src, int line, uint32_t *id);
+
+/* The id of the frame (kind, name, file, src, line), or CT_NONE when t
+ * has none such. */
 uint32_t calltree_frame_find(const struct calltree *t, int kind, const char *name, const char *file,
-                             int line);
+                             const char *src, int line);
 
 /* The hash the tree finds a frame by: the same in every tree, so a
  * frame can be known again in the next snapshot (line 0 for a key that
  * ignores lines). */
-uint64_t calltree_frame_hash(int kind, const char *name, const char *file, int line);
+uint64_t calltree_frame_hash(int kind, const char *name, const char *file, const char *src,
+                             int line);
+
+/* What follows a frame's name in parentheses, written the same way by
+ * every output: "file:line" or "file" (Python), "src:line, library",
+ * "src, library" or "library" (native); "" for none. */
+void calltree_where(int kind, const char *file, const char *src, int line, char *buf, size_t size);
+
+/* A frame as text: "name (where)", or its name alone when where is "". */
+void calltree_frame_text(const struct ct_frame *f, char *buf, size_t size);
 
 /* Record where frame id's file lives (enum ct_origin) and the first line
  * of its function (0: unknown). */

@@ -317,7 +317,7 @@ static int top_endpoint_tree(struct calltree *tree, const char *name)
     unsigned char *keep = calloc(tree->nframes ? tree->nframes : 1, 1);
     if (keep == NULL)
         return -1;
-    uint32_t id = calltree_frame_find(tree, CT_REQUEST, frame, "", 0);
+    uint32_t id = calltree_frame_find(tree, CT_REQUEST, frame, "", "", 0);
     if (id != CT_NONE)
         keep[id] = 1;
     struct calltree sub;

@@ -521,7 +521,7 @@ int cmd_watch(const struct options *opt_in, struct pt_error *err)
         w.prof = NULL;
         goto out;
     }
-    if (profile_frame(w.prof, CT_NATIVE, CT_OFF_CPU, "", 0, CT_ORIGIN_UNKNOWN, 0, &w.off_cpu) !=
+    if (profile_frame(w.prof, CT_NATIVE, CT_OFF_CPU, "", "", 0, CT_ORIGIN_UNKNOWN, 0, &w.off_cpu) !=
         0) {
         pt_error_set(err, PT_E_NOMEM, "out of memory");
         goto out;

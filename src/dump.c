@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltree.h"
 #include "native.h"
 #include "output/filename.h"
 #include "proc/container.h"
@@ -181,6 +182,11 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
     int merged_cap = PY_MAX_DEPTH + NATIVE_MAX_DEPTH;
     struct merged_frame *merged =
         o->native != NULL ? malloc((size_t)merged_cap * sizeof *merged) : NULL;
+    struct native_stack *unwound = o->native != NULL ? malloc(sizeof *unwound) : NULL;
+    if (unwound == NULL) {
+        free(merged);
+        merged = NULL;
+    }
     for (int i = 0; i < s->nthreads; i++)
         order[i] = (struct thread_order){&s->threads[i], i, t->pid};
     qsort(order, (size_t)s->nthreads, sizeof *order, thread_cmp);
@@ -198,8 +204,8 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
         const struct merged_frame *m = NULL;
         if (o->native != NULL) {
             struct pt_error err;
-            if (native_unwind(o->native, th->tid, &err) == 0 && merged != NULL) {
-                n = native_merge(o->native, s, th, o->native_all, merged, merged_cap);
+            if (merged != NULL && native_unwind(o->native, th->tid, unwound, &err) == 0) {
+                n = native_merge(o->native, unwound, s, th, o->native_all, merged, merged_cap);
                 m = merged;
             } else {
                 fprintf(out, "    (no native stack: %s)\n", merged ? err.msg : "out of memory");
@@ -207,8 +213,11 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
         }
         for (int i = 0; i < n; i++) {
             if (m != NULL && m[i].native) {
+                char where[1024];
+                calltree_where(CT_NATIVE, m[i].module, m[i].source ? m[i].source : "", m[i].line,
+                               where, sizeof where);
                 if (m[i].function != NULL)
-                    fprintf(out, "    %s (%s)\n", m[i].function, m[i].module);
+                    fprintf(out, "    %s (%s)\n", m[i].function, where);
                 else
                     fprintf(out, "    0x%" PRIx64 " (%s)\n", m[i].offset, m[i].module);
                 continue;
@@ -235,6 +244,7 @@ void dump_write(FILE *out, struct py_target *t, const struct py_sample *s,
                     o->tasks->unreadable == 1 ? "is" : "are");
     }
     free(merged);
+    free(unwound);
     free(names);
     free(order);
 }

@@ -56,7 +56,8 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
             continue;
         if (by_line) {
             rows[f] = (uint32_t)out->n;
-            out->v[out->n++] = (struct func_stat){fr->name, fr->file, fr->line, fr->kind, 0, 0, f};
+            out->v[out->n++] =
+                (struct func_stat){fr->name, fr->file, fr->src, fr->line, fr->kind, 0, 0, f};
             continue;
         }
         if (f + AHEAD < t->nframes)
@@ -70,16 +71,18 @@ static int assign_rows(const struct calltree *t, int by_line, int with_roots, ui
         }
         /* A function's row shows its first line: known from the code
          * object, else the smallest line seen. */
-        int line = fr->def_line > 0 ? fr->def_line : fr->line;
+        int line = fr->kind == CT_NATIVE ? 0 : fr->def_line > 0 ? fr->def_line : fr->line;
         uint32_t row;
         if (hindex_at(&index, at) == 0) {
             row = (uint32_t)out->n++;
-            out->v[row] = (struct func_stat){fr->name, fr->file, line, fr->kind, 0, 0, f};
+            out->v[row] = (struct func_stat){fr->name, fr->file, fr->src, line, fr->kind, 0, 0, f};
             hindex_put(&index, at, row);
         } else {
             row = hindex_at(&index, at) - 1;
             if (line < out->v[row].line)
                 out->v[row].line = line;
+            if (strcmp(out->v[row].src, fr->src) != 0)
+                out->v[row].src = "";
         }
         rows[f] = row;
     }

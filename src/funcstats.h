@@ -18,7 +18,11 @@
 struct func_stat {
     const char *name; /* borrowed from the tree */
     const char *file;
-    int line; /* the first line seen (by function) or the line (by line) */
+    /* A native frame's source file: by line its frame's; by function that
+     * of its frames, "" when they differ (code inlined from elsewhere). */
+    const char *src;
+    int line; /* the first line seen (by function) or the line (by line);
+               * by function, 0 for a native frame */
     int kind; /* enum ct_kind */
     uint64_t self, total;
     uint32_t frame; /* a frame of the row in the tree (the first one): the row's id there */

@@ -71,11 +71,6 @@ struct native {
     struct page *ro, *stack;
     uint64_t gen, clock;
     struct user_regs_struct regs;
-    uint64_t ips[NATIVE_MAX_DEPTH]; /* the calls (return addresses - 1) */
-    uint64_t sps[NATIVE_MAX_DEPTH]; /* each frame's stack pointer: its own
-                                     * stack is [sps[i], sps[i + 1]) */
-    struct native_sym syms[NATIVE_MAX_DEPTH];
-    int depth;
     uint64_t eval_start, eval_end; /* _PyEval_EvalFrameDefault; 0, 0 unknown */
     int eval_looked;
 };
@@ -517,9 +512,9 @@ void native_free(struct native *n)
     free(n);
 }
 
-int native_unwind(struct native *n, pid_t tid, struct pt_error *err)
+int native_unwind(struct native *n, pid_t tid, struct native_stack *st, struct pt_error *err)
 {
-    n->depth = 0;
+    st->depth = 0;
     if (ptrace(PTRACE_GETREGS, tid, NULL, &n->regs) != 0)
         return pt_error_sys(err, errno == ESRCH ? PT_E_GONE : PT_E_READ, errno,
                             "cannot read the registers of thread %d: %s", (int)tid,
@@ -535,26 +530,21 @@ int native_unwind(struct native *n, pid_t tid, struct pt_error *err)
             unw_get_reg(&c, UNW_REG_SP, &sp) != 0)
             break;
         /* A return address points after the call: name the call. */
-        uint64_t at = n->depth == 0 ? ip : ip - 1;
-        struct native_sym *sym = &n->syms[n->depth];
+        uint64_t at = st->depth == 0 ? ip : ip - 1;
+        struct native_sym *sym = &st->syms[st->depth];
         if (symbolizer_lookup(n->sym, at, sym) != 0)
             *sym = (struct native_sym){NULL, "", at, 0, 0};
         unw_proc_info_t pi;
         if (sym->function == NULL && sym->module[0] != '\0' && unw_get_proc_info(&c, &pi) == 0 &&
             pi.start_ip <= at && at - pi.start_ip <= sym->offset)
             sym->offset -= at - pi.start_ip; /* no name: the function's start, not the ip */
-        n->sps[n->depth] = sp;
-        n->ips[n->depth++] = at;
+        st->sps[st->depth] = sp;
+        st->ips[st->depth++] = at;
         rc = unw_step(&c);
-    } while (rc > 0 && n->depth < NATIVE_MAX_DEPTH);
-    if (n->depth == 0)
+    } while (rc > 0 && st->depth < NATIVE_MAX_DEPTH);
+    if (st->depth == 0)
         return pt_error_set(err, PT_E_READ, "cannot unwind thread %d", (int)tid);
     return 0;
-}
-
-int native_depth(const struct native *n)
-{
-    return n->depth;
 }
 
 int native_merge_frames(const struct native_sym *syms, const unsigned char *is_eval, int depth,
@@ -573,40 +563,47 @@ int native_merge_frames(const struct native_sym *syms, const unsigned char *is_e
     for (int i = 0; i < depth && k < max; i++) {
         if (is_eval[i]) {
             while (py < nframes && pf[py].group == group && k < max)
-                out[k++] = (struct merged_frame){0, first + py++, NULL, NULL, 0};
+                out[k++] = (struct merged_frame){0, 0, first + py++, NULL, NULL, 0, NULL, 0};
             group++;
             continue;
         }
         if (!all && first_eval >= 0 &&
             (i > last_eval || (syms[i].interpreter && (i > first_eval || is_call(&syms[i])))))
             continue;
-        out[k++] = (struct merged_frame){1, 0, syms[i].function, syms[i].module, syms[i].offset};
+        out[k++] = (struct merged_frame){
+            1, i, 0, syms[i].function, syms[i].module, syms[i].offset, NULL, 0};
     }
     /* Python frames of calls the unwind did not reach stay outermost. */
     while (py < nframes && k < max)
-        out[k++] = (struct merged_frame){0, first + py++, NULL, NULL, 0};
+        out[k++] = (struct merged_frame){0, 0, first + py++, NULL, NULL, 0, NULL, 0};
     return k;
 }
 
-int native_merge(struct native *n, const struct py_sample *s, const struct py_thread *th, int all,
-                 struct merged_frame *out, int max)
+int native_merge(struct native *n, const struct native_stack *st, const struct py_sample *s,
+                 const struct py_thread *th, int all, struct merged_frame *out, int max)
 {
     if (!n->eval_looked)
         find_eval(n);
     unsigned char is_eval[NATIVE_MAX_DEPTH];
     const uint64_t *entry = &s->entries[th->first_entry];
-    for (int i = 0; i < n->depth; i++) {
+    for (int i = 0; i < st->depth; i++) {
         is_eval[i] =
-            n->eval_end > n->eval_start && n->ips[i] >= n->eval_start && n->ips[i] < n->eval_end;
+            n->eval_end > n->eval_start && st->ips[i] >= n->eval_start && st->ips[i] < n->eval_end;
         /* 3.12+: a call of the eval loop keeps its entry frame on its own
          * C stack (Python/ceval.c, entry_frame): the native frame whose
          * stack holds one is the eval loop, even where no symbol says so
          * (a stripped build whose loop was split into hot and cold parts
          * by PGO, as Debian's 3.13+). */
-        uint64_t lo = n->sps[i], hi = i + 1 < n->depth ? n->sps[i + 1] : UINT64_MAX;
+        uint64_t lo = st->sps[i], hi = i + 1 < st->depth ? st->sps[i + 1] : UINT64_MAX;
         for (int e = 0; e < th->nentries && !is_eval[i]; e++)
             is_eval[i] = entry[e] >= lo && entry[e] < hi;
     }
-    return native_merge_frames(n->syms, is_eval, n->depth, &s->frames[th->first], th->first,
-                               th->nframes, all, out, max);
+    int k = native_merge_frames(st->syms, is_eval, st->depth, &s->frames[th->first], th->first,
+                                th->nframes, all, out, max);
+    /* The lines of what is shown only: the plumbing merged away needs none. */
+    for (int i = 0; i < k; i++)
+        if (out[i].native && out[i].function != NULL &&
+            symbolizer_line(n->sym, st->ips[out[i].at], &out[i].source, &out[i].line) != 0)
+            out[i].source = NULL, out[i].line = 0;
+    return k;
 }

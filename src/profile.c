@@ -52,11 +52,11 @@ void profile_free(struct profile *p)
     pthread_mutex_destroy(&p->lock);
 }
 
-int profile_frame(struct profile *p, int kind, const char *name, const char *file, int line,
-                  int origin, int def_line, uint32_t *id)
+int profile_frame(struct profile *p, int kind, const char *name, const char *file, const char *src,
+                  int line, int origin, int def_line, uint32_t *id)
 {
     pthread_mutex_lock(&p->lock);
-    int rc = calltree_frame(&p->tree, kind, name, file, line, id);
+    int rc = calltree_frame_src(&p->tree, kind, name, file, src, line, id);
     if (rc == 0)
         calltree_set_info(&p->tree, *id, origin, def_line);
     pthread_mutex_unlock(&p->lock);
@@ -77,7 +77,7 @@ int profile_export(struct profile *p, const uint32_t *frames, int n, uint64_t co
             rc = -1;
             break;
         }
-        rc = calltree_frame(dst, f->kind, f->name, f->file, f->line, &ids[i]);
+        rc = calltree_frame_src(dst, f->kind, f->name, f->file, f->src, f->line, &ids[i]);
         if (rc == 0)
             calltree_set_info(dst, ids[i], f->origin, f->def_line);
     }

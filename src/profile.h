@@ -87,11 +87,11 @@ void profile_free(struct profile *p);
  * come from profile_frame. 0, or -1 if out of memory. */
 int profile_add(struct profile *p, const uint32_t *frames, int n, int64_t second);
 
-/* Intern a frame in the profile's tree (under the lock), with where its
- * file lives (enum ct_origin) and its function's first line (0 unknown).
- * 0 or -1. */
-int profile_frame(struct profile *p, int kind, const char *name, const char *file, int line,
-                  int origin, int def_line, uint32_t *id);
+/* Intern a frame in the profile's tree (under the lock), with a native
+ * frame's source file (src, "" for none), where its file lives (enum
+ * ct_origin) and its function's first line (0 unknown). 0 or -1. */
+int profile_frame(struct profile *p, int kind, const char *name, const char *file, const char *src,
+                  int line, int origin, int def_line, uint32_t *id);
 
 /* Add count samples of the stack frames[0..n) (frame ids of p, root
  * first) to dst, a tree with frames of its own: each frame is interned

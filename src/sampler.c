@@ -123,6 +123,13 @@ struct sampler {
     struct py_sample sample;
     uint32_t stack[PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2];
     struct merged_frame merged[PY_MAX_DEPTH + NATIVE_MAX_DEPTH];
+    /* --native: the kept threads of a target's tick, unwound while it is
+     * paused, merged and named (source lines may read DWARF) after its
+     * release. */
+    struct native_stack *unwound;
+    struct deferred *deferred;
+    size_t deferred_cap, unwound_cap;
+    int ndeferred;
     struct timespec start;
     time_t started; /* the wall clock at start, for profile files */
     uint64_t tick;
@@ -151,7 +158,8 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 
 struct frame_memo {
     /* code id << 32 | line (code ids are below 2^30); a task's coroutine
-     * code id | 1 << 62; a native function's name's address | 1 << 63 */
+     * code id | 1 << 62; a native function's name's address | 1 << 63,
+     * with a source line its offset + 1 << 47 too */
     uint64_t key;
     uint32_t frame;
 };
@@ -202,7 +210,7 @@ static int frame_of(struct sampler *s, struct sampled_process *tg, uint32_t code
         filename_absolute(c->filename, tg->cwd, file, sizeof file);
     else
         filename_shorten(c->filename, tg->cwd, file, sizeof file);
-    if (profile_frame(s->prof, CT_PYTHON, c->name, file, line, module_origin(c->filename),
+    if (profile_frame(s->prof, CT_PYTHON, c->name, file, "", line, module_origin(c->filename),
                       c->firstlineno, out) != 0)
         return -1;
     return memo_put(tg, key, *out);
@@ -281,7 +289,7 @@ static void name_new_threads(struct sampler *s, struct sampled_process *tg)
         if (names[i][0] == '\0')
             task_comm(tg->py.pid, th->tid, names[i], sizeof names[i]);
         snprintf(label, sizeof label, "thread %d (%s)", (int)th->tid, names[i]);
-        profile_frame(s->prof, CT_THREAD, label, "", 0, CT_ORIGIN_UNKNOWN, 0, &th->frame);
+        profile_frame(s->prof, CT_THREAD, label, "", "", 0, CT_ORIGIN_UNKNOWN, 0, &th->frame);
     }
     free(names);
 }
@@ -316,7 +324,7 @@ static int target_add(struct sampler *s, pid_t pid, struct pt_error *err)
         task_comm(pid, pid, tg->cmdline, sizeof tg->cmdline);
     char label[640];
     snprintf(label, sizeof label, "process %d (%s)", (int)pid, tg->cmdline);
-    if (profile_frame(s->prof, CT_PROCESS, label, "", 0, CT_ORIGIN_UNKNOWN, 0,
+    if (profile_frame(s->prof, CT_PROCESS, label, "", "", 0, CT_ORIGIN_UNKNOWN, 0,
                       &tg->process_frame) != 0) {
         pytarget_detach(&tg->py);
         free(tg);
@@ -551,23 +559,31 @@ static enum lost_reason lost_reason_of(const struct pt_error *err)
 }
 
 /* The profile frame of a native frame: named ones cached by their name
- * (the symbolizer's strings live as long as the target), unnamed ones
- * interned each time (rare: stripped code). */
+ * (the symbolizer's strings live as long as the target), or with a
+ * source line by name and offset (its address), unnamed ones interned
+ * each time (rare: stripped code). By function, a frame has no line and
+ * no source file: what an address's line says of its file may be that of
+ * a function inlined there. */
 static int native_frame_of(struct sampler *s, struct sampled_process *tg,
                            const struct merged_frame *m, uint32_t *out)
 {
     if (m->function == NULL) {
         char name[32];
         snprintf(name, sizeof name, "0x%" PRIx64, m->offset);
-        return profile_frame(s->prof, CT_NATIVE, name, m->module, 0, CT_ORIGIN_UNKNOWN, 0, out);
+        return profile_frame(s->prof, CT_NATIVE, name, m->module, "", 0, CT_ORIGIN_UNKNOWN, 0, out);
     }
-    uint64_t key = (1ULL << 63) | (uint64_t)(uintptr_t)m->function;
-    if (memo_find(tg, key, out))
+    int lined = m->source != NULL && !s->cfg.by_function;
+    uint64_t fn = (uint64_t)(uintptr_t)m->function;
+    /* Keys: bit 63, the offset + 1 in bits 47-62 when lined, the name's
+     * address below (user-space addresses fit 47 bits); otherwise no key. */
+    int keyed = fn < (1ULL << 47) && (!lined || m->offset + 1 < (1ULL << 16));
+    uint64_t key = (1ULL << 63) | (lined ? (m->offset + 1) << 47 : 0) | fn;
+    if (keyed && memo_find(tg, key, out))
         return 0;
-    if (profile_frame(s->prof, CT_NATIVE, m->function, m->module, 0, CT_ORIGIN_UNKNOWN, 0, out) !=
-        0)
+    if (profile_frame(s->prof, CT_NATIVE, m->function, m->module, lined ? m->source : "",
+                      lined ? m->line : 0, CT_ORIGIN_UNKNOWN, 0, out) != 0)
         return -1;
-    return memo_put(tg, key, *out);
+    return keyed ? memo_put(tg, key, *out) : 0;
 }
 
 #define STACK_CAP (PY_MAX_DEPTH + NATIVE_MAX_DEPTH + 2)
@@ -605,7 +621,7 @@ static void sreq_of(struct sampler *s, struct sampled_process *tg, const struct 
         return;
     char name[RQ_NAME + 16];
     snprintf(name, sizeof name, "request %s", q->endpoint);
-    if (profile_frame(s->prof, CT_REQUEST, name, "", 0, CT_ORIGIN_UNKNOWN, 0, &q->frame) != 0)
+    if (profile_frame(s->prof, CT_REQUEST, name, "", "", 0, CT_ORIGIN_UNKNOWN, 0, &q->frame) != 0)
         q->frame = CT_NONE;
 }
 
@@ -636,21 +652,12 @@ static int push_py_frames(struct sampler *s, struct sampled_process *tg, const s
     return n;
 }
 
-/* Thread pyth's stack as profile frames into s->stack from n (its roots
- * are below n): its Python frames, or with native (--native, when the
- * sample is kept) its merged stack (unwound now: the process is paused).
- * The depth, or -1 when the sample is lost (counted). */
-static int thread_stack(struct sampler *s, struct sampled_process *tg, const struct py_thread *pyth,
-                        int n, int native)
+/* A thread's merged native and Python stack (st, its unwind) as profile
+ * frames into s->stack from n (its roots are below n). The depth, or -1. */
+static int native_stack_frames(struct sampler *s, struct sampled_process *tg,
+                               const struct py_thread *pyth, const struct native_stack *st, int n)
 {
-    if (tg->native == NULL || !native)
-        return push_py_frames(s, tg, &s->sample.frames[pyth->first], pyth->nframes, n);
-    struct pt_error err;
-    if (native_unwind(tg->native, pyth->tid, &err) != 0) {
-        profile_lost(s->prof, err.code == PT_E_GONE ? LOST_THREAD : LOST_UNWIND);
-        return -1;
-    }
-    int m = native_merge(tg->native, &s->sample, pyth, s->cfg.native_all, s->merged,
+    int m = native_merge(tg->native, st, &s->sample, pyth, s->cfg.native_all, s->merged,
                          PY_MAX_DEPTH + NATIVE_MAX_DEPTH);
     for (int k = m - 1; k >= 0; k--) {
         const struct merged_frame *f = &s->merged[k];
@@ -676,6 +683,69 @@ static void track(struct sampler *s, struct sampled_process *tg, const struct sr
         nroots = n = 0;
     requests_seen(s->cfg.requests, tg->py.pid, q->r, q->endpoint, running, s->stack + nroots,
                   n - nroots);
+}
+
+/* A kept sample of a thread whose native stack is unwound while its
+ * process is paused and made a stack after the release: its roots, its
+ * request (a copy: the request cache may reuse its entry meanwhile) and
+ * what the tracker is told. */
+struct deferred {
+    int thread; /* in s->sample */
+    int nroots;
+    uint32_t roots[4];
+    struct sreq q;
+    struct py_request req;
+    int running, track;
+};
+
+/* Unwind thread `thread` of the sample of tg (paused) for a sample whose
+ * roots are s->stack[0..nroots), to be finished by finish_deferred. */
+static void defer_native(struct sampler *s, struct sampled_process *tg, int thread, int nroots,
+                         const struct sreq *q, int running, int tracked)
+{
+    size_t k = (size_t)s->ndeferred;
+    struct pt_error err;
+    if (vec_reserve((void **)&s->deferred, &s->deferred_cap, sizeof *s->deferred, k + 1) != 0 ||
+        vec_reserve((void **)&s->unwound, &s->unwound_cap, sizeof *s->unwound, k + 1) != 0) {
+        profile_lost(s->prof, LOST_OTHER);
+    } else if (native_unwind(tg->native, s->sample.threads[thread].tid, &s->unwound[k], &err) !=
+               0) {
+        profile_lost(s->prof, err.code == PT_E_GONE ? LOST_THREAD : LOST_UNWIND);
+    } else {
+        struct deferred *d = &s->deferred[k];
+        d->thread = thread;
+        d->nroots = nroots;
+        memcpy(d->roots, s->stack, (size_t)nroots * sizeof *s->stack);
+        d->q = *q;
+        if (q->r != NULL)
+            d->req = *q->r;
+        d->running = running;
+        d->track = tracked;
+        s->ndeferred++;
+        return;
+    }
+    /* Lost: the tracker still sees the request, with no stack. */
+    if (tracked)
+        track(s, tg, q, running == 1, nroots, -1);
+}
+
+/* The deferred samples of tg, now that it runs again. */
+static void finish_deferred(struct sampler *s, struct sampled_process *tg, int64_t second,
+                            int keep_stacks)
+{
+    for (int k = 0; k < s->ndeferred; k++) {
+        struct deferred *d = &s->deferred[k];
+        if (d->q.r != NULL)
+            d->q.r = &d->req;
+        memcpy(s->stack, d->roots, (size_t)d->nroots * sizeof *s->stack);
+        int n =
+            native_stack_frames(s, tg, &s->sample.threads[d->thread], &s->unwound[k], d->nroots);
+        if (n >= 0)
+            profile_add(s->prof, s->stack, n, second);
+        if (d->track)
+            track(s, tg, &d->q, d->running == 1, d->nroots, keep_stacks ? n : -1);
+    }
+    s->ndeferred = 0;
 }
 
 /* --- asyncio tasks (--async) --- */
@@ -706,12 +776,12 @@ static int task_frame(struct sampler *s, struct sampled_process *tg, const struc
         if (memo_find(tg, key, out))
             return 0;
         snprintf(name, sizeof name, "task %s", code_cache_at(&tg->py.codes, outer->code)->name);
-        if (profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out) != 0)
+        if (profile_frame(s->prof, CT_TASK, name, "", "", 0, CT_ORIGIN_UNKNOWN, 0, out) != 0)
             return -1;
         return memo_put(tg, key, *out);
     }
     snprintf(name, sizeof name, "task %s", k->name);
-    return profile_frame(s->prof, CT_TASK, name, "", 0, CT_ORIGIN_UNKNOWN, 0, out);
+    return profile_frame(s->prof, CT_TASK, name, "", "", 0, CT_ORIGIN_UNKNOWN, 0, out);
 }
 
 #define AWAITERS_MAX 32
@@ -967,6 +1037,7 @@ static int sample_target(struct sampler *s, struct sampled_process *tg, int64_t 
     unsigned cpu = 0; /* threads running */
     if (track_on)
         requests_begin(s->cfg.requests, tg->py.pid, tick_ns);
+    s->ndeferred = 0;
     unsigned char covered[PY_MAX_THREADS], tracked[PY_MAX_THREADS];
     memset(covered, 0, (size_t)s->sample.nthreads);
     memset(tracked, 0, (size_t)s->sample.nthreads);
@@ -1006,30 +1077,36 @@ static int sample_target(struct sampler *s, struct sampled_process *tg, int64_t 
             sreq_of(s, tg, find_request(tg, &s->sample.frames[pyth->first], pyth->nframes, NULL, 0),
                     &q);
         int n = -1, nroots = 0;
-        if (keep) {
-            nroots = push_roots(s, tg, th, q.frame);
-            n = thread_stack(s, tg, pyth, nroots, 1);
-            if (n >= 0)
-                profile_add(s->prof, s->stack, n, second);
-        }
         if (track_on && running == UNASKED)
             running = thread_is_running(s, pyth, th, tick_ns);
         cpu += running == 1;
-        if (q.r != NULL && track_on && !tracked[i]) {
+        int tell = q.r != NULL && track_on && !tracked[i];
+        if (keep && tg->native != NULL) {
+            defer_native(s, tg, i, push_roots(s, tg, th, q.frame), &q, running, tell);
+            continue;
+        }
+        if (keep) {
+            nroots = push_roots(s, tg, th, q.frame);
+            n = push_py_frames(s, tg, &s->sample.frames[pyth->first], pyth->nframes, nroots);
+            if (n >= 0)
+                profile_add(s->prof, s->stack, n, second);
+        }
+        if (tell) {
             if (!keep && keep_stacks) {
                 nroots = push_roots(s, tg, th, CT_NONE);
-                n = thread_stack(s, tg, pyth, nroots, 0);
+                n = push_py_frames(s, tg, &s->sample.frames[pyth->first], pyth->nframes, nroots);
             }
             track(s, tg, &q, running == 1, nroots, keep_stacks ? n : -1);
         }
     }
-    /* A slow request to write: wake whoever waits in sampler_wait. */
-    if (track_on && requests_end(s->cfg.requests, tg->py.pid, whole, cpu) > 0)
-        sampler_wake(s);
     if (s->cfg.blocking) {
         pause_release(&paused);
         profile_pause(s->prof, monotonic_ns() - paused_at);
     }
+    finish_deferred(s, tg, second, keep_stacks);
+    /* A slow request to write: wake whoever waits in sampler_wait. */
+    if (track_on && requests_end(s->cfg.requests, tg->py.pid, whole, cpu) > 0)
+        sampler_wake(s);
     if (quiet_check)
         note_asleep(s, tg, cpu_ns);
     if ((s->tick & 255) == 0)
@@ -1329,6 +1406,8 @@ void sampler_stop(struct sampler *s)
     free(s->roots);
     free(s->waiting);
     py_sample_free(&s->sample);
+    free(s->unwound);
+    free(s->deferred);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->dump_lock);
     pthread_cond_destroy(&s->dump_done);

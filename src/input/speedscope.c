@@ -61,14 +61,18 @@ static int intern_frames(json_t *frames, struct calltree *t, uint32_t **ids, siz
         json_t *f = json_array_get(frames, i);
         const char *name = json_string_value(json_object_get(f, "name"));
         const char *file = json_string_value(json_object_get(f, "file"));
+        const char *library = json_string_value(json_object_get(f, "library"));
         json_t *line = json_object_get(f, "line");
         if (!json_is_object(f) || name == NULL)
             return bad(err, "a frame without a name");
         long long l = json_is_integer(line) ? json_integer_value(line) : 0;
         if (file == NULL)
             file = "";
-        if (calltree_frame(t, frame_kind(name, file), name, file,
-                           l > 0 && l < 10000000 ? (int)l : 0, &(*ids)[i]) != 0)
+        /* pytop's native frame with its source: the file is the source. */
+        int native = library != NULL && library[0] != '\0' && file[0] != '\0';
+        if (calltree_frame_src(t, native ? CT_NATIVE : frame_kind(name, file), name,
+                               native ? library : file, native ? file : "",
+                               l > 0 && l < 10000000 ? (int)l : 0, &(*ids)[i]) != 0)
             return pt_error_set(err, PT_E_NOMEM, "out of memory reading a speedscope profile");
     }
     return 0;

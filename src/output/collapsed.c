@@ -76,22 +76,20 @@ static int path_append_u64(struct path *p, uint64_t v)
     return path_append(p, s, (size_t)(digits + 20 - s));
 }
 
+/* "name (where)" as calltree_where writes it: "deflate (libz.so.1)",
+ * "deflate (deflate.c:1012, libz.so.1)", "handle (app.py:12)". */
 static int path_append_frame(struct path *p, const struct ct_frame *f)
 {
     if (path_append_clean(p, f->name) != 0)
         return -1;
-    if (f->kind == CT_NATIVE && f->file[0] != '\0') /* "deflate (libz.so.1)" */
-        return path_append(p, " (", 2) != 0 || path_append_clean(p, f->file) != 0 ||
-                       path_append(p, ")", 1) != 0
-                   ? -1
-                   : 0;
-    if (f->kind != CT_PYTHON || (f->file[0] == '\0' && f->line <= 0))
+    char where[8192];
+    calltree_where(f->kind, f->file, f->src, f->line, where, sizeof where);
+    if (where[0] == '\0')
         return 0;
-    if (path_append(p, " (", 2) != 0 || path_append_clean(p, f->file) != 0)
-        return -1;
-    if (f->line > 0 && (path_append(p, ":", 1) != 0 || path_append_u64(p, (uint64_t)f->line) != 0))
-        return -1;
-    return path_append(p, ")", 1);
+    return path_append(p, " (", 2) != 0 || path_append_clean(p, where) != 0 ||
+                   path_append(p, ")", 1) != 0
+               ? -1
+               : 0;
 }
 
 struct writer {
@@ -240,34 +238,65 @@ static int split_python(char *s, const char **name, const char **file, int *line
     return 0;
 }
 
-/* Split a native frame "name (module)" in place: the module has no line,
- * is not a Python file ("x.py") or a pseudo-file ("<string>"), and looks
- * like a library ("libz.so.1"), the interpreter ("python3.11") or
- * "[vdso]". 0 when s has that shape, -1 when it does not (s is left
- * untouched). */
-static int split_native(char *s, const char **name, const char **file)
+/* Split a native frame "name (module)" or, with its source,
+ * "name (src:line, module)" / "name (src, module)" in place: the module
+ * has no line, is not a Python file ("x.py") or a pseudo-file
+ * ("<string>"), and looks like a library ("libz.so.1"), the interpreter
+ * ("python3.11") or "[vdso]". 0 when s has that shape (*src "" and *line
+ * 0 without a source), -1 when it does not (s is left untouched). */
+static int split_native(char *s, const char **name, const char **file, const char **src, int *line)
 {
     size_t len = strlen(s);
     char *open = len > 4 && s[len - 1] == ')' ? strrchr(s, '(') : NULL;
-    if (open == NULL || open == s || open[-1] != ' ' || open[1] == '<' || open[1] == ')')
+    if (open == NULL || open == s || open[-1] != ' ')
         return -1;
-    size_t mlen = len - 1 - (size_t)(open + 1 - s);
-    if (mlen >= 3 && memcmp(s + len - 4, ".py", 3) == 0)
+    char *inner = open + 1, *end = s + len - 1;
+    char *comma = NULL;
+    for (char *c = inner; c + 1 < end; c++)
+        if (c[0] == ',' && c[1] == ' ')
+            comma = c;
+    char *mod = comma != NULL ? comma + 2 : inner;
+    size_t mlen = (size_t)(end - mod);
+    if (mlen == 0 || mod[0] == '<' || (comma != NULL && comma == inner))
         return -1;
-    if (memchr(open + 1, ':', mlen) != NULL || memchr(open + 1, '/', mlen) != NULL)
+    if (mlen >= 3 && memcmp(end - 3, ".py", 3) == 0)
+        return -1;
+    if (memchr(mod, ':', mlen) != NULL || memchr(mod, '/', mlen) != NULL)
         return -1;
     /* What pytop writes as a module: a library, the interpreter, [vdso]. */
     char module[256];
     if (mlen >= sizeof module)
         return -1;
-    memcpy(module, open + 1, mlen);
+    memcpy(module, mod, mlen);
     module[mlen] = '\0';
     if (strstr(module, ".so") == NULL && strncmp(module, "python", 6) != 0 && module[0] != '[')
         return -1;
+    /* The source: "deflate.c:1012" or "deflate.c". */
+    int n = 0;
+    char *colon = NULL;
+    if (comma != NULL) {
+        char *c = comma;
+        while (c > inner && is_digit(c[-1]))
+            c--;
+        if (c < comma && c - 1 > inner && c[-1] == ':' && c[0] != '0' && comma - c <= 9) {
+            colon = c - 1;
+            for (; c < comma; c++)
+                n = n * 10 + (*c - '0');
+        }
+    }
     open[-1] = '\0';
-    s[len - 1] = '\0';
+    *end = '\0';
     *name = s;
-    *file = open + 1;
+    *file = mod;
+    *src = "";
+    *line = 0;
+    if (comma != NULL) {
+        *comma = '\0';
+        if (colon != NULL)
+            *colon = '\0';
+        *src = inner;
+        *line = n;
+    }
     return 0;
 }
 
@@ -390,7 +419,7 @@ static int split_python_noline(char *s, const char **name, const char **file)
 /* Intern the next frame of a line (ids holds the ones before it). */
 static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev_kind)
 {
-    const char *name = text, *file = "";
+    const char *name = text, *file = "", *src = "";
     int line = 0, kind = CT_PYTHON;
     char root[512];
     /* pytop's roots: a request, then a process, then a thread, each
@@ -408,7 +437,7 @@ static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev
         kind = CT_THREAD;
     else if (split_python(text, &name, &file, &line) == 0)
         kind = CT_PYTHON;
-    else if (split_native(text, &name, &file) == 0)
+    else if (split_native(text, &name, &file, &src, &line) == 0)
         kind = CT_NATIVE;
     else if (strncmp(text, "task ", 5) == 0 && text[5] != '\0')
         kind = CT_TASK; /* pytop --async: "task NAME" */
@@ -421,7 +450,7 @@ static int read_frame(struct calltree *t, char *text, struct ids *ids, int *prev
     else
         kind = CT_PYTHON, name = text;
     uint32_t id;
-    if (calltree_frame(t, kind, name, file, line, &id) != 0 || ids_push(ids, id) != 0)
+    if (calltree_frame_src(t, kind, name, file, src, line, &id) != 0 || ids_push(ids, id) != 0)
         return -1;
     *prev_kind = kind;
     return 0;

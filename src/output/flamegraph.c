@@ -98,6 +98,8 @@ static int kid_cmp(const void *a, const void *b)
     if (c == 0)
         c = strcmp(x->file, y->file);
     if (c == 0)
+        c = strcmp(x->src, y->src);
+    if (c == 0)
         c = (x->line > y->line) - (x->line < y->line);
     if (c == 0)
         c = (x->kind > y->kind) - (x->kind < y->kind);
@@ -260,16 +262,10 @@ static const char *fmt_count(uint64_t v, char buf[32])
     return buf;
 }
 
-/* The full description of a frame: "name (file:line)", "name (file)"
- * when the line is unknown, "name" when there is no file. */
+/* The full description of a frame: calltree_frame_text's. */
 static void frame_full(const struct ct_frame *f, char *buf, size_t size)
 {
-    if (f->file[0] == '\0')
-        snprintf(buf, size, "%s", f->name);
-    else if (f->line > 0)
-        snprintf(buf, size, "%s (%s:%d)", f->name, f->file, f->line);
-    else
-        snprintf(buf, size, "%s (%s)", f->name, f->file);
+    calltree_frame_text(f, buf, size);
 }
 
 /* What a box shows: the full description of a Python frame, the name
@@ -798,7 +794,12 @@ static void write_data(FILE *out, const struct fg_doc *doc, const struct fg_box 
             xml_puts(out, f->file);
             fputc('"', out);
         }
-        if (f->kind == CT_PYTHON)
+        if (f->src[0]) {
+            fputs(" data-src=\"", out);
+            xml_puts(out, f->src);
+            fputc('"', out);
+        }
+        if (f->kind == CT_PYTHON || (f->src[0] && f->line > 0))
             fprintf(out, " data-line=\"%d\"", f->line);
     }
     fprintf(out, " data-samples=\"%" PRIu64 "\"", b->samples);

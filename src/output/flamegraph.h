@@ -29,7 +29,8 @@
  * Every frame is a <g class="f" id="fN"> with data-name, data-file,
  * data-line, data-samples (its total), data-self, data-o (the samples
  * left of it), data-d (depth, root 0) and, for non-Python frames,
- * data-kind (process, thread, native); the search result is the text of
+ * data-kind (process, thread, native); a native frame with its source
+ * file has data-src and data-line; the search result is the text of
  * #matched ("Matched: 25.0%").
  *
  * The profile itself rides along for `pytop report` and `pytop diff`:

@@ -200,18 +200,17 @@ static int func_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 }
 
 /* The id of frame f's Function, added on first sight. A native frame's
- * function has no file (its library is the location's mapping) and its
- * name as system name. Other frames have no system name: pprof readers
- * "demangle" a function whose system name is its name, and their C++
- * heuristics would turn "<module>" or "<lambda>" into "". 0, or -1 when
- * out of memory. */
+ * function has its source file, if known, as its file (its library is
+ * the location's mapping) and its name as system name. Other frames have no system name: pprof
+ * readers "demangle" a function whose system name is its name, and their C++ heuristics would turn
+ * "<module>" or "<lambda>" into "". 0, or -1 when out of memory. */
 static int function_id(struct writer *w, const struct ct_frame *f, uint64_t *id)
 {
     Pprof__Function want;
     pprof__function__init(&want);
     int native = f->kind == CT_NATIVE;
     if (strtab_index(&w->strs, f->name, &want.name) != 0 ||
-        strtab_index(&w->strs, native ? "" : f->file, &want.filename) != 0)
+        strtab_index(&w->strs, native ? f->src : f->file, &want.filename) != 0)
         return -1;
     want.start_line = f->def_line > 0 ? f->def_line : 0;
     want.system_name = native ? want.name : 0;
@@ -897,9 +896,10 @@ static int kind_of_text(const char *name)
 }
 
 /* The calltree frame of one Line of a location. A function with a source
- * file is a Python frame (or any code with a file: Go's, C's with debug
- * information); one without it, in a mapping, a native frame of that
- * library. */
+ * file is a Python frame, unless it has a system name and a mapping and
+ * its file is no .py: compiled code with its source (pytop's native
+ * frames, C's with debug information); one without a file, in a
+ * mapping, a native frame of that library. */
 static int line_frame(struct reader *r, const Pprof__Location *loc, const char *module,
                       const Pprof__Line *ln, uint32_t *id)
 {
@@ -917,13 +917,23 @@ static int line_frame(struct reader *r, const Pprof__Location *loc, const char *
         name = sys[0] != '\0' ? sys : "??";
     int line = ln->line <= 0 ? 0 : ln->line < INT_MAX ? (int)ln->line : INT_MAX;
     int kind = CT_PYTHON;
+    const char *src = "";
     if (file[0] == '\0' && module != NULL) {
         kind = CT_NATIVE;
+        file = module;
+    } else if (module != NULL && module[0] != '\0' && sys[0] != '\0' &&
+               (strlen(file) < 3 || strcmp(file + strlen(file) - 3, ".py") != 0)) {
+        /* Compiled code with its source (pytop writes a system name for
+         * native frames only): the base name of its file, as pytop names
+         * a native frame's source. */
+        kind = CT_NATIVE;
+        const char *slash = strrchr(file, '/');
+        src = slash != NULL ? slash + 1 : file;
         file = module;
     } else if (file[0] == '\0') {
         kind = kind_of_text(name);
     }
-    if (calltree_frame(r->t, kind, name, file, line, id) != 0)
+    if (calltree_frame_src(r->t, kind, name, file, src, line, id) != 0)
         return nomem(r->err);
     if (f->start_line > 0 && f->start_line <= INT_MAX)
         calltree_set_info(r->t, *id, r->t->frames[*id].origin, (int)f->start_line);

@@ -160,7 +160,15 @@ static int write_frames(struct writer *w, long nused)
         const struct ct_frame *f = &t->frames[order[k]];
         fputs(k ? ",\n{\"name\":" : "\n{\"name\":", w->out);
         json_string(w->out, f->name);
-        if (f->file[0] != '\0') {
+        if (f->src[0] != '\0') {
+            /* A native frame's source where speedscope shows a file, its
+             * library in a key of pytop's (readers ignore what they do not
+             * know). */
+            fputs(",\"file\":", w->out);
+            json_string(w->out, f->src);
+            fputs(",\"library\":", w->out);
+            json_string(w->out, f->file);
+        } else if (f->file[0] != '\0') {
             fputs(",\"file\":", w->out);
             json_string(w->out, f->file);
         }

@@ -167,6 +167,68 @@ void debuginfo_close(struct debuginfo *d)
     memset(d, 0, sizeof *d);
 }
 
+/* --- source lines --- */
+
+struct debuginfo_lines {
+    struct session *session;
+    Dwfl_Module *mod;
+};
+
+struct debuginfo_lines *debuginfo_lines_open(pid_t pid, const char *path, const char *open_path)
+{
+    char root[64];
+    snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+    struct debuginfo_lines *dl = calloc(1, sizeof *dl);
+    struct session *ss = calloc(1, sizeof *ss);
+    if (dl == NULL || ss == NULL || (ss->paths = search_path(root)) == NULL) {
+        free(dl);
+        free(ss);
+        return NULL;
+    }
+    dl->session = ss;
+    ss->cb = (Dwfl_Callbacks){.find_elf = dwfl_build_id_find_elf,
+                              .find_debuginfo = dwfl_standard_find_debuginfo,
+                              .debuginfo_path = &ss->paths};
+    ss->dwfl = dwfl_begin(&ss->cb);
+    int fd = ss->dwfl != NULL ? open(open_path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        dwfl_report_begin(ss->dwfl);
+        /* At 0, as debuginfo_open: module addresses are link-time ones. */
+        dl->mod = dwfl_report_elf(ss->dwfl, path, open_path, fd, 0, false);
+        dwfl_report_end(ss->dwfl, NULL, NULL);
+        if (dl->mod == NULL)
+            close(fd);
+    }
+    /* The file's own DWARF, else its debug file's (build-id checked). */
+    Dwarf_Addr bias;
+    if (dl->mod == NULL || dwfl_module_getdwarf(dl->mod, &bias) == NULL) {
+        debuginfo_lines_close(dl);
+        return NULL;
+    }
+    return dl;
+}
+
+int debuginfo_line(struct debuginfo_lines *dl, uint64_t addr, const char **file, int *line)
+{
+    Dwfl_Line *l = dwfl_module_getsrc(dl->mod, addr);
+    int n = 0;
+    const char *src = l != NULL ? dwfl_lineinfo(l, NULL, &n, NULL, NULL, NULL) : NULL;
+    if (src == NULL || src[0] == '\0' || n <= 0)
+        return -1;
+    const char *slash = strrchr(src, '/');
+    *file = slash != NULL ? slash + 1 : src;
+    *line = n;
+    return 0;
+}
+
+void debuginfo_lines_close(struct debuginfo_lines *dl)
+{
+    if (dl == NULL)
+        return;
+    session_end(dl->session);
+    free(dl);
+}
+
 /* --- hints: what would name a bare file's functions --- */
 
 #define HINTS_MAX 32

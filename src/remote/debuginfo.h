@@ -18,6 +18,7 @@
 #define PYTOP_REMOTE_DEBUGINFO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "remote/elf.h"
@@ -49,6 +50,22 @@ void debuginfo_open(struct debuginfo *d, pid_t pid, const char *path, const char
                     const struct elf_file *ef);
 
 void debuginfo_close(struct debuginfo *d);
+
+/* The source lines of a file's code, from DWARF: its own, else its
+ * separate debug file's (found as above). */
+struct debuginfo_lines;
+
+/* The line tables of the file pid maps as path, opened as open_path; NULL
+ * when neither it nor a debug file of it has any (or out of memory). Its
+ * first use reads them: open it when a line is first wanted. */
+struct debuginfo_lines *debuginfo_lines_open(pid_t pid, const char *path, const char *open_path);
+
+/* The source file (its base name, "deflate.c") and line of link-time
+ * address addr: 0 with *file valid until debuginfo_lines_close, -1 when
+ * no line covers addr. */
+int debuginfo_line(struct debuginfo_lines *dl, uint64_t addr, const char **file, int *line);
+
+void debuginfo_lines_close(struct debuginfo_lines *dl);
 
 /* A file whose functions show as addresses (no .symtab, no debug file, no
  * MiniDebugInfo) is told of once per run, when a frame first falls in it

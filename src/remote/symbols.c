@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
+#include "hindex.h"
 #include "remote/debuginfo.h"
 #include "remote/elf.h"
 #include "remote/maps.h"
@@ -53,7 +55,9 @@ struct sym_module {
     int loaded; /* symbols read, or tried */
     int bare;   /* named by .dynsym alone: told of once (debuginfo_hint) */
     int hinted;
-    char *build_id; /* of a bare file, in hex; owned */
+    char *build_id;                /* of a bare file, in hex; owned */
+    struct debuginfo_lines *lines; /* its DWARF line tables; NULL without */
+    int lines_tried;
     struct sym_entry *syms;
     size_t nsyms;
     char *names;
@@ -69,6 +73,13 @@ struct sym_map {
     uint64_t bias;
 };
 
+/* An address's source line, once looked up (src NULL: none). */
+struct ip_line {
+    uint64_t ip;
+    const char *src;
+    int line;
+};
+
 struct symbolizer {
     pid_t pid;
     char *interp_path;
@@ -81,6 +92,9 @@ struct symbolizer {
     uint64_t read_ns;
     struct sym_module *mods;
     size_t nmods, capmods;
+    struct ip_line *lines; /* by ip, through line_index */
+    size_t nlines, caplines;
+    struct hindex line_index;
 };
 
 static const char *base_name(const char *path)
@@ -115,7 +129,10 @@ void symbolizer_free(struct symbolizer *s)
         free(s->mods[i].syms);
         free(s->mods[i].names);
         free(s->mods[i].build_id);
+        debuginfo_lines_close(s->mods[i].lines);
     }
+    free(s->lines);
+    hindex_free(&s->line_index);
     free(s->mods);
     free(s->map);
     maps_free(&s->maps);
@@ -126,6 +143,9 @@ void symbolizer_free(struct symbolizer *s)
 void symbolizer_refresh(struct symbolizer *s)
 {
     s->stale = 1;
+    /* Another library may come to lie at an address already looked up. */
+    s->nlines = 0;
+    hindex_clear(&s->line_index);
 }
 
 /* --- the memory map --- */
@@ -380,6 +400,55 @@ static const struct sym_entry *module_find(const struct sym_module *mod, uint64_
             return e;
     }
     return NULL;
+}
+
+static int ip_line_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
+{
+    *hash = hash_mix(((const struct symbolizer *)ctx)->lines[i].ip);
+    return 1;
+}
+
+int symbolizer_line(struct symbolizer *s, uint64_t ip, const char **source, int *line)
+{
+    const struct hindex *x = &s->line_index;
+    if (hindex_slots(x) > 0)
+        for (uint32_t h = hindex_start(x, hash_mix(ip)); hindex_at(x, h); h = hindex_next(x, h)) {
+            const struct ip_line *l = &s->lines[hindex_at(x, h) - 1];
+            if (l->ip == ip) {
+                *source = l->src;
+                *line = l->line;
+                return l->src != NULL ? 0 : -1;
+            }
+        }
+    const char *src = NULL;
+    int n = 0;
+    struct sym_map *m = map_find(s, ip);
+    struct sym_module *mod = m != NULL ? map_module(s, m) : NULL;
+    if (mod != NULL && mod->path[0] == '/' && !mod->lines_tried) {
+        /* Opened the way module_load opened the file: by its path in the
+         * process's root, else its map_files entry. */
+        mod->lines_tried = 1;
+        char path[PATH_MAX + 64];
+        struct elf_file ef;
+        if (elf_open_mapping(s->pid, m->e, &ef, path, sizeof path) == 0) {
+            elf_close(&ef);
+            mod->lines = debuginfo_lines_open(s->pid, mod->path, path);
+        }
+    }
+    if (mod != NULL && mod->lines != NULL &&
+        debuginfo_line(mod->lines, ip - m->bias, &src, &n) != 0)
+        src = NULL, n = 0;
+    /* Kept either way: an address without a line is not looked up again. */
+    if (s->nlines < UINT32_MAX - 1 &&
+        vec_reserve((void **)&s->lines, &s->caplines, sizeof *s->lines, s->nlines + 1) == 0 &&
+        hindex_reserve(&s->line_index, s->nlines + 1, 0, (uint32_t)s->nlines, ip_line_hash_at, s) ==
+            0) {
+        s->lines[s->nlines] = (struct ip_line){ip, src, n};
+        hindex_add(&s->line_index, hash_mix(ip), (uint32_t)s->nlines++);
+    }
+    *source = src;
+    *line = n;
+    return src != NULL ? 0 : -1;
 }
 
 int symbolizer_lookup(struct symbolizer *s, uint64_t ip, struct native_sym *out)

@@ -13,6 +13,10 @@
  * /proc/PID/map_files when deleted on disk; the vDSO is read from the
  * process's memory. Names are not demangled. A symbolizer is not
  * thread-safe: one per sampling thread.
+ *
+ * Source lines come from a module's DWARF, read on the first line asked
+ * of it; each address's line is then kept, so that a sample pays a hash
+ * lookup per frame, not a line-table search.
  */
 #ifndef PYTOP_REMOTE_SYMBOLS_H
 #define PYTOP_REMOTE_SYMBOLS_H
@@ -55,6 +59,13 @@ void symbolizer_free(struct symbolizer *s);
  * /proc/PID/maps, at most once per 100 ms, so that a library dlopen'ed
  * since is found but garbage addresses cost no system call each. */
 int symbolizer_lookup(struct symbolizer *s, uint64_t ip, struct native_sym *out);
+
+/* The source file (its base name) and line of ip, from its module's
+ * DWARF (its own or its debug file's, opened on the module's first line
+ * asked for): 0 with *source valid until symbolizer_free, -1 without.
+ * Each address is looked up once. Reads no memory of the process: the
+ * caller need not keep it paused. */
+int symbolizer_line(struct symbolizer *s, uint64_t ip, const char **source, int *line);
 
 /* Have the next lookup re-read /proc/PID/maps first (a library may have
  * been unloaded and another mapped at its place). Symbol tables already

@@ -73,7 +73,7 @@ int compare_profiles(const struct calltree *before, const struct calltree *after
                 break;
             }
             struct compare_row *r = &c->v[c->n++];
-            *r = (struct compare_row){f->name, f->file, f->line, f->kind, 0, 0, 0, 0};
+            *r = (struct compare_row){f->name, f->file, f->src, f->line, f->kind, 0, 0, 0, 0};
             if (cmp <= 0) {
                 r->own_before = report_pct(x->self, c->samples_before);
                 r->total_before = report_pct(x->total, c->samples_before);

@@ -13,7 +13,7 @@
 #include "calltree.h"
 
 struct compare_row {
-    const char *name, *file; /* borrowed from the trees */
+    const char *name, *file, *src; /* borrowed from the trees */
     int line, kind;
     double own_before, own_after, total_before, total_after; /* percent */
 };

@@ -50,7 +50,7 @@ int difftree_build(struct difftree *d, const struct calltree *before, const stru
     }
     for (uint32_t i = 0; i < before->nframes; i++) {
         const struct ct_frame *f = &before->frames[i];
-        frames[i] = calltree_frame_find(after, f->kind, f->name, f->file, f->line);
+        frames[i] = calltree_frame_find(after, f->kind, f->name, f->file, f->src, f->line);
     }
     match(before, after, frames, map);
     free(frames);

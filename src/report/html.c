@@ -111,29 +111,36 @@ static void url_puts(FILE *out, const char *s, int literal)
     }
 }
 
-/* A frame as report/text describes it, "name (file:line)", with the
- * name and its place in separate spans so the place can be muted; the
- * text of the cell is the same. */
-static void put_frame(FILE *out, int kind, const char *name, const char *file, int line)
+/* A frame as report/text describes it (calltree_where), with the name
+ * and its place in separate spans so the place can be muted; the text of
+ * the cell is the same. */
+static void put_frame(FILE *out, int kind, const char *name, const char *file, const char *src,
+                      int line)
 {
     html_puts(out, name);
-    if (!file[0])
+    char where[1024];
+    calltree_where(kind, file, src, kind == CT_PYTHON || kind == CT_NATIVE ? line : 0, where,
+                   sizeof where);
+    if (!where[0])
         return;
     fputs(" <span class=\"where\">(", out);
-    html_puts(out, file);
-    if (kind == CT_PYTHON && line > 0)
-        fprintf(out, ":%d", line);
+    html_puts(out, where);
     fputs(")</span>", out);
 }
 
 /* A link that reopens the page searching the flamegraph for a function:
  * its frames read "name (file:line)" or "name (file)" there, whatever
- * line (a profile by line has several), or just "name". */
+ * line (a profile by line has several), a native one with its source
+ * "name (src:line, library)", or just "name". */
 static void put_search_href(FILE *out, const struct func_stat *f)
 {
     fputs("?s=%5E", out);
     url_puts(out, f->name, 1);
-    if (f->file[0]) {
+    if (f->src[0]) {
+        fputs("%20%5C(", out);
+        url_puts(out, f->src, 1);
+        fputs("%5B%3A%2C%5D", out); /* [:,] */
+    } else if (f->file[0]) {
         fputs("%20%5C(", out);
         url_puts(out, f->file, 1);
         fputs("%5B%3A)%5D", out); /* [:)] */
@@ -277,7 +284,7 @@ static void functions(FILE *out, const struct report *r, int by_total)
                 report_pct(f->total, r->samples));
         put_search_href(out, f);
         fputs("\" title=\"Find in the flamegraph\">", out);
-        put_frame(out, f->kind, f->name, f->file, f->line);
+        put_frame(out, f->kind, f->name, f->file, f->src, f->line);
         fprintf(out, "</a></td><td>%s</td></tr>\n", category_name(v[i].cat));
     }
     fputs("</tbody>\n</table>\n", out);
@@ -299,7 +306,7 @@ static void paths(FILE *out, const struct report *r)
             const struct ct_frame *f = frames[d];
             if (d > 0)
                 fputs(" <span class=\"sep\">\u2192</span> ", out);
-            put_frame(out, f->kind, f->name, f->file, f->line);
+            put_frame(out, f->kind, f->name, f->file, f->src, f->line);
         }
         fputs("</span></li>\n", out);
     }

@@ -51,13 +51,15 @@ static void md_escape(const char *s, char *buf, size_t size)
     buf[o] = '\0';
 }
 
-/* "name (file:line)", "name (file)" or "name", as pytop writes frames. */
-static void describe(int kind, const char *name, const char *file, int line, char *buf, size_t size)
+/* A frame as pytop writes it (calltree_where). */
+static void describe(int kind, const char *name, const char *file, const char *src, int line,
+                     char *buf, size_t size)
 {
-    if (kind == CT_PYTHON && file[0] && line > 0)
-        snprintf(buf, size, "%s (%s:%d)", name, file, line);
-    else if (file[0])
-        snprintf(buf, size, "%s (%s)", name, file);
+    char where[1024];
+    calltree_where(kind, file, src, kind == CT_PYTHON || kind == CT_NATIVE ? line : 0, where,
+                   sizeof where);
+    if (where[0])
+        snprintf(buf, size, "%s (%s)", name, where);
     else
         snprintf(buf, size, "%s", name);
 }
@@ -191,8 +193,8 @@ static void functions(struct out *o, const struct report *r, int by_total)
         fprintf(o->f, "  %6s %6s  %-49s %s\n", "own", "total", "function", "category");
     for (int i = 0; i < n; i++) {
         char text[1200], cell[2400];
-        describe(v[i].stat->kind, v[i].stat->name, v[i].stat->file, v[i].stat->line, text,
-                 sizeof text);
+        describe(v[i].stat->kind, v[i].stat->name, v[i].stat->file, v[i].stat->src, v[i].stat->line,
+                 text, sizeof text);
         double own = report_pct(v[i].stat->self, r->samples);
         double total = report_pct(v[i].stat->total, r->samples);
         if (o->md) {
@@ -219,7 +221,7 @@ static void paths(struct out *o, const struct report *r)
         size_t used = 0;
         for (int d = 0; d < depth; d++) {
             const struct ct_frame *f = frames[d];
-            describe(f->kind, f->name, f->file, f->line, frame, sizeof frame);
+            describe(f->kind, f->name, f->file, f->src, f->line, frame, sizeof frame);
             char esc[2400];
             if (o->md)
                 md_escape(frame, esc, sizeof esc);
@@ -349,7 +351,7 @@ int diff_write_text(FILE *out, const struct comparison *c, const struct report_s
     for (size_t i = 0; i < n; i++) {
         const struct compare_row *r = &c->v[i];
         char text[1200], cell[2400];
-        describe(r->kind, r->name, r->file, r->line, text, sizeof text);
+        describe(r->kind, r->name, r->file, r->src, r->line, text, sizeof text);
         double dt = r->total_after - r->total_before, dn = r->own_after - r->own_before;
         if (markdown) {
             md_escape(text, cell, sizeof cell);

@@ -56,7 +56,8 @@ static int find_matches(struct flame_view *fv)
         return -1;
     for (uint32_t f = 0; f < t->nframes; f++)
         fv->hit[f] = fv->search[0] && (strcasestr(t->frames[f].name, fv->search) != NULL ||
-                                       strcasestr(t->frames[f].file, fv->search) != NULL);
+                                       strcasestr(t->frames[f].file, fv->search) != NULL ||
+                                       strcasestr(t->frames[f].src, fv->search) != NULL);
     if (!fv->search[0] || t->nnodes == 0)
         return 0;
     unsigned char *under = calloc((size_t)t->nnodes + 1, 1);
@@ -190,6 +191,7 @@ static void describe(const struct flame_view *fv, const struct outline_src *src,
     const struct ct_node *n = &t->nodes[node];
     struct func_stat fn = {t->frames[n->frame].name,
                            t->frames[n->frame].file,
+                           t->frames[n->frame].src,
                            t->frames[n->frame].line,
                            t->frames[n->frame].kind,
                            0,

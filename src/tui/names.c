@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "calltree.h"
 #include "tui/screen.h"
 
 void view_format_time(double s, char *out, size_t size)
@@ -23,25 +24,20 @@ void view_format_time(double s, char *out, size_t size)
 
 void view_format_function(const struct func_stat *f, int width, char *out, size_t size)
 {
-    char full[1024];
-    if (f->file[0] == '\0')
+    char where[1024], full[2048];
+    calltree_where(f->kind, f->file, f->src, f->line, where, sizeof where);
+    if (where[0] == '\0')
         snprintf(full, sizeof full, "%s", f->name);
-    else if (f->line > 0)
-        snprintf(full, sizeof full, "%s (%s:%d)", f->name, f->file, f->line);
     else
-        snprintf(full, sizeof full, "%s (%s)", f->name, f->file);
+        snprintf(full, sizeof full, "%s (%s)", f->name, where);
     if (screen_width(full) <= width || size == 0) {
         snprintf(out, size, "%s", full);
         return;
     }
     int wname = screen_width(f->name);
     int room = width - wname - 4; /* " (" "…" ")" */
-    if (f->file[0] != '\0' && room >= 3) {
-        char where[600], tail[600];
-        if (f->line > 0)
-            snprintf(where, sizeof where, "%s:%d", f->file, f->line);
-        else
-            snprintf(where, sizeof where, "%s", f->file);
+    if (where[0] != '\0' && room >= 3) {
+        char tail[1024];
         screen_fit_tail(where, room, tail, sizeof tail);
         snprintf(out, size, "%s (\u2026%s)", f->name, tail);
         return;

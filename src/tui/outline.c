@@ -311,12 +311,13 @@ void outline_draw_name(struct screen *s, int y, int x, int width, int attr, cons
     const char *mark = n->child == CT_NONE ? "  " : outline_is_open(o, r) ? "\u25be " : "\u25b8 ";
     /* As the table writes its row (by function: its first line). */
     const struct ct_frame *f = &t->frames[n->frame];
-    struct func_stat fn = {f->name, f->file, f->line, f->kind, 0, 0, n->frame};
+    struct func_stat fn = {f->name, f->file, f->src, f->line, f->kind, 0, 0, n->frame};
     if (n->frame < fs->nframes && fs->row_of[n->frame] != CT_NONE)
         fn = fs->v[fs->row_of[n->frame]];
     /* The table's filter: what it would keep stands out. */
     if (attr == SA_NORMAL && src->filter != NULL && src->filter[0] &&
-        (strcasestr(fn.name, src->filter) != NULL || strcasestr(fn.file, src->filter) != NULL))
+        (strcasestr(fn.name, src->filter) != NULL || strcasestr(fn.file, src->filter) != NULL ||
+         strcasestr(fn.src, src->filter) != NULL))
         attr = SA_BOLD;
     snprintf(buf, sizeof buf, "%*s%s", indent, "", mark);
     screen_text(s, y, x, attr, buf, indent + 2);

@@ -91,7 +91,7 @@ int view_matches(const struct func_stat *f, const char *filter)
 {
     if (filter == NULL || filter[0] == '\0')
         return 1;
-    if (strcasestr(f->name, filter) || strcasestr(f->file, filter))
+    if (strcasestr(f->name, filter) || strcasestr(f->file, filter) || strcasestr(f->src, filter))
         return 1;
     if (strchr(filter, '.') == NULL)
         return 0;
@@ -423,12 +423,13 @@ static int tree_source(struct view *v, struct outline_src *src)
             const struct ct_frame *fr = &v->tree->frames[f];
             struct ct_frame *was = &v->frame_seen[f];
             int line = v->by_line ? fr->line : 0;
+            char *src = v->by_line ? fr->src : "";
             v->frame_as[f] = funcstats_frame(&v->fs, f);
-            if (was->name == fr->name && was->file == fr->file && was->line == line &&
-                was->kind == fr->kind)
+            if (was->name == fr->name && was->file == fr->file && was->src == src &&
+                was->line == line && was->kind == fr->kind)
                 continue;
-            v->frame_key[f] = calltree_frame_hash(fr->kind, fr->name, fr->file, line);
-            *was = (struct ct_frame){fr->name, fr->file, line, fr->kind, 0, 0};
+            v->frame_key[f] = calltree_frame_hash(fr->kind, fr->name, fr->file, src, line);
+            *was = (struct ct_frame){fr->name, fr->file, src, line, fr->kind, 0, 0};
         }
         v->frames_ready = 1;
     }

@@ -194,7 +194,7 @@ def test_list_and_record_of_a_container():
         parker_tid = host_tids(c.pid)[[o["tid"] for o in c.oracle["threads"] if o["display_name"] == "parker"][0]]
         blocks = {b.split("\n")[0].split(" [")[0]: b for b in r.stdout.split("\n\n")}
         parker = blocks.get("Thread %d (parker)" % parker_tid, "")
-        assert re.search(r"^    \S.* \([^:()]*\.so[^:()]*\)$", parker, re.M), "no native frame under Thread %d (parker)\n%s" % (parker_tid, r.describe())
+        assert re.search(r"^    \S.* \((?:[^()]*, )?[^:(),]*\.so[^:(),]*\)$", parker, re.M), "no native frame under Thread %d (parker)\n%s" % (parker_tid, r.describe())
 
 
 def test_live_view_of_a_container():

@@ -14,6 +14,12 @@ inner_burn; stripped with nothing else, it is an address; a debug file of
 another build (another build-id, or a debuglink whose CRC is not the
 file's) is never used. In the sid root (chroot), a debug file under the
 root's own /usr/lib/debug/.build-id is found with no option.
+
+Where DWARF is found (in the library itself, or in its debug file; not in
+MiniDebugInfo, which holds symbols only), each frame also carries its
+source file and line: "inner_burn (spinlib.c:18, libspin.so)", the lines
+marked in spinlib.c, in dump, record, what report reads back, and the
+live view.
 """
 
 import os
@@ -30,6 +36,8 @@ from conftest import FIXTURES, INTERPRETERS, launch_argv, run_pytop
 SOURCE = FIXTURES / "debuginfo" / "spinlib.c"
 APP = FIXTURES / "debuginfo_app.py"
 TOOLS = ("gcc", "objcopy", "strip", "nm", "xz", "readelf")
+# {marker: line} of spinlib.c's `/* @marker */` comments.
+C_LINES = {m: n for n, text in enumerate(SOURCE.read_text().splitlines(), 1) for m in re.findall(r"/\* @([\w-]+) \*/", text)}
 
 
 def sh(*argv, cwd=None):
@@ -105,17 +113,27 @@ def frames_of(dump_text):
     return re.findall(r"^    (.+?) \(([^()]*)\)$", dump_text, re.M)
 
 
+def library(where):
+    """The library of a native frame's place ("spinlib.c:18, libspin.so")."""
+    return where.rsplit(", ", 1)[-1]
+
+
+def lined(name, marker):
+    """A frame of spinlib.c as pytop writes it with DWARF."""
+    return "%s (spinlib.c:%d, libspin.so)" % (name, C_LINES[marker])
+
+
 def native_names(py, lib, *pytop_args):
     """The native frames of libspin.so in a dump of the app calling it, once
-    spin_c is seen; the collapsed stacks of a 1 s record; and the stderr
-    of both."""
+    spin_c is seen (their names, then the same as "name (where)"); the
+    collapsed stacks of a 1 s record; and the stderr of both."""
     with launch_argv([py.path, str(APP), str(lib)], "debuginfo-%s" % py.id, ready=lambda t: "ready\n" in t.output()[0]) as t:
         last = ""
         for _ in range(100):
             r = run_pytop("dump", "-n", "-p", t.pid, *pytop_args)
             assert r.returncode == 0, r.describe()
             last = r.stdout
-            mine = [f for f in frames_of(r.stdout) if f[1] == "libspin.so"]
+            mine = [f for f in frames_of(r.stdout) if library(f[1]) == "libspin.so"]
             # Both frames: spin_c, and inside it the loop (named or not).
             if any(f[0] == "spin_c" for f in mine) and len(mine) >= 2:
                 break
@@ -124,7 +142,7 @@ def native_names(py, lib, *pytop_args):
             pytest.fail("no dump inside spin_c in 100 tries; the last one:\n%s" % last)
         rec = run_pytop("record", "-n", "-d", "1", "-r", "200", "-p", t.pid, "-f", "collapsed", "-o", "-", *pytop_args)
         assert rec.returncode == 0, rec.describe()
-        return [f[0] for f in mine], rec.stdout, (r.stderr, rec.stderr)
+        return [f[0] for f in mine], rec.stdout, (r.stderr, rec.stderr), ["%s (%s)" % f for f in mine]
 
 
 def hints(stderr, path):
@@ -169,9 +187,9 @@ def test_stripped_alone_is_an_address(py, tmp_path):
     package installed, by the debug file its build-id would take."""
     lib = build(tmp_path / "lib")
     strip(lib)
-    names, stacks, stderrs = native_names(py, lib)
+    names, stacks, stderrs, _ = native_names(py, lib)
     assert burn_unnamed(names), names
-    assert "inner_burn" not in stacks
+    assert "inner_burn" not in stacks and "spinlib.c" not in stacks
     ident = build_id(lib)
     want = "pytop: no symbols for %s (its functions show as addresses): put its debug file at /usr/lib/debug/.build-id/%s/%s.debug, or give its debug file with --debug-dir" % (lib, ident[:2], ident[2:])
     for stderr in stderrs:
@@ -198,12 +216,15 @@ def test_build_id_tree_given_by_option(py, tmp_path):
     strip(lib)
     tree = tmp_path / "debug"
     in_build_id_tree(tree, lib, tmp_path / "libspin.debug")
-    names, stacks, stderrs = native_names(py, lib, "--debug-dir", tree)
+    names, stacks, stderrs, shown = native_names(py, lib, "--debug-dir", tree)
     assert burn_named(names), names
     assert all(hints(e, lib) == [] for e in stderrs), stderrs
-    assert re.search(r";spin_c \(libspin\.so\);inner_burn \(libspin\.so\) \d+$", stacks, re.M), stacks[:2000]
+    # The debug file's DWARF: each frame's line.
+    assert shown[1] == lined("spin_c", "spin-call"), shown
+    assert shown[0] in (lined("inner_burn", "inner-burn"), lined("inner_burn", "burn-loop")), shown
+    assert re.search(r";%s;%s \d+$" % (re.escape(lined("spin_c", "spin-call")), re.escape(lined("inner_burn", "inner-burn"))), stacks, re.M), stacks[:2000]
     # Without the option, nothing names it.
-    names, _, _ = native_names(py, lib)
+    names, _, _, _ = native_names(py, lib)
     assert burn_unnamed(names), names
 
 
@@ -217,17 +238,20 @@ def test_debuglink(py, tmp_path, where):
     if where == ".debug":
         (tmp_path / "lib" / ".debug").mkdir()
         debug.rename(tmp_path / "lib" / ".debug" / "libspin.debug")
-    names, stacks, _ = native_names(py, lib)
+    names, stacks, _, shown = native_names(py, lib)
     assert burn_named(names), names
-    assert "inner_burn (libspin.so)" in stacks
+    assert shown[1] == lined("spin_c", "spin-call"), shown
+    assert lined("inner_burn", "inner-burn") in stacks, stacks[:2000]
 
 
 def test_minidebuginfo(py, tmp_path):
     lib = build(tmp_path / "lib")
     add_minidebuginfo(lib, tmp_path)
     assert ".gnu_debugdata" in sh("readelf", "-S", lib)
-    names, stacks, _ = native_names(py, lib)
+    names, stacks, _, shown = native_names(py, lib)
     assert burn_named(names), names
+    # Symbols only: no DWARF, no line.
+    assert shown[:2] == ["inner_burn (libspin.so)", "spin_c (libspin.so)"], shown
     assert "inner_burn (libspin.so)" in stacks
 
 
@@ -262,9 +286,9 @@ def test_debug_file_of_another_build_is_ignored(py, tmp_path):
     keep_debug(build(tmp_path / "right"), tmp_path / "lib" / "libspin.debug")
     sh("objcopy", "--add-gnu-debuglink=libspin.debug", lib, cwd=tmp_path / "lib")
     shutil.copy(tmp_path / "other.debug", tmp_path / "lib" / "libspin.debug")
-    names, stacks, _ = native_names(py, lib, "--debug-dir", tree)
+    names, stacks, _, _ = native_names(py, lib, "--debug-dir", tree)
     assert burn_unnamed(names), names
-    assert "inner_burn" not in stacks
+    assert "inner_burn" not in stacks and "spinlib.c" not in stacks
 
 
 def test_debug_dir_must_be_a_directory(tmp_path):
@@ -295,10 +319,45 @@ def test_root_debug_directory_in_a_chroot(tools, tmp_path, how):
     placed.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp_path / "libspin.debug", placed)
     try:
-        names, stacks, _ = native_names(py, lib)
+        names, stacks, _, shown = native_names(py, lib)
         assert burn_named(names), names
-        assert "inner_burn (libspin.so)" in stacks
+        assert lined("inner_burn", "inner-burn") in stacks, stacks[:2000]
     finally:
         placed.unlink()
         for d in reversed(made):
             d.rmdir()
+
+
+def test_own_dwarf_gives_lines_everywhere(py, tmp_path):
+    """A library built with -g and not stripped: its own DWARF gives each
+    frame its line in dump and record; report reads the lines back from
+    every format record writes; the live view shows the source file of a
+    function, and with `l` (by line) its lines."""
+    from test_top import top, view_of
+
+    lib = build(tmp_path / "lib")
+    names, stacks, stderrs, shown = native_names(py, lib)
+    assert shown[1] == lined("spin_c", "spin-call"), shown
+    assert shown[0] in (lined("inner_burn", "inner-burn"), lined("inner_burn", "burn-loop")), shown
+    assert all(hints(e, lib) == [] for e in stderrs), stderrs
+    with launch_argv([py.path, str(APP), str(lib)], "debuginfo-own-%s" % py.id, ready=lambda t: "ready\n" in t.output()[0]) as t:
+        for name in ("p.txt", "p.json", "p.pb.gz", "p.svg"):
+            out = tmp_path / name
+            r = run_pytop("record", "-n", "-d", "1", "-r", "200", "-p", t.pid, "-o", out)
+            assert r.returncode == 0, r.describe()
+            # Markdown: call paths are not cut to a terminal's width.
+            rep = run_pytop("report", "-f", "markdown", out)
+            assert rep.returncode == 0, rep.describe()
+            # By function the source file, on a call path each line
+            # (markdown escapes "_").
+            md = lambda text: text.replace("_", "\\_")  # noqa: E731
+            assert re.search(r"^\| [\d.]+% \| [\d.]+% \| inner\\_burn \(spinlib\.c, libspin\.so\) \|", rep.stdout, re.M), "%s:\n%s" % (name, rep.stdout)
+            assert md("%s \u2192 %s" % (lined("spin_c", "spin-call"), lined("inner_burn", "inner-burn"))) in rep.stdout, "%s:\n%s" % (name, rep.stdout)
+        with top("-n", "-p", t.pid) as tui:
+            view_of(tui, lambda v: any(r.name == "inner_burn" and r.file == "spinlib.c, libspin.so" for r in v.rows), "inner_burn (spinlib.c, libspin.so) in the table", timeout=15)
+            tui.send("l")
+            v = view_of(tui, lambda v: any(r.name == "inner_burn" and r.file == "spinlib.c:%d, libspin.so" % C_LINES["inner-burn"] for r in v.rows), "inner_burn's hot line in the table by line")
+            burn = [r for r in v.rows if r.name == "inner_burn"]
+            assert max(burn, key=lambda r: r.own).file == "spinlib.c:%d, libspin.so" % C_LINES["inner-burn"], v.screen
+            tui.send("q")
+            assert tui.wait_exit() == 0

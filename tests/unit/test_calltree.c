@@ -145,9 +145,52 @@ static void test_fix_totals_sums_subtrees(void **state)
     calltree_free(&t);
 }
 
+/* A native frame's source is part of its identity, and every output
+ * writes a frame's place the same way. */
+static void test_native_source(void **state)
+{
+    (void)state;
+    struct calltree t;
+    assert_int_equal(calltree_init(&t), 0);
+    uint32_t a, b, c, again;
+    assert_int_equal(calltree_frame(&t, CT_NATIVE, "f", "libx.so", 0, &a), 0);
+    assert_int_equal(calltree_frame_src(&t, CT_NATIVE, "f", "libx.so", "x.c", 10, &b), 0);
+    assert_int_equal(calltree_frame_src(&t, CT_NATIVE, "f", "libx.so", "x.h", 10, &c), 0);
+    assert_int_equal(calltree_frame_src(&t, CT_NATIVE, "f", "libx.so", "x.c", 10, &again), 0);
+    assert_int_not_equal(a, b);
+    assert_int_not_equal(b, c);
+    assert_int_equal(b, again);
+    assert_int_equal(calltree_frame_find(&t, CT_NATIVE, "f", "libx.so", "x.h", 10), c);
+    assert_int_equal(calltree_frame_find(&t, CT_NATIVE, "f", "libx.so", NULL, 0), a);
+    char buf[128];
+    calltree_frame_text(&t.frames[b], buf, sizeof buf);
+    assert_string_equal(buf, "f (x.c:10, libx.so)");
+    calltree_frame_text(&t.frames[a], buf, sizeof buf);
+    assert_string_equal(buf, "f (libx.so)");
+    calltree_where(CT_NATIVE, "libx.so", "x.c", 0, buf, sizeof buf);
+    assert_string_equal(buf, "x.c, libx.so");
+    calltree_where(CT_PYTHON, "app.py", "", 12, buf, sizeof buf);
+    assert_string_equal(buf, "app.py:12");
+    calltree_where(CT_PYTHON, "app.py", "", 0, buf, sizeof buf);
+    assert_string_equal(buf, "app.py");
+    calltree_where(CT_THREAD, "", "", 0, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    /* A copy of the tree keeps the source. */
+    struct calltree other;
+    assert_int_equal(calltree_init(&other), 0);
+    uint32_t ids[] = {b};
+    assert_int_equal(calltree_add(&t, ids, 1, 2), 0);
+    assert_int_equal(calltree_merge(&other, &t), 0);
+    assert_int_not_equal(calltree_frame_find(&other, CT_NATIVE, "f", "libx.so", "x.c", 10),
+                         CT_NONE);
+    calltree_free(&other);
+    calltree_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_native_source),
         cmocka_unit_test(test_frames_are_interned),
         cmocka_unit_test(test_counts_self_and_total),
         cmocka_unit_test(test_copy_is_exact_and_shares_strings),

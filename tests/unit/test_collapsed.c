@@ -211,6 +211,24 @@ static void test_read_frames(void **state)
     assert_int_equal(t.nodes[n].self, 7);
     assert_int_equal(t.nodes[0].total, 42 + 7 + 1 + 4 + 2);
     calltree_free(&t);
+
+    /* With its source from DWARF: "name (src:line, library)", or by
+     * function "name (src, library)"; what follows the last ", " must
+     * still look like a library. */
+    static const char lined[] = "deflate (deflate.c:1012, libz.so.1);spin (spin.c, libspin.so) 3\n"
+                                "f (a.py:3, libz.so.1);g (x.c:12, notalib);h (x.c:0, libz.so) 1\n";
+    assert_int_equal(calltree_init(&t), 0);
+    assert_int_equal(read_text(lined, &t, &err), 0);
+    uint32_t d = calltree_frame_find(&t, CT_NATIVE, "deflate", "libz.so.1", "deflate.c", 1012);
+    uint32_t sp = calltree_frame_find(&t, CT_NATIVE, "spin", "libspin.so", "spin.c", 0);
+    assert_int_not_equal(d, CT_NONE);
+    assert_int_not_equal(sp, CT_NONE);
+    assert_int_equal(t.nodes[calltree_child(&t, calltree_child(&t, 0, d), sp)].self, 3);
+    assert_int_not_equal(calltree_frame_find(&t, CT_NATIVE, "f", "libz.so.1", "a.py", 3), CT_NONE);
+    assert_int_not_equal(find_frame(&t, CT_PYTHON, "g (x.c:12, notalib)", "", 0), CT_NONE);
+    /* A line 0 is no line: the source is "x.c:0". */
+    assert_int_not_equal(calltree_frame_find(&t, CT_NATIVE, "h", "libz.so", "x.c:0", 0), CT_NONE);
+    calltree_free(&t);
 }
 
 /* --by-endpoint's roots: a request, then the process and thread frames;
@@ -310,6 +328,11 @@ static void test_round_trip(void **state)
     uint32_t nofile = py(&t, "<frozen>", "", 0);
     uint32_t native = frame(&t, CT_NATIVE, "std::vector<int>::push_back(int const&)", "", 0);
     uint32_t trailing = py(&t, "trail ", "t.py", 0);
+    uint32_t lined, sourced;
+    assert_int_equal(
+        calltree_frame_src(&t, CT_NATIVE, "deflate", "libz.so.1", "deflate.c", 1012, &lined), 0);
+    assert_int_equal(calltree_frame_src(&t, CT_NATIVE, "spin", "libspin.so", "spin.c", 0, &sourced),
+                     0);
 
     add(&t, 10, 4, proc, thr, spaces, parens);
     add(&t, 3, 5, proc, thr, spaces, unbalanced, cafe);
@@ -317,6 +340,7 @@ static void test_round_trip(void **state)
     add(&t, 5, 3, proc, semi, byfunc);
     add(&t, 6, 3, nofile, native, trailing);
     add(&t, 1, 2, lambda, semi);
+    add(&t, 2, 3, emoji, lined, sourced);
 
     char *first = folded_text(&t);
     struct calltree back;
@@ -339,6 +363,10 @@ static void test_round_trip(void **state)
     assert_int_not_equal(find_frame(&back, CT_PYTHON, "semi:colon", "a:b.py", 9), CT_NONE);
     assert_int_not_equal(find_frame(&back, CT_PYTHON, "by_function", "app.py", 0), CT_NONE);
     assert_int_not_equal(find_frame(&back, CT_PYTHON, "trail ", "t.py", 0), CT_NONE);
+    assert_int_not_equal(
+        calltree_frame_find(&back, CT_NATIVE, "deflate", "libz.so.1", "deflate.c", 1012), CT_NONE);
+    assert_int_not_equal(calltree_frame_find(&back, CT_NATIVE, "spin", "libspin.so", "spin.c", 0),
+                         CT_NONE);
 
     free(first);
     free(second);

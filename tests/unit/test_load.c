@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +20,8 @@
 #include "reporttest.h"
 
 #include "input/load.h"
+#include "output/formats.h"
+#include "output/meta.h"
 
 static const struct ct_frame *leaf_frame(const struct loaded_profile *lp, int depth_from_root)
 {
@@ -149,9 +153,56 @@ static void test_what_is_not_a_profile_is_refused(void **state)
     }
 }
 
+/* A native frame with its source (from DWARF) comes back from every
+ * format pytop writes, with its library, source file and line. */
+static void test_native_source_in_every_format(void **state)
+{
+    (void)state;
+    static const enum profile_format formats[] = {FORMAT_COLLAPSED, FORMAT_SPEEDSCOPE, FORMAT_PPROF,
+                                                  FORMAT_FLAMEGRAPH};
+    struct calltree t;
+    assert_int_equal(calltree_init(&t), 0);
+    uint32_t ids[4];
+    assert_int_equal(calltree_frame(&t, CT_PYTHON, "compress", "app.py", 7, &ids[0]), 0);
+    assert_int_equal(calltree_frame(&t, CT_NATIVE, "zlib_compress", "zlib.so", 0, &ids[1]), 0);
+    assert_int_equal(
+        calltree_frame_src(&t, CT_NATIVE, "deflate", "libz.so.1", "deflate.c", 1012, &ids[2]), 0);
+    assert_int_equal(
+        calltree_frame_src(&t, CT_NATIVE, "longest_match", "libz.so.1", "deflate.c", 0, &ids[3]),
+        0);
+    assert_int_equal(calltree_add(&t, ids, 4, 5), 0);
+    assert_int_equal(calltree_add(&t, ids, 3, 2), 0);
+    struct profile_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.rate = 100;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        struct profile_file pf = {formats[i], &t, &meta};
+        char *data = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&data, &size);
+        struct pt_error err;
+        assert_non_null(f);
+        assert_int_equal(format_write(f, &pf, &err), 0);
+        assert_int_equal(fclose(f), 0);
+        struct loaded_profile lp;
+        assert_int_equal(profile_load_bytes("p", data, size, &lp, &err), 0);
+        uint32_t d =
+            calltree_frame_find(&lp.tree, CT_NATIVE, "deflate", "libz.so.1", "deflate.c", 1012);
+        uint32_t l =
+            calltree_frame_find(&lp.tree, CT_NATIVE, "longest_match", "libz.so.1", "deflate.c", 0);
+        uint32_t z = calltree_frame_find(&lp.tree, CT_NATIVE, "zlib_compress", "zlib.so", "", 0);
+        if (d == CT_NONE || l == CT_NONE || z == CT_NONE)
+            fail_msg("format %d: a native frame did not come back", (int)formats[i]);
+        loaded_profile_free(&lp);
+        free(data);
+    }
+    calltree_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_native_source_in_every_format),
         cmocka_unit_test(test_austin_counts_become_samples),
         cmocka_unit_test(test_tachyon_and_py_spy_roots),
         cmocka_unit_test(test_speedscope_profiles_and_weights),

@@ -22,9 +22,9 @@ static void test_profile_counts_and_window(void **state)
     struct pt_error err;
     assert_int_equal(profile_init(&p, &err), 0);
     uint32_t m, w, h;
-    profile_frame(&p, CT_PYTHON, "main", "app.py", 1, CT_ORIGIN_APP, 1, &m);
-    profile_frame(&p, CT_PYTHON, "work", "app.py", 5, CT_ORIGIN_APP, 4, &w);
-    profile_frame(&p, CT_PYTHON, "helper", "app.py", 9, CT_ORIGIN_APP, 8, &h);
+    profile_frame(&p, CT_PYTHON, "main", "app.py", "", 1, CT_ORIGIN_APP, 1, &m);
+    profile_frame(&p, CT_PYTHON, "work", "app.py", "", 5, CT_ORIGIN_APP, 4, &w);
+    profile_frame(&p, CT_PYTHON, "helper", "app.py", "", 9, CT_ORIGIN_APP, 8, &h);
     uint32_t s1[] = {m, w}, s2[] = {m, w, h};
     /* Seconds 0..11: s1 every second, s2 only in seconds 10 and 11. */
     for (int64_t sec = 0; sec < 12; sec++) {
@@ -70,7 +70,7 @@ static void test_window_forgets_old_seconds(void **state)
     struct pt_error err;
     assert_int_equal(profile_init(&p, &err), 0);
     uint32_t m;
-    profile_frame(&p, CT_PYTHON, "main", "app.py", 1, CT_ORIGIN_APP, 1, &m);
+    profile_frame(&p, CT_PYTHON, "main", "app.py", "", 1, CT_ORIGIN_APP, 1, &m);
     for (int64_t sec = 0; sec < 3 * PROFILE_WINDOW; sec++)
         for (int64_t k = 0; k <= sec; k++)
             profile_add(&p, &m, 1, sec);

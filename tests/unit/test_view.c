@@ -25,9 +25,9 @@
 #include "tui/view.h"
 
 static const struct func_stat rows[] = {
-    {"heavy", "app/work.py", 10, 0, 750, 750}, {"light", "app/work.py", 20, 0, 250, 250},
-    {"main", "app/main.py", 1, 0, 0, 1000},    {"déjà_vu", "app/ünï.py", 5, 0, 0, 0},
-    {"🔥_hot", "app/emoji.py", 7, 0, 0, 0},
+    {"heavy", "app/work.py", "", 10, 0, 750, 750}, {"light", "app/work.py", "", 20, 0, 250, 250},
+    {"main", "app/main.py", "", 1, 0, 0, 1000},    {"déjà_vu", "app/ünï.py", "", 5, 0, 0, 0},
+    {"🔥_hot", "app/emoji.py", "", 7, 0, 0, 0},
 };
 
 static void fill(struct view *v)
@@ -142,7 +142,7 @@ static void test_filter(void **state)
     view_key(&v, SCREEN_KEY_ESC);
     assert_int_equal(v.norder, 5);
     /* module */
-    struct func_stat f = {"x", "pkg/sub/mod.py", 1, 0, 0, 0};
+    struct func_stat f = {"x", "pkg/sub/mod.py", "", 1, 0, 0, 0};
     assert_true(view_matches(&f, "sub.mod"));
     assert_true(view_matches(&f, "X"));
     assert_false(view_matches(&f, "nope"));
@@ -180,7 +180,7 @@ static void test_truncation(void **state)
     (void)state;
     char out[512];
     struct func_stat f = {
-        "handle_request", "/srv/very/long/path/to/the/application/views.py", 123, 0, 0, 0};
+        "handle_request", "/srv/very/long/path/to/the/application/views.py", "", 123, 0, 0, 0};
     view_format_function(&f, 200, out, sizeof out);
     assert_string_equal(out,
                         "handle_request (/srv/very/long/path/to/the/application/views.py:123)");
@@ -386,7 +386,8 @@ static void fill_many(struct view *v, unsigned seed)
                  k % 700);
         snprintf(many_files[k], sizeof many_files[k], "app/m%zu.py", k % 5);
         int line = (int)(k / 700);
-        fs.v[i] = (struct func_stat){many_names[k], many_files[k], line, 0, k % 6, k % 6 + k % 3};
+        fs.v[i] =
+            (struct func_stat){many_names[k], many_files[k], "", line, 0, k % 6, k % 6 + k % 3};
     }
     view_set_rows(v, &fs);
 }
