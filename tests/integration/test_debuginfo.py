@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, INTERPRETERS, launch_argv, run_pytop
+from conftest import FIXTURES, INTERPRETERS, launch_argv, markers, run_pytop
 
 SOURCE = FIXTURES / "debuginfo" / "spinlib.c"
 APP = FIXTURES / "debuginfo_app.py"
@@ -289,6 +289,46 @@ def test_debug_file_of_another_build_is_ignored(py, tmp_path):
     names, stacks, _, _ = native_names(py, lib, "--debug-dir", tree)
     assert burn_unnamed(names), names
     assert "inner_burn" not in stacks and "spinlib.c" not in stacks
+
+
+EXT_SOURCE = FIXTURES / "debuginfo" / "spinmod.c"
+EXT_APP = FIXTURES / "debuginfo_ext_app.py"
+EXT_LINES = {m: n for n, text in enumerate(EXT_SOURCE.read_text().splitlines(), 1) for m in re.findall(r"/\* @([\w-]+) \*/", text)}
+
+
+def test_c_extension_module(py, tmp_path):
+    """A C extension module (built here against the interpreter's own
+    headers), stripped, its debug file in a build-id tree given with
+    --debug-dir: its static functions, which only the debug file names,
+    are named with their lines, inside the Python frame that calls them."""
+    include = sh(py.path, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])").strip()
+    if not os.path.exists(os.path.join(include, "Python.h")):
+        pytest.fail("no Python.h under %s (scripts/bootstrap installs python3.11-dev)" % include)
+    (tmp_path / "mod").mkdir()
+    ext = tmp_path / "mod" / "spinmod.so"
+    sh("gcc", "-g", "-O1", "-fPIC", "-shared", "-Wl,--build-id", "-I", include, "-o", ext, EXT_SOURCE)
+    keep_debug(ext, tmp_path / "spinmod.debug")
+    strip(ext)
+    tree = tmp_path / "debug"
+    in_build_id_tree(tree, ext, tmp_path / "spinmod.debug")
+    want = ["ext_inner (spinmod.c:%d, spinmod.so)" % EXT_LINES["ext-inner"], "ext_spin (spinmod.c:%d, spinmod.so)" % EXT_LINES["ext-call"]]
+    with launch_argv([py.path, str(EXT_APP), str(tmp_path / "mod")], "debuginfo-ext-%s" % py.id, ready=lambda t: "ready\n" in t.output()[0]) as t:
+        last = ""
+        for _ in range(100):
+            r = run_pytop("dump", "-n", "--debug-dir", tree, "-p", t.pid)
+            assert r.returncode == 0, r.describe()
+            last = r.stdout
+            shown = ["%s (%s)" % f for f in frames_of(r.stdout)]
+            at = next((i for i, f in enumerate(shown) if f.startswith("spin (") and f.endswith("debuginfo_ext_app.py:%d)" % markers("debuginfo_ext_app.py")["ext-spin-call"])), None)
+            if at is not None and at >= 2 and shown[at - 1].startswith("ext_spin ("):
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("no dump inside ext_spin in 100 tries; the last one:\n%s" % last)
+        assert shown[at - 2 : at] == want, last
+        rec = run_pytop("record", "-n", "--debug-dir", tree, "-d", "1", "-r", "200", "-p", t.pid, "-f", "collapsed", "-o", "-")
+        assert rec.returncode == 0, rec.describe()
+        assert re.search(r";%s;%s \d+$" % (re.escape(want[1]), re.escape(want[0])), rec.stdout, re.M), rec.stdout[:3000]
 
 
 def test_debug_dir_must_be_a_directory(tmp_path):
