@@ -399,7 +399,11 @@ int debuginfo_hint_take(char *buf, size_t size)
     h = hints[k];
     pthread_mutex_unlock(&hint_lock);
     char what[512];
-    if (debian && h.pkg[0] != '\0')
+    if (debian && strcmp(h.pkg, "libc6") == 0)
+        /* glibc keeps its hand-made debug package in the main archive
+         * (debian/control of glibc: libc6-dbg); it builds no -dbgsym. */
+        snprintf(what, sizeof what, "install libc6-dbg");
+    else if (debian && h.pkg[0] != '\0')
         snprintf(what, sizeof what, "install %s-dbgsym from %s", h.pkg,
                  strcmp(id, "ubuntu") == 0 ? "Ubuntu's ddebs archive" : "Debian's debug archive");
     else if (fedora)

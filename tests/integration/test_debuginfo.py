@@ -267,6 +267,19 @@ def test_chroot_file_names_the_root_package(tools):
     assert hints(last, exe) == [package_hint(exe, owner)], last
 
 
+def test_chroot_libc_names_its_dbg_package(tools):
+    """glibc ships its debug symbols as libc6-dbg, in the main archive,
+    not as a -dbgsym: the root's libc, stripped to .dynsym, is told of
+    with that package."""
+    py = interpreter("py3.13-sid")
+    libc = os.path.realpath(py.root + "/lib/x86_64-linux-gnu/libc.so.6")
+    owner = sh("chroot", py.root, "dpkg", "-S", libc[len(py.root):]).split(":")[0]
+    assert owner == "libc6", owner
+    last = dump_until_hint(py, libc)
+    want = "pytop: no symbols for %s (its functions show as addresses): install libc6-dbg, or give its debug file with --debug-dir" % libc
+    assert hints(last, libc) == [want], last
+
+
 def test_debug_file_of_another_build_is_ignored(py, tmp_path):
     """Under the library's own build-id path, and named by its debuglink
     next to it, a debug file of another build (SALT differs: another
