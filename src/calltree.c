@@ -145,14 +145,20 @@ void calltree_where(int kind, const char *file, const char *src, int line, char 
     }
 }
 
-void calltree_frame_text(const struct ct_frame *f, char *buf, size_t size)
+void calltree_text(int kind, const char *name, const char *file, const char *src, int line,
+                   char *buf, size_t size)
 {
     char where[1024];
-    calltree_where(f->kind, f->file, f->src, f->line, where, sizeof where);
+    calltree_where(kind, file, src, line, where, sizeof where);
     if (where[0] != '\0')
-        snprintf(buf, size, "%s (%s)", f->name, where);
+        snprintf(buf, size, "%s (%s)", name, where);
     else
-        snprintf(buf, size, "%s", f->name);
+        snprintf(buf, size, "%s", name);
+}
+
+void calltree_frame_text(const struct ct_frame *f, char *buf, size_t size)
+{
+    calltree_text(f->kind, f->name, f->file, f->src, f->line, buf, size);
 }
 
 void calltree_set_info(struct calltree *t, uint32_t id, int origin, int def_line)

@@ -110,6 +110,8 @@ uint64_t calltree_frame_hash(int kind, const char *name, const char *file, const
 void calltree_where(int kind, const char *file, const char *src, int line, char *buf, size_t size);
 
 /* A frame as text: "name (where)", or its name alone when where is "". */
+void calltree_text(int kind, const char *name, const char *file, const char *src, int line,
+                   char *buf, size_t size);
 void calltree_frame_text(const struct ct_frame *f, char *buf, size_t size);
 
 /* Record where frame id's file lives (enum ct_origin) and the first line

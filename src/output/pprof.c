@@ -201,9 +201,10 @@ static int func_hash_at(const void *ctx, uint32_t i, uint64_t *hash)
 
 /* The id of frame f's Function, added on first sight. A native frame's
  * function has its source file, if known, as its file (its library is
- * the location's mapping) and its name as system name. Other frames have no system name: pprof
- * readers "demangle" a function whose system name is its name, and their C++ heuristics would turn
- * "<module>" or "<lambda>" into "". 0, or -1 when out of memory. */
+ * the location's mapping) and its name as system name. Other frames have
+ * no system name: pprof readers "demangle" a function whose system name
+ * is its name, and their C++ heuristics would turn "<module>" or
+ * "<lambda>" into "". 0, or -1 when out of memory. */
 static int function_id(struct writer *w, const struct ct_frame *f, uint64_t *id)
 {
     Pprof__Function want;

@@ -86,6 +86,37 @@ static void session_end(struct session *ss)
     free(ss);
 }
 
+/* A session over the file pid maps as path, opened as open_path,
+ * reported at address 0 (its module's addresses are then link-time ones),
+ * its debug file looked for by find_debuginfo; the module into *mod (NULL
+ * when the file could not be reported). NULL when out of memory. */
+static struct session *session_begin(pid_t pid, const char *path, const char *open_path,
+                                     Dwfl_Module **mod)
+{
+    *mod = NULL;
+    char root[64];
+    snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+    struct session *ss = calloc(1, sizeof *ss);
+    if (ss == NULL || (ss->paths = search_path(root)) == NULL) {
+        free(ss);
+        return NULL;
+    }
+    ss->cb = (Dwfl_Callbacks){.find_elf = dwfl_build_id_find_elf,
+                              .find_debuginfo = find_debuginfo,
+                              .debuginfo_path = &ss->paths};
+    ss->dwfl = dwfl_begin(&ss->cb);
+    int fd = ss->dwfl != NULL ? open(open_path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        dwfl_report_begin(ss->dwfl);
+        /* On success the session owns fd. */
+        *mod = dwfl_report_elf(ss->dwfl, path, open_path, fd, 0, false);
+        dwfl_report_end(ss->dwfl, NULL, NULL);
+        if (*mod == NULL)
+            close(fd);
+    }
+    return ss;
+}
+
 void debuginfo_open(struct debuginfo *d, pid_t pid, const char *path, const char *open_path,
                     const struct elf_file *ef)
 {
@@ -96,27 +127,10 @@ void debuginfo_open(struct debuginfo *d, pid_t pid, const char *path, const char
     if (elf_section_address(ef, ".symtab", &addr, &size) == 0)
         return;
     int has_mini = elf_section_data(ef, ".gnu_debugdata", &data, &size) == 0;
-    char root[64];
-    snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
-    struct session *ss = calloc(1, sizeof *ss);
-    if (ss == NULL || (ss->paths = search_path(root)) == NULL) {
-        free(ss);
+    Dwfl_Module *mod;
+    struct session *ss = session_begin(pid, path, open_path, &mod);
+    if (ss == NULL)
         return;
-    }
-    ss->cb = (Dwfl_Callbacks){.find_elf = dwfl_build_id_find_elf,
-                              .find_debuginfo = find_debuginfo,
-                              .debuginfo_path = &ss->paths};
-    ss->dwfl = dwfl_begin(&ss->cb);
-    int fd = ss->dwfl != NULL ? open(open_path, O_RDONLY | O_CLOEXEC) : -1;
-    Dwfl_Module *mod = NULL;
-    if (fd >= 0) {
-        dwfl_report_begin(ss->dwfl);
-        /* On success the session owns fd. */
-        mod = dwfl_report_elf(ss->dwfl, path, open_path, fd, 0, false);
-        dwfl_report_end(ss->dwfl, NULL, NULL);
-        if (mod == NULL)
-            close(fd);
-    }
     current = d;
     if (mod != NULL) {
         /* Looks for the debug file's symbol table (its DWARF is not read),
@@ -176,28 +190,10 @@ struct debuginfo_lines {
 
 struct debuginfo_lines *debuginfo_lines_open(pid_t pid, const char *path, const char *open_path)
 {
-    char root[64];
-    snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
     struct debuginfo_lines *dl = calloc(1, sizeof *dl);
-    struct session *ss = calloc(1, sizeof *ss);
-    if (dl == NULL || ss == NULL || (ss->paths = search_path(root)) == NULL) {
+    if (dl == NULL || (dl->session = session_begin(pid, path, open_path, &dl->mod)) == NULL) {
         free(dl);
-        free(ss);
         return NULL;
-    }
-    dl->session = ss;
-    ss->cb = (Dwfl_Callbacks){.find_elf = dwfl_build_id_find_elf,
-                              .find_debuginfo = dwfl_standard_find_debuginfo,
-                              .debuginfo_path = &ss->paths};
-    ss->dwfl = dwfl_begin(&ss->cb);
-    int fd = ss->dwfl != NULL ? open(open_path, O_RDONLY | O_CLOEXEC) : -1;
-    if (fd >= 0) {
-        dwfl_report_begin(ss->dwfl);
-        /* At 0, as debuginfo_open: module addresses are link-time ones. */
-        dl->mod = dwfl_report_elf(ss->dwfl, path, open_path, fd, 0, false);
-        dwfl_report_end(ss->dwfl, NULL, NULL);
-        if (dl->mod == NULL)
-            close(fd);
     }
     /* The file's own DWARF, else its debug file's (build-id checked). */
     Dwarf_Addr bias;

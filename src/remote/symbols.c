@@ -56,6 +56,7 @@ struct sym_module {
     int bare;   /* named by .dynsym alone: told of once (debuginfo_hint) */
     int hinted;
     char *build_id;                /* of a bare file, in hex; owned */
+    char *open_path;               /* where its file was opened (module_load); owned */
     struct debuginfo_lines *lines; /* its DWARF line tables; NULL without */
     int lines_tried;
     struct sym_entry *syms;
@@ -129,6 +130,7 @@ void symbolizer_free(struct symbolizer *s)
         free(s->mods[i].syms);
         free(s->mods[i].names);
         free(s->mods[i].build_id);
+        free(s->mods[i].open_path);
         debuginfo_lines_close(s->mods[i].lines);
     }
     free(s->lines);
@@ -308,6 +310,7 @@ static void module_load(const struct symbolizer *s, struct sym_module *mod,
                 mod->build_id = strdup(di.build_id);
             debuginfo_close(&di);
             elf_close(&ef);
+            mod->open_path = strdup(path); /* for its lines (symbolizer_line) */
         }
     } else if (strcmp(mod->path, "[vdso]") == 0) {
         module_load_vdso(s->pid, mod, e);
@@ -424,16 +427,9 @@ int symbolizer_line(struct symbolizer *s, uint64_t ip, const char **source, int 
     int n = 0;
     struct sym_map *m = map_find(s, ip);
     struct sym_module *mod = m != NULL ? map_module(s, m) : NULL;
-    if (mod != NULL && mod->path[0] == '/' && !mod->lines_tried) {
-        /* Opened the way module_load opened the file: by its path in the
-         * process's root, else its map_files entry. */
+    if (mod != NULL && mod->open_path != NULL && !mod->lines_tried) {
         mod->lines_tried = 1;
-        char path[PATH_MAX + 64];
-        struct elf_file ef;
-        if (elf_open_mapping(s->pid, m->e, &ef, path, sizeof path) == 0) {
-            elf_close(&ef);
-            mod->lines = debuginfo_lines_open(s->pid, mod->path, path);
-        }
+        mod->lines = debuginfo_lines_open(s->pid, mod->path, mod->open_path);
     }
     if (mod != NULL && mod->lines != NULL &&
         debuginfo_line(mod->lines, ip - m->bias, &src, &n) != 0)

@@ -119,8 +119,7 @@ static void put_frame(FILE *out, int kind, const char *name, const char *file, c
 {
     html_puts(out, name);
     char where[1024];
-    calltree_where(kind, file, src, kind == CT_PYTHON || kind == CT_NATIVE ? line : 0, where,
-                   sizeof where);
+    calltree_where(kind, file, src, line, where, sizeof where);
     if (!where[0])
         return;
     fputs(" <span class=\"where\">(", out);

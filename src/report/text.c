@@ -51,19 +51,6 @@ static void md_escape(const char *s, char *buf, size_t size)
     buf[o] = '\0';
 }
 
-/* A frame as pytop writes it (calltree_where). */
-static void describe(int kind, const char *name, const char *file, const char *src, int line,
-                     char *buf, size_t size)
-{
-    char where[1024];
-    calltree_where(kind, file, src, kind == CT_PYTHON || kind == CT_NATIVE ? line : 0, where,
-                   sizeof where);
-    if (where[0])
-        snprintf(buf, size, "%s (%s)", name, where);
-    else
-        snprintf(buf, size, "%s", name);
-}
-
 static void heading(struct out *o, const char *title)
 {
     if (o->md)
@@ -193,8 +180,8 @@ static void functions(struct out *o, const struct report *r, int by_total)
         fprintf(o->f, "  %6s %6s  %-49s %s\n", "own", "total", "function", "category");
     for (int i = 0; i < n; i++) {
         char text[1200], cell[2400];
-        describe(v[i].stat->kind, v[i].stat->name, v[i].stat->file, v[i].stat->src, v[i].stat->line,
-                 text, sizeof text);
+        calltree_text(v[i].stat->kind, v[i].stat->name, v[i].stat->file, v[i].stat->src,
+                      v[i].stat->line, text, sizeof text);
         double own = report_pct(v[i].stat->self, r->samples);
         double total = report_pct(v[i].stat->total, r->samples);
         if (o->md) {
@@ -221,7 +208,7 @@ static void paths(struct out *o, const struct report *r)
         size_t used = 0;
         for (int d = 0; d < depth; d++) {
             const struct ct_frame *f = frames[d];
-            describe(f->kind, f->name, f->file, f->src, f->line, frame, sizeof frame);
+            calltree_text(f->kind, f->name, f->file, f->src, f->line, frame, sizeof frame);
             char esc[2400];
             if (o->md)
                 md_escape(frame, esc, sizeof esc);
@@ -351,7 +338,7 @@ int diff_write_text(FILE *out, const struct comparison *c, const struct report_s
     for (size_t i = 0; i < n; i++) {
         const struct compare_row *r = &c->v[i];
         char text[1200], cell[2400];
-        describe(r->kind, r->name, r->file, r->src, r->line, text, sizeof text);
+        calltree_text(r->kind, r->name, r->file, r->src, r->line, text, sizeof text);
         double dt = r->total_after - r->total_before, dn = r->own_after - r->own_before;
         if (markdown) {
             md_escape(text, cell, sizeof cell);
