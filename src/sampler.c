@@ -45,6 +45,7 @@
 #include "remote/task.h"
 #include "native.h"
 #include "options.h"
+#include "prompt.h"
 #include "select.h"
 #include "util.h"
 
@@ -1172,10 +1173,15 @@ static void *sampler_main(void *arg)
     if (period_ns / 20 < 50000)
         prctl(PR_SET_TIMERSLACK, (unsigned long)(period_ns / 20 > 1000 ? period_ns / 20 : 1000), 0,
               0, 0);
-    struct timespec next = s->start, now, last_follow = s->start;
+    /* Named for top -H and htop's thread view. */
+    prctl(PR_SET_NAME, (unsigned long)"sampler", 0, 0, 0);
+    struct prompt prompt;
+    prompt_begin(&prompt);
+    struct timespec next = s->start, now, last_follow = s->start, began;
     uint64_t slot = 0; /* the tick number on the absolute schedule */
     while (!atomic_load(&s->stop)) {
         clock_gettime(CLOCK_MONOTONIC, &now);
+        began = now;
         double elapsed = ts_diff(&now, &s->start);
         int64_t second = (int64_t)elapsed;
         int alive = 0, gil = 0;
@@ -1216,6 +1222,7 @@ static void *sampler_main(void *arg)
         /* The next slot on the schedule; slots already past are lost. */
         slot++;
         clock_gettime(CLOCK_MONOTONIC, &now);
+        prompt_tick(&prompt, (uint64_t)(ts_diff(&now, &began) * 1e9), (uint64_t)period_ns);
         double due = (double)slot * (double)period_ns / 1e9;
         double late = ts_diff(&now, &s->start) - due;
         if (late > (double)period_ns / 1e9) {
