@@ -82,6 +82,12 @@ void stop_signals_install(void (*handler)(int))
     sigaction(SIGHUP, &sa, NULL);
 }
 
+const char *path_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
 uint64_t monotonic_ns(void)
 {
     struct timespec ts;

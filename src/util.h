@@ -19,6 +19,10 @@ int vec_reserve(void **v, size_t *cap, size_t elem, size_t need);
  * end of file, so /proc files of any size come out whole. */
 char *read_file(const char *path, size_t *len);
 
+/* What follows the last '/' of path (path itself without one):
+ * "/usr/lib/libz.so.1" -> "libz.so.1". */
+const char *path_base(const char *path);
+
 /* CLOCK_MONOTONIC now, in nanoseconds and in seconds. */
 uint64_t monotonic_ns(void);
 

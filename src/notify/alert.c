@@ -34,8 +34,7 @@ void alert_one_line(char *s)
 
 const char *alert_file_name(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    return slash != NULL ? slash + 1 : path;
+    return path_base(path);
 }
 
 int alert_add_file(struct alert *a, const char *path)

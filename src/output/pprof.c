@@ -928,8 +928,7 @@ static int line_frame(struct reader *r, const Pprof__Location *loc, const char *
          * native frames only): the base name of its file, as pytop names
          * a native frame's source. */
         kind = CT_NATIVE;
-        const char *slash = strrchr(file, '/');
-        src = slash != NULL ? slash + 1 : file;
+        src = path_base(file);
         file = module;
     } else if (file[0] == '\0') {
         kind = kind_of_text(name);

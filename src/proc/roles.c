@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* Lookup of an entry by pid: indexes of v sorted by pid. */
 struct roles_index {
     const struct roles_proc *v;
@@ -71,12 +73,6 @@ static int roles_next_token(const char **s, char *buf, size_t size)
     return 1;
 }
 
-static const char *roles_basename(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 static enum roles_program roles_program_name(const char *name)
 {
     static const char *const uvicorn[] = {"uvicorn", "uvicorn.__main__", "uvicorn.main"};
@@ -114,11 +110,11 @@ static enum roles_program roles_python_program(const char *rest)
         if (strcmp(tok, "--") == 0) {
             if (!roles_next_token(&rest, tok, sizeof tok))
                 return ROLES_PROG_OTHER;
-            return roles_program_name(roles_basename(tok));
+            return roles_program_name(path_base(tok));
         }
         if (tok[0] == '-')
             continue; /* -u, -O, -B, -E, -I, -s, -S, ... */
-        return roles_program_name(roles_basename(tok));
+        return roles_program_name(path_base(tok));
     }
     return ROLES_PROG_OTHER;
 }
@@ -131,7 +127,7 @@ enum roles_program roles_program(const char *cmdline)
         return ROLES_PROG_GUNICORN; /* setproctitle's "gunicorn: master [app]" */
     if (!roles_next_token(&rest, tok, sizeof tok))
         return ROLES_PROG_OTHER;
-    const char *base = roles_basename(tok);
+    const char *base = path_base(tok);
     if (strncmp(base, "python", 6) == 0)
         return roles_python_program(rest);
     return roles_program_name(base);

@@ -222,8 +222,7 @@ static int apply_asyncio_section(struct py_target *t, char *why, size_t size)
     const char *last = "";
     for (size_t i = 0; i < m.n && rc == 0; i++) {
         const struct map_entry *e = &m.v[i];
-        const char *base = strrchr(e->path, '/');
-        base = base ? base + 1 : e->path;
+        const char *base = path_base(e->path);
         if (e->path[0] != '/' || strcmp(e->path, last) == 0 ||
             (strncmp(base, "_asyncio.", 9) != 0 && strcmp(e->path, t->bin.path) != 0))
             continue;

@@ -22,6 +22,7 @@
 #include "remote/maps.h"
 #include "remote/mem.h"
 #include "remote/task.h"
+#include "util.h"
 
 void py_version_format(const struct py_version *v, char *buf, unsigned size)
 {
@@ -35,16 +36,10 @@ void py_version_format(const struct py_version *v, char *buf, unsigned size)
         snprintf(buf, size, "%d.%d.%d", v->major, v->minor, v->micro);
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* "libpython3.12.so.1.0" / "python3.8" / "libpython2.7.so" -> major.minor. */
 static int version_from_name(const char *path, struct py_version *v)
 {
-    const char *b = base_name(path);
+    const char *b = path_base(path);
     if (strncmp(b, "lib", 3) == 0)
         b += 3;
     if (strncmp(b, "python", 6) != 0)
@@ -63,7 +58,7 @@ static int is_candidate(const struct map_entry *e, const char *exe)
 {
     if (e->path[0] != '/')
         return 0;
-    const char *b = base_name(e->path);
+    const char *b = path_base(e->path);
     return strncmp(b, "libpython", 9) == 0 || strncmp(b, "python", 6) == 0 ||
            strcmp(e->path, exe) == 0;
 }
@@ -188,7 +183,7 @@ int python_probe(pid_t pid, struct py_version *ver, struct py_binary *bin, struc
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         for (size_t i = 0; i < m.n && rc == 0; i++) {
             const struct map_entry *e = &m.v[i];
-            int lib = strncmp(base_name(e->path), "libpython", 9) == 0;
+            int lib = strncmp(path_base(e->path), "libpython", 9) == 0;
             if (!is_candidate(e, exe) || lib != (pass == 0))
                 continue;
             int seen = 0;

@@ -211,8 +211,7 @@ int debuginfo_line(struct debuginfo_lines *dl, uint64_t addr, const char **file,
     const char *src = l != NULL ? dwfl_lineinfo(l, NULL, &n, NULL, NULL, NULL) : NULL;
     if (src == NULL || src[0] == '\0' || n <= 0)
         return -1;
-    const char *slash = strrchr(src, '/');
-    *file = slash != NULL ? slash + 1 : src;
+    *file = path_base(src);
     *line = n;
     return 0;
 }

@@ -98,12 +98,6 @@ struct symbolizer {
     struct hindex line_index;
 };
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 struct symbolizer *symbolizer_new(pid_t pid, const char *interp_path)
 {
     struct symbolizer *s = calloc(1, sizeof *s);
@@ -323,7 +317,7 @@ static int is_interpreter(const struct symbolizer *s, const char *path)
         return 0;
     if (s->interp_path != NULL && strcmp(path, s->interp_path) == 0)
         return 1;
-    const char *b = base_name(path);
+    const char *b = path_base(path);
     return strncmp(b, "libpython", 9) == 0 && strstr(b, ".so") != NULL;
 }
 
@@ -347,7 +341,7 @@ static int module_of(struct symbolizer *s, const struct map_entry *e)
     memset(mod, 0, sizeof *mod);
     if ((mod->path = strdup(e->path)) == NULL)
         return MODULE_NONE;
-    mod->base = mod->path[0] == '/' ? base_name(mod->path) : mod->path;
+    mod->base = mod->path[0] == '/' ? path_base(mod->path) : mod->path;
     mod->inode = e->inode;
     mod->dev_major = e->dev_major;
     mod->dev_minor = e->dev_minor;
