@@ -262,18 +262,12 @@ static const char *fmt_count(uint64_t v, char buf[32])
     return buf;
 }
 
-/* The full description of a frame: calltree_frame_text's. */
-static void frame_full(const struct ct_frame *f, char *buf, size_t size)
-{
-    calltree_frame_text(f, buf, size);
-}
-
 /* What a box shows: the full description of a Python frame, the name
  * alone of process, thread and native frames. */
 static void frame_label(const struct ct_frame *f, char *buf, size_t size)
 {
     if (f->kind == CT_PYTHON)
-        frame_full(f, buf, size);
+        calltree_frame_text(f, buf, size);
     else
         snprintf(buf, size, "%s", f->name);
 }
@@ -762,7 +756,7 @@ static void box_words(const struct fg_doc *doc, const struct fg_box *b, struct f
         const struct calltree *bt = box_tree(doc, b->old);
         const struct ct_frame *f = &bt->frames[bt->nodes[b->node].frame];
         frame_label(f, w->label, sizeof w->label);
-        frame_full(f, w->full, sizeof w->full);
+        calltree_frame_text(f, w->full, sizeof w->full);
         if (doc->diff != NULL)
             delta_colour(box_delta(doc, b), doc->delta_scale, w->colour);
         else

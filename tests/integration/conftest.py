@@ -259,6 +259,19 @@ def accepts(port):
         return False
 
 
+def task_files(pid, name):
+    """{tid: text of /proc/pid/task/TID/name} of the threads pid has now
+    (a thread that ends meanwhile is left out)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/%s" % (pid, tid, name)) as f:
+                out[int(tid)] = f.read()
+        except OSError:
+            continue
+    return out
+
+
 def children(pid):
     """The direct children of pid (not zombies)."""
     out = []

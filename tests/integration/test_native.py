@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import PYTOP, launch, markers, pytop_env, run_pytop
+from conftest import PYTOP, launch, markers, pytop_env, run_pytop, task_files
 
 M = markers("native_calls.py")
 FRAME_RE = re.compile(r"^    (?P<name>.+?) \((?P<where>[^()]*)\)$")
@@ -191,15 +191,10 @@ def test_native_all_keeps_the_plumbing(tmp_path):
 
 def thread_states(pid):
     out = {}
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
-                text = f.read()
-        except OSError:
-            continue
+    for tid, text in task_files(pid, "status").items():
         state = re.search(r"^State:\s+(.*)$", text, re.M).group(1)
         tracer = int(re.search(r"^TracerPid:\s+(\d+)$", text, re.M).group(1))
-        out[int(tid)] = (state, tracer)
+        out[tid] = (state, tracer)
     return out
 
 

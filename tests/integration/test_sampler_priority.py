@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import PYTOP, POLL_TIMEOUT, any_interpreter, launch, pytop_env, require_pytop
+from conftest import PYTOP, POLL_TIMEOUT, any_interpreter, launch, pytop_env, require_pytop, task_files
 from test_record import read_collapsed, SUMMARY_RE
 
 SCHED_OTHER, SCHED_FIFO = 0, 1
@@ -28,12 +28,7 @@ NO_SYS_NICE = ["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", "-
 def thread_policies(pid):
     """{thread name: (policy, real-time priority)} of a live process."""
     out = {}
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
-                stat = f.read()
-        except OSError:
-            continue
+    for stat in task_files(pid, "stat").values():
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
         # fields[0] is field 3 (state): rt_priority is field 40, policy 41.
